@@ -1,0 +1,39 @@
+import { validate, type AuthContext, type Client } from "@colyseus/core";
+import { ChatState } from "../schema/ChatState.ts";
+import { normalizeJoinOptions, parseJoinOptions, TickroomRoom } from "./base/TickroomRoom.ts";
+import { addMember, guestName, removeMember, say } from "./chat/rules.ts";
+import { chatJoinOptions, sayMessage } from "./chat/shapes.ts";
+
+/** The classic WebSocket chat: one room per `channel`, shared history of the last 100 messages. */
+export class ChatRoom extends TickroomRoom<{ state: ChatState }> {
+  override maxClients = 200;
+  /** Chat is typed by humans; ten frames a second is already a bot. */
+  override maxMessagesPerSecond = 10;
+  override state = new ChatState();
+
+  static override async onAuth(_token: string, options: unknown, _context: AuthContext): Promise<true> {
+    normalizeJoinOptions(chatJoinOptions, options);
+    return true;
+  }
+
+  override messages = {
+    say: validate(sayMessage, (client: Client, message) => {
+      const result = say(this.state, client.sessionId, message.text, Date.now());
+      if (!result.ok) this.refuse(client, result.error);
+    }),
+  };
+
+  override onCreate(options: unknown): void {
+    this.configure(options);
+    this.state.channel = parseJoinOptions(chatJoinOptions, options).channel;
+  }
+
+  override onJoin(client: Client, options: unknown): void {
+    const { name } = parseJoinOptions(chatJoinOptions, options);
+    addMember(this.state, client.sessionId, name ?? guestName(client.sessionId), Date.now());
+  }
+
+  override onLeave(client: Client): void {
+    removeMember(this.state, client.sessionId);
+  }
+}

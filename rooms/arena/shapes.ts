@@ -1,0 +1,51 @@
+import { z } from "zod";
+
+/** Tunables of the arena. Rules read them; the room never changes them at run time. */
+export const ARENA = Object.freeze({
+  maxPlayers: 16,
+  tickRate: 60,
+  width: 1024,
+  height: 1024,
+  playerRadius: 16,
+  /** World units per second at full stick. */
+  speed: 240,
+  maxHp: 100,
+  shotDamage: 25,
+  shotRange: 700,
+  /** 4 shots a second at most. */
+  fireCooldownTicks: 15,
+  /** 2 seconds dead before respawning. */
+  respawnTicks: 120,
+});
+
+export const arenaJoinOptions = z.object({
+  name: z.string().trim().min(1).max(32).optional(),
+});
+export type ArenaJoinOptions = z.output<typeof arenaJoinOptions>;
+
+/**
+ * One input frame. Shape is checked here (finite numbers, a boolean); magnitudes are
+ * clamped by the rules, so any well-formed input is safe, however large.
+ */
+export const arenaInput = z.object({
+  /** Client-side counter starting at 1, increasing; echoed back as `lastInputSeq` once applied. */
+  seq: z.number().int().min(1).max(0xffffffff),
+  /** Movement stick; a vector longer than 1 is scaled down to 1. */
+  x: z.number(),
+  y: z.number(),
+  /** Aim in radians; any finite value is wrapped into (-PI, PI]. */
+  angle: z.number(),
+  fire: z.boolean(),
+});
+export type ArenaInput = z.output<typeof arenaInput>;
+
+/** Broadcast as `shot` after each shot so clients can draw tracers and hit marks. */
+export interface ShotEvent {
+  readonly shooter: string;
+  readonly x: number;
+  readonly y: number;
+  readonly angle: number;
+  /** Session id of the player hit, or "" for a miss. */
+  readonly target: string;
+  readonly killed: boolean;
+}

@@ -1,0 +1,45 @@
+import { accepted, ErrorCode, refused, type RuleResult } from "../base/errors.ts";
+import { ChatMember, ChatMessage, type ChatState } from "../../schema/ChatState.ts";
+import { HISTORY_LIMIT, TEXT_MAX_LENGTH } from "./shapes.ts";
+
+/** Display name for a player who gave none: stable per session, short, recognisable. */
+export function guestName(sessionId: string): string {
+  return `guest-${sessionId.slice(0, 4)}`;
+}
+
+export function addMember(state: ChatState, sessionId: string, name: string, now: number): void {
+  state.members.set(sessionId, new ChatMember({ name, joinedAt: now }));
+}
+
+export function removeMember(state: ChatState, sessionId: string): void {
+  state.members.delete(sessionId);
+}
+
+/** Check a `say` text: trimmed length must be 1..TEXT_MAX_LENGTH. */
+export function checkText(text: string): RuleResult {
+  const trimmed = text.trim();
+  if (trimmed.length === 0) return refused(ErrorCode.TEXT_EMPTY, "message text is empty");
+  if (trimmed.length > TEXT_MAX_LENGTH) {
+    return refused(ErrorCode.TEXT_TOO_LONG, `message text is longer than ${TEXT_MAX_LENGTH} characters`);
+  }
+  return accepted;
+}
+
+/** Append a message from a member, keeping only the last HISTORY_LIMIT. */
+export function say(state: ChatState, sessionId: string, text: string, now: number): RuleResult {
+  const member = state.members.get(sessionId);
+  const check = checkText(text);
+  if (!check.ok || member === undefined) return check;
+
+  state.messages.push(new ChatMessage({
+    id: state.nextMessageId++,
+    sessionId,
+    name: member.name,
+    text: text.trim(),
+    at: now,
+  }));
+  // A splice of the overflow, not a loop of shifts: one patch operation per message.
+  const overflow = state.messages.length - HISTORY_LIMIT;
+  if (overflow > 0) state.messages.splice(0, overflow);
+  return accepted;
+}

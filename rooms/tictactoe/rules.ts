@@ -1,0 +1,100 @@
+import { accepted, ErrorCode, refused, type RuleResult } from "../base/errors.ts";
+import type { Cell, GameStatus, Mark } from "../../schema/TicTacToeState.ts";
+
+/** The synced game (satisfied by `TicTacToeState` and by plain objects in tests). */
+export interface TicTacToeGame {
+  board: { [index: number]: number; readonly length: number };
+  players: {
+    get(sessionId: string): number | undefined;
+    set(sessionId: string, mark: number): unknown;
+    delete(sessionId: string): unknown;
+    forEach(callback: (mark: number, sessionId: string) => void): void;
+    readonly size: number;
+  };
+  currentTurn: string;
+  status: GameStatus;
+  winner: string;
+  draw: boolean;
+}
+
+export const X: Mark = 1;
+export const O: Mark = 2;
+
+const LINES: ReadonlyArray<readonly [number, number, number]> = [
+  [0, 1, 2], [3, 4, 5], [6, 7, 8],
+  [0, 3, 6], [1, 4, 7], [2, 5, 8],
+  [0, 4, 8], [2, 4, 6],
+];
+
+/** The mark holding a full line, or 0. */
+export function lineWinner(board: TicTacToeGame["board"]): Cell {
+  for (const [a, b, c] of LINES) {
+    const mark = board[a];
+    if ((mark === X || mark === O) && mark === board[b] && mark === board[c]) return mark;
+  }
+  return 0;
+}
+
+function isFull(board: TicTacToeGame["board"]): boolean {
+  for (let i = 0; i < board.length; i++) if (board[i] === 0) return false;
+  return true;
+}
+
+function sessionWithMark(game: TicTacToeGame, wanted: Mark): string {
+  let found = "";
+  game.players.forEach((mark, sessionId) => { if (mark === wanted) found = sessionId; });
+  return found;
+}
+
+/** Seat a player: the first gets X, the second O; the game starts with X to move. */
+export function seatPlayer(game: TicTacToeGame, sessionId: string): Mark {
+  const mark: Mark = sessionWithMark(game, X) === "" ? X : O;
+  game.players.set(sessionId, mark);
+  if (game.players.size === 2 && game.status === "waiting") {
+    game.status = "playing";
+    game.currentTurn = sessionWithMark(game, X);
+  }
+  return mark;
+}
+
+/** Place the player's mark at `index` if legal; detects win and draw. */
+export function playMove(game: TicTacToeGame, sessionId: string, index: number): RuleResult {
+  if (game.status === "waiting") return refused(ErrorCode.GAME_NOT_STARTED, "waiting for a second player");
+  if (game.status === "finished") return refused(ErrorCode.GAME_OVER, "the game is over");
+  const mark = game.players.get(sessionId);
+  if (mark === undefined || game.currentTurn !== sessionId) {
+    return refused(ErrorCode.NOT_YOUR_TURN, "it is not your turn");
+  }
+  if (game.board[index] !== 0) return refused(ErrorCode.CELL_OCCUPIED, `cell ${index} is taken`);
+
+  game.board[index] = mark;
+  const winnerMark = lineWinner(game.board);
+  if (winnerMark !== 0) {
+    finish(game, sessionWithMark(game, winnerMark));
+  } else if (isFull(game.board)) {
+    finish(game, "");
+    game.draw = true;
+  } else {
+    game.currentTurn = sessionWithMark(game, mark === X ? O : X);
+  }
+  return accepted;
+}
+
+/**
+ * A player left for good. Mid-game, the other player wins by forfeit; while waiting,
+ * the seat is simply freed; after the end, the result stands.
+ */
+export function removePlayer(game: TicTacToeGame, sessionId: string): void {
+  if (game.status === "playing" && game.players.get(sessionId) !== undefined) {
+    let opponent = "";
+    game.players.forEach((_mark, id) => { if (id !== sessionId) opponent = id; });
+    finish(game, opponent);
+  }
+  if (game.status !== "finished") game.players.delete(sessionId);
+}
+
+function finish(game: TicTacToeGame, winner: string): void {
+  game.status = "finished";
+  game.winner = winner;
+  game.currentTurn = "";
+}

@@ -1,0 +1,8 @@
+import { z } from "zod";
+
+/** No options yet; unknown keys are dropped. */
+export const tictactoeJoinOptions = z.object({});
+
+/** A cell index outside 0..8 is not a move at all: the client is closed (4002). */
+export const moveMessage = z.object({ index: z.number().int().min(0).max(8) });
+export type MoveMessage = z.output<typeof moveMessage>;

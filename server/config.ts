@@ -1,0 +1,87 @@
+import { z } from "zod";
+import type { RoomSettings } from "../rooms/base/settings.ts";
+
+/**
+ * The only reader of `process.env`. Everything else receives a slice of the frozen
+ * object this module builds, so a room or route can be tested with any values.
+ */
+
+const portNumber = z.coerce.number().int().min(0).max(65535);
+const seconds = z.coerce.number().min(0).max(3600);
+
+const environmentSchema = z.object({
+  /** TCP port for HTTP matchmaking and WebSocket rooms. @default 2567 */
+  PORT: portNumber.default(2567),
+  /** Interface to bind. @default "0.0.0.0" */
+  HOST: z.string().min(1).default("0.0.0.0"),
+  /** `production` turns off development conveniences. @default "development" */
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /** How long a dropped player's seat (and entity) is kept for the SDK to reconnect. @default 20 */
+  RECONNECTION_WINDOW_SECONDS: seconds.default(20),
+  /** How long SIGTERM waits for rooms to dispose before the process exits anyway. @default 10 */
+  SHUTDOWN_TIMEOUT_SECONDS: seconds.default(10),
+  /** WebSocket ping interval; a client missing `pingMaxRetries` pongs in a row is dropped. @default 3000 */
+  WS_PING_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(3000),
+  /** Largest WebSocket frame accepted from a client, in bytes; larger closes it with 1009. @default 4096 */
+  WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(4096),
+});
+
+export type Environment = Record<string, string | undefined>;
+
+export interface TickroomConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly production: boolean;
+  readonly shutdownTimeoutMs: number;
+  readonly transport: {
+    readonly pingIntervalMs: number;
+    readonly maxPayloadBytes: number;
+  };
+  readonly rooms: RoomSettings;
+}
+
+/** Parse and validate an environment; throws one readable error listing every bad variable. */
+export function parseConfig(env: Environment): TickroomConfig {
+  const parsed = environmentSchema.safeParse(stripEmpty(env));
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((issue) => `  ${issue.path.join(".")}: ${issue.message}`)
+      .join("\n");
+    throw new Error(`invalid configuration:\n${problems}`);
+  }
+  const e = parsed.data;
+  return deepFreeze({
+    port: e.PORT,
+    host: e.HOST,
+    production: e.NODE_ENV === "production",
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    transport: {
+      pingIntervalMs: e.WS_PING_INTERVAL_MS,
+      maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
+    },
+    rooms: {
+      reconnectionSeconds: e.RECONNECTION_WINDOW_SECONDS,
+    },
+  });
+}
+
+/** An empty variable (`PORT=`) means "use the default", as in most twelve-factor tools. */
+function stripEmpty(env: Environment): Environment {
+  const out: Environment = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value !== "") out[key] = value;
+  }
+  return out;
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (typeof child === "object" && child !== null) deepFreeze(child);
+  }
+  return Object.freeze(value);
+}
+
+/** Lazily read so that importing this module in a test never touches the real environment. */
+export function loadConfig(): TickroomConfig {
+  return parseConfig(process.env);
+}

@@ -1,0 +1,30 @@
+import type { AddressInfo } from "node:net";
+import { createTickroomServer } from "./app.ts";
+import { loadConfig } from "./config.ts";
+
+// Colyseus 0.18 reads a global WebSocket during reconnection; on Node 20 every dropped
+// client would be removed instead of reconnected. Refuse to run rather than misbehave.
+const nodeMajor = Number(process.versions.node.split(".")[0]);
+if (nodeMajor < 22) {
+  console.error(`tickroom needs Node.js >= 22 (running ${process.version}); use \`npm start\`, which runs the project's Node 22.`);
+  process.exit(1);
+}
+
+const config = loadConfig();
+const server = createTickroomServer(config);
+
+server.onShutdown(() => console.log("tickroom: all rooms disposed, exiting"));
+
+// Colyseus drains rooms on SIGTERM; this timer only bounds how long that may take.
+process.once("SIGTERM", () => {
+  console.log("tickroom: SIGTERM received, shutting down");
+  setTimeout(() => {
+    console.error(`tickroom: shutdown took longer than ${config.shutdownTimeoutMs} ms, exiting`);
+    process.exit(1);
+  }, config.shutdownTimeoutMs).unref();
+});
+
+await server.listen(config.port, config.host);
+const address = server.transport.server?.address() as AddressInfo | null;
+const port = address?.port ?? config.port;
+console.log(`tickroom listening on http://${config.host}:${port} (WebSocket ws://${config.host}:${port}, health /health)`);
