@@ -41,18 +41,18 @@ export class ArenaRoom extends TickroomRoom<{ state: ArenaState }> {
 
   override onJoin(client: Client, options: unknown): void {
     const { name } = parseJoinOptions(arenaJoinOptions, options);
-    const player = new ArenaPlayer({ name: name ?? `player-${client.sessionId.slice(0, 4)}` });
+    const player = new ArenaPlayer().assign({ name: name ?? `player-${client.sessionId.slice(0, 4)}` });
     spawn(player, this.random);
     this.state.players.set(client.sessionId, player);
     this.controls.set(client.sessionId, newControl());
   }
 
-  override onDrop(client: Client): void {
+  override onDrop(client: Client, code?: number): void {
     const player = this.state.players.get(client.sessionId);
     const control = this.controls.get(client.sessionId);
     if (player !== undefined) player.connected = false;
     if (control !== undefined) idle(control);
-    super.onDrop(client);
+    super.onDrop(client, code);
   }
 
   override onReconnect(client: Client): void {

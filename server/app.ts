@@ -1,4 +1,4 @@
-import { defineRoom, defineServer } from "@colyseus/core";
+import { defineRoom, defineServer, type Room } from "@colyseus/core";
 import { WebSocketTransport } from "@colyseus/ws-transport";
 import { ArenaRoom } from "../rooms/ArenaRoom.ts";
 import { ChatRoom } from "../rooms/ChatRoom.ts";
@@ -12,6 +12,24 @@ import { healthRoute } from "./health.ts";
  * override, rewriting `process.env` behind server/config.ts.
  */
 
+type RoomClass = new () => Room;
+
+/**
+ * Register a room type with the server's settings. Also publishes each new room's
+ * initial state as the patch baseline before any client can join: with
+ * @colyseus/schema 5.0.34, a client that receives the full state while a fresh room's
+ * initial ArraySchema ADDs are still pending gets those ADDs again in the first patch,
+ * and an element replaced meanwhile is duplicated (a 9-cell board arrives with 10).
+ * A patch with no clients only discards pending changes. test/rooms/tictactoe.test.ts
+ * ("moves right after the game starts") fails without this.
+ */
+function defineTickroomRoom<T extends RoomClass>(roomClass: T, config: TickroomConfig) {
+  // Handler options override client options key by key, so `settings` always comes from here.
+  const handler = defineRoom(roomClass, { settings: config.rooms });
+  handler.on("create", (room: Room) => room.broadcastPatch());
+  return handler;
+}
+
 export interface ServerHooks {
   /** Let Colyseus trap SIGTERM/SIGINT and drain rooms before exiting. Tests turn it off. @default true */
   readonly handleSignals?: boolean;
@@ -20,14 +38,12 @@ export interface ServerHooks {
 /** Build the game server (rooms, transport, HTTP routes) from a parsed configuration. */
 export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks = {}) {
   const startedAt = Date.now();
-  // Handler options override client options key by key, so `settings` always comes from here.
-  const fromServer = { settings: config.rooms };
 
   return defineServer({
     rooms: {
-      chat: defineRoom(ChatRoom, fromServer).filterBy(["channel"]),
-      arena: defineRoom(ArenaRoom, fromServer),
-      tictactoe: defineRoom(TicTacToeRoom, fromServer),
+      chat: defineTickroomRoom(ChatRoom, config).filterBy(["channel"]),
+      arena: defineTickroomRoom(ArenaRoom, config),
+      tictactoe: defineTickroomRoom(TicTacToeRoom, config),
     },
     transport: new WebSocketTransport({
       pingInterval: config.transport.pingIntervalMs,

@@ -8,7 +8,7 @@ import {
   type RoomOptions,
 } from "@colyseus/core";
 import { z } from "zod";
-import type { RoomError } from "./errors.ts";
+import { CloseCode, type RoomError } from "./errors.ts";
 import { defaultRoomSettings, readRoomSettings, type RoomSettings } from "./settings.ts";
 
 /** HTTP status (and SDK `MatchMakeError.code`) for join options that fail validation. */
@@ -36,8 +36,12 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends 
    * Abnormal close (network drop, killed socket): hold the seat for the window so the
    * SDK's automatic reconnection brings the same session back. When the window passes,
    * Colyseus calls `onLeave`, where the room removes the player for good.
+   *
+   * Colyseus routes every non-consented close here, including the ones it forced on a
+   * client for bad input (4002) or an oversized frame (1009): those lose their seat at once.
    */
-  override onDrop(client: Client): void {
+  override onDrop(client: Client, code?: number): void {
+    if (code === CloseCode.WITH_ERROR || code === CloseCode.MESSAGE_TOO_BIG) return;
     // A client that never finished joining cannot reconnect; Colyseus rejects at once.
     this.allowReconnection(client, this.settings.reconnectionSeconds).catch(() => undefined);
   }

@@ -8,7 +8,7 @@ export function guestName(sessionId: string): string {
 }
 
 export function addMember(state: ChatState, sessionId: string, name: string, now: number): void {
-  state.members.set(sessionId, new ChatMember({ name, joinedAt: now }));
+  state.members.set(sessionId, new ChatMember().assign({ name, joinedAt: now }));
 }
 
 export function removeMember(state: ChatState, sessionId: string): void {
@@ -31,7 +31,7 @@ export function say(state: ChatState, sessionId: string, text: string, now: numb
   const check = checkText(text);
   if (!check.ok || member === undefined) return check;
 
-  state.messages.push(new ChatMessage({
+  state.messages.push(new ChatMessage().assign({
     id: state.nextMessageId++,
     sessionId,
     name: member.name,

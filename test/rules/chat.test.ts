@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ErrorCode } from "../../rooms/base/errors.ts";
+import { addMember, checkText, say } from "../../rooms/chat/rules.ts";
+import { HISTORY_LIMIT, TEXT_MAX_LENGTH, chatJoinOptions } from "../../rooms/chat/shapes.ts";
+import { ChatState } from "../../schema/ChatState.ts";
+
+describe("chat rules", () => {
+  it("accepts 1..500 characters after trimming", () => {
+    assert.ok(checkText("  hi  ").ok);
+    assert.ok(checkText("x".repeat(TEXT_MAX_LENGTH)).ok);
+    const empty = checkText("   \n\t");
+    assert.equal(empty.ok ? "" : empty.error.code, ErrorCode.TEXT_EMPTY);
+    const long = checkText("x".repeat(TEXT_MAX_LENGTH + 1));
+    assert.equal(long.ok ? "" : long.error.code, ErrorCode.TEXT_TOO_LONG);
+  });
+
+  it("keeps the last 100 messages in order with increasing ids", () => {
+    const state = new ChatState();
+    addMember(state, "s1", "ann", 1);
+    for (let i = 0; i < HISTORY_LIMIT + 25; i++) assert.ok(say(state, "s1", ` m${i} `, 1000 + i).ok);
+    assert.equal(state.messages.length, HISTORY_LIMIT);
+    assert.equal(state.messages[0]!.text, "m25");
+    assert.equal(state.messages.at(-1)!.text, `m${HISTORY_LIMIT + 24}`);
+    assert.equal(state.messages.at(-1)!.id, HISTORY_LIMIT + 25);
+    assert.equal(state.messages[0]!.name, "ann");
+  });
+
+  it("leaves history untouched when text is refused", () => {
+    const state = new ChatState();
+    addMember(state, "s1", "ann", 1);
+    say(state, "s1", "hello", 2);
+    assert.equal(say(state, "s1", "", 3).ok, false);
+    assert.equal(state.messages.length, 1);
+  });
+
+  it("validates join options: name 1-32, channel word characters", () => {
+    assert.equal(chatJoinOptions.safeParse({ name: "" }).success, false);
+    assert.equal(chatJoinOptions.safeParse({ name: "x".repeat(33) }).success, false);
+    assert.equal(chatJoinOptions.safeParse({ channel: "a b" }).success, false);
+    assert.deepEqual(chatJoinOptions.parse({ name: " ann ", extra: 1 }), { name: "ann", channel: "" });
+  });
+});

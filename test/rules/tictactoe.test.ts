@@ -1,0 +1,112 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ErrorCode } from "../../rooms/base/errors.ts";
+import { lineWinner, playMove, removePlayer, seatPlayer, O, X, type TicTacToeGame } from "../../rooms/tictactoe/rules.ts";
+
+function game(): TicTacToeGame {
+  return { board: [0, 0, 0, 0, 0, 0, 0, 0, 0], players: new Map(), currentTurn: "", status: "waiting", winner: "", draw: false };
+}
+
+function started(): TicTacToeGame {
+  const g = game();
+  seatPlayer(g, "x");
+  seatPlayer(g, "o");
+  return g;
+}
+
+function play(g: TicTacToeGame, moves: number[]): void {
+  moves.forEach((index, i) => {
+    const result = playMove(g, i % 2 === 0 ? "x" : "o", index);
+    assert.ok(result.ok, `move ${i} at ${index} refused: ${JSON.stringify(result)}`);
+  });
+}
+
+describe("tic-tac-toe rules", () => {
+  it("seats X then O and starts with X to move", () => {
+    const g = game();
+    assert.equal(seatPlayer(g, "a"), X);
+    assert.equal(g.status, "waiting");
+    assert.equal(seatPlayer(g, "b"), O);
+    assert.equal(g.status, "playing");
+    assert.equal(g.currentTurn, "a");
+  });
+
+  it("refuses a move before the game starts", () => {
+    const g = game();
+    seatPlayer(g, "x");
+    const r = playMove(g, "x", 0);
+    assert.equal(r.ok ? "" : r.error.code, ErrorCode.GAME_NOT_STARTED);
+  });
+
+  it("refuses out-of-turn and occupied moves without changing anything", () => {
+    const g = started();
+    const before = JSON.stringify(g.board);
+    const out = playMove(g, "o", 0);
+    assert.equal(out.ok ? "" : out.error.code, ErrorCode.NOT_YOUR_TURN);
+    assert.equal(JSON.stringify(g.board), before);
+    play(g, [4]);
+    const taken = playMove(g, "o", 4);
+    assert.equal(taken.ok ? "" : taken.error.code, ErrorCode.CELL_OCCUPIED);
+    assert.equal(g.currentTurn, "o");
+  });
+
+  it("refuses a stranger", () => {
+    const r = playMove(started(), "nobody", 0);
+    assert.equal(r.ok ? "" : r.error.code, ErrorCode.NOT_YOUR_TURN);
+  });
+
+  for (const [name, moves] of [
+    ["row", [0, 3, 1, 4, 2]],
+    ["column", [0, 1, 3, 2, 6]],
+    ["diagonal", [0, 1, 4, 2, 8]],
+    ["anti-diagonal", [2, 0, 4, 1, 6]],
+  ] as const) {
+    it(`detects a ${name} win and ends the game`, () => {
+      const g = started();
+      play(g, [...moves]);
+      assert.equal(g.status, "finished");
+      assert.equal(g.winner, "x");
+      assert.equal(g.draw, false);
+      assert.equal(g.currentTurn, "");
+      const after = playMove(g, "o", moves.length === 5 ? 5 : 7);
+      assert.equal(after.ok ? "" : after.error.code, ErrorCode.GAME_OVER);
+    });
+  }
+
+  it("detects O winning", () => {
+    const g = started();
+    play(g, [0, 3, 1, 4, 8, 5]);
+    assert.equal(g.winner, "o");
+  });
+
+  it("detects a draw on a full board with no line", () => {
+    const g = started();
+    play(g, [0, 1, 2, 4, 3, 5, 7, 6, 8]);
+    assert.equal(g.status, "finished");
+    assert.equal(g.draw, true);
+    assert.equal(g.winner, "");
+    assert.equal(lineWinner(g.board), 0);
+  });
+
+  it("a player leaving mid-game forfeits to the opponent", () => {
+    const g = started();
+    play(g, [0]);
+    removePlayer(g, "x");
+    assert.equal(g.status, "finished");
+    assert.equal(g.winner, "o");
+  });
+
+  it("leaving while waiting frees the seat; leaving after the end keeps the result", () => {
+    const g = game();
+    seatPlayer(g, "x");
+    removePlayer(g, "x");
+    assert.equal(g.players.size, 0);
+    assert.equal(g.status, "waiting");
+
+    const done = started();
+    play(done, [0, 3, 1, 4, 2]);
+    removePlayer(done, "o");
+    assert.equal(done.winner, "x");
+    assert.equal(done.status, "finished");
+  });
+});

@@ -1,0 +1,123 @@
+import type { AddressInfo } from "node:net";
+import { matchMaker, type Room as ServerRoom } from "@colyseus/core";
+import { Client, type Room } from "@colyseus/sdk";
+import { ColyseusTestServer } from "@colyseus/testing";
+import { createTickroomServer, type TickroomServer } from "../../server/app.ts";
+import { parseConfig, type Environment } from "../../server/config.ts";
+
+/** A real tickroom server on an OS-assigned port, with SDK clients pointed at it. */
+export interface TestServer {
+  readonly colyseus: ColyseusTestServer<TickroomServer>;
+  readonly port: number;
+  readonly httpUrl: string;
+  /** A fresh SDK client (one per simulated player). */
+  client(): Client<TickroomServer>;
+  close(): Promise<void>;
+}
+
+/**
+ * Boot on port 0 (never collides with another test file or a running dev server).
+ * `@colyseus/testing`'s boot() pins port 2568, so the test server is built around our own
+ * listen and its SDK is re-pointed at the real port.
+ */
+export async function startTestServer(env: Environment = {}): Promise<TestServer> {
+  const config = parseConfig({ NODE_ENV: "test", RECONNECTION_WINDOW_SECONDS: "3", ...env });
+  const server = createTickroomServer(config, { handleSignals: false });
+  await server.listen(0, "127.0.0.1");
+  const address = server.transport.server?.address() as AddressInfo;
+  const port = address.port;
+  const colyseus = new ColyseusTestServer<TickroomServer>(server);
+  colyseus.sdk = new Client<TickroomServer>(`ws://127.0.0.1:${port}`);
+  return {
+    colyseus,
+    port,
+    httpUrl: `http://127.0.0.1:${port}`,
+    client: () => new Client<TickroomServer>(`ws://127.0.0.1:${port}`),
+    close: async () => {
+      await colyseus.cleanup();
+      await colyseus.shutdown();
+    },
+  };
+}
+
+const DEFAULT_TIMEOUT_MS = 4000;
+
+function withTimeout<T>(what: string, ms: number, executor: (resolve: (value: T) => void) => () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let release = (): void => undefined;
+    const timer = setTimeout(() => {
+      release();
+      reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
+    }, ms);
+    release = executor((value) => {
+      clearTimeout(timer);
+      release();
+      resolve(value);
+    });
+  });
+}
+
+/** Resolve once the client's synced state satisfies `predicate` (checked now and on every patch). */
+export function untilState<S>(room: Room<any, S>, predicate: (state: S) => boolean, what = "state", ms = DEFAULT_TIMEOUT_MS): Promise<S> {
+  return withTimeout<S>(what, ms, (done) => {
+    const check = (): void => {
+      if (room.state === undefined || room.state === null) return;
+      let satisfied = false;
+      // Before the first full state, collections may not exist yet: that is "not yet".
+      try { satisfied = predicate(room.state); } catch { satisfied = false; }
+      if (satisfied) done(room.state);
+    };
+    room.onStateChange(check);
+    queueMicrotask(check);
+    return () => room.onStateChange.remove(check);
+  });
+}
+
+/** Resolve with the next `type` message the server sends this client. */
+export function nextMessage<T = unknown>(room: Room, type: string, ms = DEFAULT_TIMEOUT_MS): Promise<T> {
+  return withTimeout<T>(`message "${type}"`, ms, (done) => room.onMessage(type, (payload: T) => done(payload)));
+}
+
+/** Resolve with the close code when this client's connection ends for good. */
+export function closed(room: Room, ms = DEFAULT_TIMEOUT_MS): Promise<number> {
+  return withTimeout<number>("room leave", ms, (done) => {
+    room.onLeave((code: number) => done(code));
+    return () => undefined;
+  });
+}
+
+/** Resolve when the SDK has re-established a dropped connection. */
+export function reconnected(room: Room, ms = DEFAULT_TIMEOUT_MS): Promise<void> {
+  return withTimeout<void>("reconnection", ms, (done) => {
+    room.onReconnect(() => done());
+    return () => undefined;
+  });
+}
+
+/** The server-side room instance (same process) by id. */
+export function serverRoom<R extends ServerRoom>(roomId: string): R {
+  const room = matchMaker.getLocalRoomById(roomId);
+  if (room === undefined) throw new Error(`no local room ${roomId}`);
+  return room as R;
+}
+
+/**
+ * Cut a client's socket from the server side without a close handshake: what a dead
+ * network looks like to the room (close code 1006 on the client, `onDrop` on the server).
+ */
+export function killSocket(roomId: string, sessionId: string): void {
+  const room = serverRoom(roomId);
+  const client = room.clients.getById(sessionId);
+  if (client === undefined) throw new Error(`no client ${sessionId} in ${roomId}`);
+  (client.ref as unknown as { terminate(): void }).terminate();
+}
+
+/** Allow the SDK to auto-reconnect a connection younger than its default 5 s minimum uptime. */
+export function allowQuickReconnect(room: Room): void {
+  room.reconnection.minUptime = 0;
+}
+
+/** Yield for `ms`: only where the thing awaited is the *absence* of an event. */
+export function quietPeriod(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
