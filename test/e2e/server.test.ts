@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, it } from "node:test";
+import { Client, type Room } from "@colyseus/sdk";
+import type { TickroomServer } from "../../server/app.ts";
+import type { Health } from "../../server/health.ts";
+import { CloseCode } from "../../rooms/base/errors.ts";
+import type { TicTacToeState } from "../../schema/TicTacToeState.ts";
+import { closed, untilState } from "../support/harness.ts";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+/** The real entry point (`npm start` runs the same file) on an OS-assigned port. */
+async function startServerProcess(): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], {
+    cwd: root,
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", NODE_ENV: "production", SHUTDOWN_TIMEOUT_SECONDS: "5" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (chunk: Buffer) => { output += chunk.toString(); });
+  child.stderr!.on("data", (chunk: Buffer) => { output += chunk.toString(); });
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
+    const onData = (): void => {
+      const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+      if (match) { clearTimeout(timer); child.stdout!.off("data", onData); resolve(Number(match[1])); }
+    };
+    child.stdout!.on("data", onData);
+    child.once("exit", (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}:\n${output}`)); });
+  });
+  return { child, port, output: () => output };
+}
+
+describe("server entry point, end to end", () => {
+  let server: Awaited<ReturnType<typeof startServerProcess>>;
+  let client: Client<TickroomServer>;
+  before(async () => {
+    server = await startServerProcess();
+    client = new Client<TickroomServer>(`ws://127.0.0.1:${server.port}`);
+  });
+  after(() => { if (server.child.exitCode === null) server.child.kill("SIGKILL"); });
+
+  it("answers /health with status, rooms, clients and uptime", async () => {
+    const response = await fetch(`http://127.0.0.1:${server.port}/health`);
+    assert.equal(response.status, 200);
+    const health = (await response.json()) as Health;
+    assert.equal(health.status, "ok");
+    assert.equal(typeof health.rooms, "number");
+    assert.equal(typeof health.clients, "number");
+    assert.ok(health.uptimeSeconds >= 0);
+  });
+
+  it("plays a whole tic-tac-toe game over WebSocket with the SDK", async () => {
+    const x: Room<any, TicTacToeState> = await client.joinOrCreate("tictactoe", {});
+    const o: Room<any, TicTacToeState> = await client.joinOrCreate("tictactoe", {});
+    assert.equal(x.roomId, o.roomId);
+    await untilState(x, (s) => s.status === "playing" && s.currentTurn === x.sessionId);
+    for (const [room, index] of [[x, 0], [o, 3], [x, 1], [o, 4], [x, 2]] as const) {
+      await untilState(room, (s) => s.currentTurn === room.sessionId);
+      room.send("move", { index });
+    }
+    const final = await untilState(o, (s) => s.status === "finished");
+    assert.equal(final.winner, x.sessionId);
+
+    const health = (await (await fetch(`http://127.0.0.1:${server.port}/health`)).json()) as Health;
+    assert.ok(health.rooms >= 1 && health.clients >= 2, JSON.stringify(health));
+    await Promise.all([x.leave(), o.leave()]);
+  });
+
+  it("shuts down gracefully on SIGTERM: clients are told (4001) and the process exits 0", async () => {
+    const chat = await client.joinOrCreate("chat", { name: "last" });
+    const arena = await client.joinOrCreate("arena", { name: "last" });
+    await untilState(arena, (s) => s.players.size === 1);
+    const chatClosed = closed(chat, 10_000);
+    const arenaClosed = closed(arena, 10_000);
+    const exited = once(server.child, "exit");
+    server.child.kill("SIGTERM");
+    assert.equal(await chatClosed, CloseCode.SERVER_SHUTDOWN);
+    assert.equal(await arenaClosed, CloseCode.SERVER_SHUTDOWN);
+    const [code] = await exited;
+    assert.equal(code, 0, server.output());
+    assert.match(server.output(), /SIGTERM received/);
+  });
+});
