@@ -58,8 +58,11 @@ describe("server entry point, end to end", () => {
     const o: Room<any, TicTacToeState> = await client.joinOrCreate("tictactoe", {});
     assert.equal(x.roomId, o.roomId);
     await untilState(x, (s) => s.status === "playing" && s.currentTurn === x.sessionId);
-    for (const [room, index] of [[x, 0], [o, 3], [x, 1], [o, 4], [x, 2]] as const) {
-      await untilState(room, (s) => s.currentTurn === room.sessionId);
+    const moves = [[x, 0], [o, 3], [x, 1], [o, 4], [x, 2]] as const;
+    for (const [played, [room, index]] of moves.entries()) {
+      // Wait until this player's view has every earlier move, not just "my turn" (which a
+      // view one patch behind would still show from before its own last move).
+      await untilState(room, (s) => s.currentTurn === room.sessionId && s.board.filter((c) => c !== 0).length === played);
       room.send("move", { index });
     }
     const final = await untilState(o, (s) => s.status === "finished");
