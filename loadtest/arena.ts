@@ -6,7 +6,7 @@
 import { cli, type Options } from "@colyseus/loadtest";
 import { Client } from "@colyseus/sdk";
 import { ARENA } from "../rooms/arena/shapes.ts";
-import type { TickroomServer } from "../server/app.ts";
+import type { TickroomServer } from "../server/app.config.ts";
 
 const INPUT_HZ = 30;
 

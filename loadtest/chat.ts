@@ -4,7 +4,7 @@
  */
 import { cli, type Options } from "@colyseus/loadtest";
 import { Client } from "@colyseus/sdk";
-import type { TickroomServer } from "../server/app.ts";
+import type { TickroomServer } from "../server/app.config.ts";
 
 const lines = ["hi all", "gg", "anyone up for a match?", "brb", "nice shot", "lol", "who wants to team up"];
 

@@ -5,7 +5,7 @@
  */
 import { cli, type Options } from "@colyseus/loadtest";
 import { Client, type Room } from "@colyseus/sdk";
-import type { TickroomServer } from "../server/app.ts";
+import type { TickroomServer } from "../server/app.config.ts";
 import type { TicTacToeState } from "../schema/TicTacToeState.ts";
 
 async function main(options: Options): Promise<void> {

@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import { createTickroomServer } from "./app.ts";
+import { createTickroomServer } from "./app.config.ts";
 import { loadConfig } from "./config.ts";
 
 // Colyseus 0.18 reads a global WebSocket during reconnection; on Node 20 every dropped

@@ -4,7 +4,7 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { Client, type Room } from "@colyseus/sdk";
-import type { TickroomServer } from "../../server/app.ts";
+import type { TickroomServer } from "../../server/app.config.ts";
 import type { Health } from "../../server/health.ts";
 import { CloseCode } from "../../rooms/base/errors.ts";
 import type { TicTacToeState } from "../../schema/TicTacToeState.ts";

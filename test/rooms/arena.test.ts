@@ -32,7 +32,9 @@ describe("arena room", () => {
       assert.ok(p.x >= ARENA.playerRadius && p.x <= ARENA.width - ARENA.playerRadius);
       assert.ok(p.y >= ARENA.playerRadius && p.y <= ARENA.height - ARENA.playerRadius);
     }
-    await Promise.all([a.leave(), b.leave()]);
+    await b.leave();
+    await untilState(a, (s) => s.players.size === 1 && s.players.has(a.sessionId), "leaver removed");
+    await a.leave();
   });
 
   it("runs a 60 Hz fixed step under 20 Hz patches", async () => {

@@ -55,7 +55,7 @@ describe("tictactoe room", () => {
 
   it("moves right after the game starts: the board stays 9 cells on every client", async () => {
     // Regression: joins and a move inside the first patch interval of a fresh room used to
-    // duplicate the replaced cell on clients (see server/app.ts defineTickroomRoom).
+    // duplicate the replaced cell on clients (see server/app.config.ts defineTickroomRoom).
     const created = await server.colyseus.createRoom("tictactoe", {});
     const x = await server.client().joinById(created.roomId, {});
     const o = await server.client().joinById(created.roomId, {});

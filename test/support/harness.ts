@@ -2,7 +2,7 @@ import type { AddressInfo } from "node:net";
 import { matchMaker, type Room as ServerRoom } from "@colyseus/core";
 import { Client, type Room } from "@colyseus/sdk";
 import { ColyseusTestServer } from "@colyseus/testing";
-import { createTickroomServer, type TickroomServer } from "../../server/app.ts";
+import { createTickroomServer, type TickroomServer } from "../../server/app.config.ts";
 import { parseConfig, type Environment } from "../../server/config.ts";
 
 /** A real tickroom server on an OS-assigned port, with SDK clients pointed at it. */
