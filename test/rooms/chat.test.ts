@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import type { ChatRoom } from "../../rooms/ChatRoom.ts";
 import { CloseCode, ErrorCode, type RoomError } from "../../rooms/base/errors.ts";
 import {
-  allowQuickReconnect, closed, killSocket, nextMessage, reconnected, untilState,
+  allowQuickReconnect, closed, killSocket, nextMessage, reconnected, serverRoom, untilState,
   startTestServer, type TestServer,
 } from "../support/harness.ts";
 
@@ -90,6 +91,26 @@ describe("chat room", () => {
     assert.deepEqual(view.messages.map((m) => m.text), ["before", "after"]);
     assert.equal(view.members.size, 1, "closed clients were removed");
     await good.leave();
+  });
+
+  it("survives an exception thrown inside a handler: reported, room and clients live on", async () => {
+    const ann = await server.client().joinOrCreate("chat", { channel: "faulty" });
+    const room = serverRoom<ChatRoom>(ann.roomId);
+    // Stands in for a bug in a room's handler.
+    room.onMessage("explode", () => { throw new Error("bug in a handler"); });
+    const reported: string[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => { reported.push(args.map(String).join(" ")); };
+    try {
+      (ann.send as (t: string, p: unknown) => void)("explode", {});
+      ann.send("say", { text: "still alive" });
+      const view = await untilState(ann, (s) => s.messages.length === 1, "room still serving");
+      assert.equal(view.messages[0]!.text, "still alive");
+    } finally {
+      console.error = original;
+    }
+    assert.ok(reported.some((line) => line.includes("method=onMessage") && line.includes(ann.sessionId)), reported.join("\n"));
+    await ann.leave();
   });
 
   it("rejects invalid join options at matchmaking with HTTP 400 and creates no room", async () => {
