@@ -1,10 +1,10 @@
 import { randomInt } from "node:crypto";
-import { validate, type AuthContext, type Client } from "@colyseus/core";
+import type { AuthContext, Client } from "@colyseus/core";
 import { ArenaPlayer, ArenaState } from "../schema/ArenaState.ts";
 import { normalizeJoinOptions, parseJoinOptions, TickroomRoom } from "./base/TickroomRoom.ts";
 import { seededRandom, type Random } from "./base/random.ts";
 import { idle, newControl, recordInput, spawn, stepArena, type PlayerControl } from "./arena/rules.ts";
-import { ARENA, arenaInput, arenaJoinOptions } from "./arena/shapes.ts";
+import { ARENA, arenaInput, arenaJoinOptions, type ShotEvent } from "./arena/shapes.ts";
 
 /** Real-time arena: up to 16 players move, aim and shoot; the server simulates at 60 Hz. */
 export class ArenaRoom extends TickroomRoom<{ state: ArenaState }> {
@@ -15,6 +15,7 @@ export class ArenaRoom extends TickroomRoom<{ state: ArenaState }> {
   override state = new ArenaState();
 
   private readonly controls = new Map<string, PlayerControl>();
+  private readonly shotsSincePatch: ShotEvent[] = [];
   private random: Random = seededRandom(randomInt(2 ** 31));
 
   static override async onAuth(_token: string, options: unknown, _context: AuthContext): Promise<true> {
@@ -23,7 +24,7 @@ export class ArenaRoom extends TickroomRoom<{ state: ArenaState }> {
   }
 
   override messages = {
-    input: validate(arenaInput, (client: Client, input) => {
+    input: this.accept(arenaInput, (client, input) => {
       const control = this.controls.get(client.sessionId);
       if (control !== undefined) recordInput(control, input);
     }),
@@ -35,8 +36,17 @@ export class ArenaRoom extends TickroomRoom<{ state: ArenaState }> {
   }
 
   private step(dt: number): void {
-    const shots = stepArena(this.state, this.controls, dt, this.random);
-    for (const shot of shots) this.broadcast("shot", shot);
+    stepArena(this.state, this.controls, dt, this.random, this.shotsSincePatch);
+  }
+
+  /**
+   * The step never talks to the network: shots of the last ~3 ticks go out as one
+   * `shots` message right after the patch that carries their effect (hp, score).
+   */
+  override onBeforePatch(): void {
+    if (this.shotsSincePatch.length === 0) return;
+    this.broadcast("shots", this.shotsSincePatch.slice(), { afterNextPatch: true });
+    this.shotsSincePatch.length = 0;
   }
 
   override onJoin(client: Client, options: unknown): void {
@@ -47,12 +57,12 @@ export class ArenaRoom extends TickroomRoom<{ state: ArenaState }> {
     this.controls.set(client.sessionId, newControl());
   }
 
-  override onDrop(client: Client, code?: number): void {
+  override onDrop(client: Client): void {
     const player = this.state.players.get(client.sessionId);
     const control = this.controls.get(client.sessionId);
     if (player !== undefined) player.connected = false;
     if (control !== undefined) idle(control);
-    super.onDrop(client, code);
+    super.onDrop(client);
   }
 
   override onReconnect(client: Client): void {

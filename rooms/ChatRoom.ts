@@ -1,4 +1,4 @@
-import { validate, type AuthContext, type Client } from "@colyseus/core";
+import type { AuthContext, Client } from "@colyseus/core";
 import { ChatState } from "../schema/ChatState.ts";
 import { normalizeJoinOptions, parseJoinOptions, TickroomRoom } from "./base/TickroomRoom.ts";
 import { addMember, guestName, removeMember, say } from "./chat/rules.ts";
@@ -17,7 +17,7 @@ export class ChatRoom extends TickroomRoom<{ state: ChatState }> {
   }
 
   override messages = {
-    say: validate(sayMessage, (client: Client, message) => {
+    say: this.accept(sayMessage, (client, message) => {
       const result = say(this.state, client.sessionId, message.text, Date.now());
       if (!result.ok) this.refuse(client, result.error);
     }),

@@ -1,4 +1,4 @@
-import { validate, type AuthContext, type Client } from "@colyseus/core";
+import type { AuthContext, Client } from "@colyseus/core";
 import { TicTacToeState } from "../schema/TicTacToeState.ts";
 import { normalizeJoinOptions, TickroomRoom } from "./base/TickroomRoom.ts";
 import { playMove, removePlayer, seatPlayer } from "./tictactoe/rules.ts";
@@ -16,7 +16,7 @@ export class TicTacToeRoom extends TickroomRoom<{ state: TicTacToeState }> {
   }
 
   override messages = {
-    move: validate(moveMessage, (client: Client, message) => {
+    move: this.accept(moveMessage, (client, message) => {
       const result = playMove(this.state, client.sessionId, message.index);
       if (!result.ok) this.refuse(client, result.error);
     }),

@@ -21,5 +21,4 @@ export class ChatState extends Schema {
   @type({ map: ChatMember }) members = new MapSchema<ChatMember>();
   /** The last `HISTORY_LIMIT` messages, oldest first. */
   @type([ChatMessage]) messages = new ArraySchema<ChatMessage>();
-  @type("uint32") nextMessageId = 1;
 }

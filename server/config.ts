@@ -14,8 +14,6 @@ const environmentSchema = z.object({
   PORT: portNumber.default(2567),
   /** Interface to bind. @default "0.0.0.0" */
   HOST: z.string().min(1).default("0.0.0.0"),
-  /** `production` turns off development conveniences. @default "development" */
-  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   /** How long a dropped player's seat (and entity) is kept for the SDK to reconnect. @default 20 */
   RECONNECTION_WINDOW_SECONDS: seconds.default(20),
   /** How long SIGTERM waits for rooms to dispose before the process exits anyway. @default 10 */
@@ -31,7 +29,6 @@ export type Environment = Record<string, string | undefined>;
 export interface TickroomConfig {
   readonly port: number;
   readonly host: string;
-  readonly production: boolean;
   readonly shutdownTimeoutMs: number;
   readonly transport: {
     readonly pingIntervalMs: number;
@@ -53,7 +50,6 @@ export function parseConfig(env: Environment): TickroomConfig {
   return deepFreeze({
     port: e.PORT,
     host: e.HOST,
-    production: e.NODE_ENV === "production",
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     transport: {
       pingIntervalMs: e.WS_PING_INTERVAL_MS,

@@ -126,16 +126,18 @@ export function traceShot(
 
 /**
  * Advance the world by one fixed tick: respawns, movement, then shots (after everyone
- * moved, so all shots of a tick see the same positions). Returns the shots fired.
+ * moved, so all shots of a tick see the same positions). Appends the shots fired to
+ * `shots` (a buffer the caller owns and drains) and returns how many were fired.
  */
 export function stepArena(
   world: ArenaWorld,
   controls: Roster<PlayerControl>,
   dt: number,
   random: Random,
-): ShotEvent[] {
+  shots: ShotEvent[],
+): number {
   const tick = ++world.tick;
-  const shots: ShotEvent[] = [];
+  const before = shots.length;
 
   world.players.forEach((body, id) => {
     const control = controls.get(id);
@@ -168,7 +170,7 @@ export function stepArena(
     shots.push({ shooter: id, x: shooter.x, y: shooter.y, angle: shooter.angle, target: targetId ?? "", killed });
   });
 
-  return shots;
+  return shots.length - before;
 }
 
 function clamp(value: number, min: number, max: number): number {

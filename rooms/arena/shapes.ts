@@ -39,7 +39,7 @@ export const arenaInput = z.object({
 });
 export type ArenaInput = z.output<typeof arenaInput>;
 
-/** Broadcast as `shot` after each shot so clients can draw tracers and hit marks. */
+/** One shot; the room broadcasts `shots` (an array of these) after each patch, for tracers and hit marks. */
 export interface ShotEvent {
   readonly shooter: string;
   readonly x: number;

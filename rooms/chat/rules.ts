@@ -15,11 +15,19 @@ export function removeMember(state: ChatState, sessionId: string): void {
   state.members.delete(sessionId);
 }
 
-/** Check a `say` text: trimmed length must be 1..TEXT_MAX_LENGTH. */
+/** Characters as people count them (code points), so an emoji is one, not two. */
+function characterCount(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}
+
+/** Check a `say` text: trimmed length must be 1..TEXT_MAX_LENGTH characters. */
 export function checkText(text: string): RuleResult {
   const trimmed = text.trim();
   if (trimmed.length === 0) return refused(ErrorCode.TEXT_EMPTY, "message text is empty");
-  if (trimmed.length > TEXT_MAX_LENGTH) {
+  // UTF-16 length bounds the code point count from above: skip the count for short text.
+  if (trimmed.length > TEXT_MAX_LENGTH && characterCount(trimmed) > TEXT_MAX_LENGTH) {
     return refused(ErrorCode.TEXT_TOO_LONG, `message text is longer than ${TEXT_MAX_LENGTH} characters`);
   }
   return accepted;
@@ -32,7 +40,8 @@ export function say(state: ChatState, sessionId: string, text: string, now: numb
   if (!check.ok || member === undefined) return check;
 
   state.messages.push(new ChatMessage().assign({
-    id: state.nextMessageId++,
+    // Derived from the history rather than synced as a counter: ids only grow.
+    id: (state.messages.at(-1)?.id ?? 0) + 1,
     sessionId,
     name: member.name,
     text: text.trim(),

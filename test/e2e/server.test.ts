@@ -16,7 +16,7 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 async function startServerProcess(): Promise<{ child: ChildProcess; port: number; output: () => string }> {
   const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], {
     cwd: root,
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", NODE_ENV: "production", SHUTDOWN_TIMEOUT_SECONDS: "5" },
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", SHUTDOWN_TIMEOUT_SECONDS: "5" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -5,7 +5,7 @@ import {
   applyMovement, newControl, recordInput, stepArena, traceShot, wrapAngle,
   type ArenaWorld, type PlayerBody, type PlayerControl,
 } from "../../rooms/arena/rules.ts";
-import { ARENA, arenaInput } from "../../rooms/arena/shapes.ts";
+import { ARENA, arenaInput, type ShotEvent } from "../../rooms/arena/shapes.ts";
 
 const DT = 1 / ARENA.tickRate;
 
@@ -78,7 +78,7 @@ describe("arena movement", () => {
       for (let t = 0; t < 300; t++) {
         recordInput(controls.get("a")!, { seq: t + 1, x: Math.sin(t / 9), y: Math.cos(t / 7), angle: t / 30, fire: t % 5 === 0 });
         recordInput(controls.get("b")!, { seq: t + 1, x: -1, y: Math.sin(t / 5), angle: Math.PI, fire: t % 3 === 0 });
-        stepArena(w, controls, DT, random);
+        stepArena(w, controls, DT, random, []);
       }
       return JSON.stringify([...(w.players as Map<string, PlayerBody>).entries()]);
     };
@@ -121,7 +121,7 @@ describe("arena shots", () => {
     let ticks = 0;
     while (w.players.get("t")!.alive) {
       recordInput(s, { seq: ++ticks, x: 0, y: 0, angle: 0, fire: true });
-      fired += stepArena(w, controls, DT, random).length;
+      fired += stepArena(w, controls, DT, random, []);
       assert.ok(ticks < 1000, "target never died");
     }
     assert.equal(fired, shotsNeeded);
@@ -133,9 +133,11 @@ describe("arena shots", () => {
     // A dead player is not a target.
     for (let i = 0; i < ARENA.fireCooldownTicks; i++) {
       recordInput(s, { seq: ++ticks, x: 0, y: 0, angle: 0, fire: true });
-      for (const shot of stepArena(w, controls, DT, random)) assert.equal(shot.target, "");
+      const shots: ShotEvent[] = [];
+      stepArena(w, controls, DT, random, shots);
+      for (const shot of shots) assert.equal(shot.target, "");
     }
-    for (let i = 0; i < ARENA.respawnTicks; i++) stepArena(w, controls, DT, random);
+    for (let i = 0; i < ARENA.respawnTicks; i++) stepArena(w, controls, DT, random, []);
     const t = w.players.get("t")!;
     assert.equal(t.alive, true);
     assert.equal(t.hp, ARENA.maxHp);
@@ -147,8 +149,7 @@ describe("arena shots", () => {
     s.alive = false;
     controls.get("s")!.respawnTick = 1000;
     recordInput(controls.get("s")!, { seq: 1, x: 1, y: 0, angle: 0, fire: true });
-    const shots = stepArena(w, controls, DT, seededRandom(3));
-    assert.equal(shots.length, 0);
+    assert.equal(stepArena(w, controls, DT, seededRandom(3), []), 0);
     assert.equal(s.x, 100);
   });
 });

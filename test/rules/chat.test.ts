@@ -41,3 +41,10 @@ describe("chat rules", () => {
     assert.deepEqual(chatJoinOptions.parse({ name: " ann ", extra: 1 }), { name: "ann", channel: "" });
   });
 });
+
+describe("chat text length", () => {
+  it("counts characters, not UTF-16 units: 500 emoji are allowed, 501 are not", () => {
+    assert.ok(checkText("😀".repeat(TEXT_MAX_LENGTH)).ok);
+    assert.equal(checkText("😀".repeat(TEXT_MAX_LENGTH + 1)).ok, false);
+  });
+});
