@@ -1,10 +1,10 @@
 import { defineRoom, defineServer, type Room } from "@colyseus/core";
-import { WebSocketTransport } from "@colyseus/ws-transport";
 import { ArenaRoom } from "../rooms/ArenaRoom.ts";
 import { ChatRoom } from "../rooms/ChatRoom.ts";
 import { TicTacToeRoom } from "../rooms/TicTacToeRoom.ts";
 import type { TickroomConfig } from "./config.ts";
 import { healthRoute } from "./health.ts";
+import { TickroomTransport } from "./transport.ts";
 
 /**
  * Imports come from the scoped packages rather than the `colyseus` meta package: the meta
@@ -45,7 +45,7 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
       arena: defineTickroomRoom(ArenaRoom, config),
       tictactoe: defineTickroomRoom(TicTacToeRoom, config),
     },
-    transport: new WebSocketTransport({
+    transport: new TickroomTransport({
       pingInterval: config.transport.pingIntervalMs,
       maxPayload: config.transport.maxPayloadBytes,
     }),

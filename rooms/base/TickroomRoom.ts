@@ -3,12 +3,14 @@ import {
   ServerError,
   logger,
   type Client,
+  type ClientPrivate,
   type RoomException,
   type RoomMethodName,
   type RoomOptions,
 } from "@colyseus/core";
 import { z } from "zod";
 import { CloseCode, type RoomError } from "./errors.ts";
+import { socketsClosedForOversizedFrames } from "./protocolViolations.ts";
 import { defaultRoomSettings, readRoomSettings, type RoomSettings } from "./settings.ts";
 
 /** HTTP status (and SDK `MatchMakeError.code`) for join options that fail validation. */
@@ -65,11 +67,18 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends 
   /**
    * Abnormal close (network drop, killed socket): hold the seat for the window so the
    * SDK's automatic reconnection brings the same session back. When the window passes,
-   * Colyseus calls `onLeave`, where the room removes the player for good. A client this
-   * room closed for malformed input gets no window, whatever close code its socket reports.
+   * Colyseus calls `onLeave`, where the room removes the player for good.
+   *
+   * A client closed for breaking the rules of the wire gets no window, whatever close code
+   * its socket reports: malformed payloads and unknown types (marked by this room), a
+   * flood past `maxMessagesPerSecond` (Colyseus's own per-client counter), an oversized
+   * frame (recorded by the transport). Colyseus sends 4002 both for those and for a stale
+   * socket replaced by a reconnection, so the code alone cannot decide.
    */
   override onDrop(client: Client): void {
     if (this.#closedForMalformedInput.has(client)) return;
+    if (((client as Client & ClientPrivate)._numMessagesLastSecond ?? 0) > this.maxMessagesPerSecond) return;
+    if (socketsClosedForOversizedFrames.has(client.ref)) return;
     // A client that never finished joining cannot reconnect; Colyseus rejects at once.
     this.allowReconnection(client, this.settings.reconnectionSeconds).catch(() => undefined);
   }

@@ -124,6 +124,7 @@ describe("arena room", () => {
     const code = closed(a);
     for (let seq = 1; seq <= room.maxMessagesPerSecond + 20; seq++) a.send("input", { seq, x: 0, y: 0, angle: 0, fire: false });
     assert.equal(await code, CloseCode.WITH_ERROR);
+    await untilState(b, (s) => s.players.size === 1, "flooder removed at once (window is 5 s)", 2000);
     b.send("input", { seq: 1, x: 1, y: 0, angle: 0, fire: false });
     await untilState(b, (s) => s.players.get(b.sessionId)!.lastInputSeq === 1, "other player still served");
     await b.leave();
@@ -143,6 +144,7 @@ describe("arena room", () => {
     const code = closed(a);
     (a.send as (t: string, p: unknown) => void)("input", { seq: 1, x: 0, y: 0, angle: 0, fire: false, junk: "x".repeat(8000) });
     assert.equal(await code, CloseCode.MESSAGE_TOO_BIG);
+    await untilState(b, (s) => s.players.size === 1, "sender removed at once (window is 5 s)", 2000);
     b.send("input", { seq: 1, x: 1, y: 0, angle: 0, fire: false });
     await untilState(b, (s) => s.players.get(b.sessionId)!.lastInputSeq === 1, "other player still served");
     assert.ok(room.state.players.has(b.sessionId));
