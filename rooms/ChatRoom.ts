@@ -16,6 +16,8 @@ export class ChatRoom extends TickroomRoom<{ state: ChatState }> {
     return true;
   }
 
+  // Message and join times are wall-clock stamps for people to read (epoch ms), not
+  // timers: Date.now() is the right source; scheduling would go through this.clock.
   override messages = {
     say: this.accept(sayMessage, (client, message) => {
       const result = say(this.state, client.sessionId, message.text, Date.now());
