@@ -12,12 +12,24 @@ export class ArenaPlayer extends Schema {
   @type("boolean") alive = true;
   /** False while the player's socket is down and its seat is held for reconnection. */
   @type("boolean") connected = true;
-  /** Sequence number of the last input the step applied for this player (for client reconciliation). */
-  @type("uint32") lastInputSeq = 0;
 }
 
 export class ArenaState extends Schema {
   @type({ map: ArenaPlayer }) players = new MapSchema<ArenaPlayer>();
   /** Simulation tick (60 Hz). */
   @type("uint32") tick = 0;
+}
+
+/**
+ * One input frame, sent by clients through Colyseus's input channel (`room.input()`)
+ * once per fixed tick. Flat primitives only (an input schema cannot hold references).
+ * Colyseus numbers the frames and acknowledges the last one applied in every patch.
+ */
+export class ArenaInput extends Schema {
+  /** Movement stick; a vector longer than 1 is scaled down to 1. */
+  @type("float32") x = 0;
+  @type("float32") y = 0;
+  /** Aim in radians. */
+  @type("float32") angle = 0;
+  @type("boolean") fire = false;
 }

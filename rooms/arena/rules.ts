@@ -1,5 +1,11 @@
 import type { Random } from "../base/random.ts";
-import { ARENA, type ArenaInput, type ShotEvent } from "./shapes.ts";
+import { ARENA, type ShotEvent } from "./shapes.ts";
+
+/**
+ * Pure arena rules. `applyInput` is the one step function that runs both on the server
+ * (in the fixed tick) and in the client's predictor; it imports nothing from the server
+ * and gives bit-identical results for identical inputs.
+ */
 
 /** The synced part of a player (satisfied by `ArenaPlayer` and by plain objects in tests). */
 export interface PlayerBody {
@@ -9,19 +15,25 @@ export interface PlayerBody {
   hp: number;
   score: number;
   alive: boolean;
-  lastInputSeq: number;
 }
 
-/** The server-only part of a player: latest intent and timers, in ticks. */
-export interface PlayerControl {
-  seq: number;
-  moveX: number;
-  moveY: number;
+/** One input frame (satisfied by the `ArenaInput` schema and by plain objects). */
+export interface InputFrame {
+  x: number;
+  y: number;
   angle: number;
-  /** Latched until the step sees it, so a click between two ticks is not lost. */
   fire: boolean;
+}
+
+/** The server-only part of a player: timers, in ticks. */
+export interface PlayerTimers {
   nextFireTick: number;
   respawnTick: number;
+}
+
+export interface Point {
+  x: number;
+  y: number;
 }
 
 /** Read-only view of a keyed collection; `MapSchema` and `Map` both fit. */
@@ -35,17 +47,40 @@ export interface ArenaWorld {
   readonly players: Roster<PlayerBody>;
 }
 
-export function newControl(): PlayerControl {
-  return { seq: 0, moveX: 0, moveY: 0, angle: 0, fire: false, nextFireTick: 0, respawnTick: 0 };
+/** What one tick needs from the room: the inputs due now, and what each shooter saw. */
+export interface TickInputs {
+  /** Call `apply` for each input of `playerId` to simulate this tick, oldest first. */
+  forEach(playerId: string, apply: (input: InputFrame) => void): void;
+  /**
+   * Where `target` was on `shooterId`'s screen when it sent the input being applied
+   * (lag compensation; the room bounds how far back this may reach).
+   */
+  seen(shooterId: string, target: PlayerBody): Point;
 }
 
-/** A random free-ish spawn point inside the walls. */
-export function spawn(body: PlayerBody, random: Random): void {
-  const r = ARENA.playerRadius;
-  body.x = r + random() * (ARENA.width - 2 * r);
-  body.y = r + random() * (ARENA.height - 2 * r);
-  body.hp = ARENA.maxHp;
-  body.alive = true;
+export function newTimers(): PlayerTimers {
+  return { nextFireTick: 0, respawnTick: 0 };
+}
+
+/** A stick this much longer than 1 is float32 rounding, not a cheat: left alone so client and server agree. */
+const STICK_TOLERANCE = 1.0001;
+
+/**
+ * Make any decoded frame legal, in place: non-finite numbers become 0, the stick is
+ * scaled down to unit length, the aim is wrapped. Idempotent on legal frames, so an
+ * honest client's frame reaches `applyInput` unchanged on both sides.
+ */
+export function sanitizeInput(input: InputFrame): void {
+  if (!Number.isFinite(input.x)) input.x = 0;
+  if (!Number.isFinite(input.y)) input.y = 0;
+  if (!Number.isFinite(input.angle)) input.angle = 0;
+  const length = Math.hypot(input.x, input.y);
+  if (length > STICK_TOLERANCE) {
+    input.x /= length;
+    input.y /= length;
+  }
+  if (input.angle > Math.PI + 1e-3 || input.angle < -Math.PI - 1e-3) input.angle = wrapAngle(input.angle);
+  input.fire = input.fire === true;
 }
 
 /** Wrap any finite angle into (-PI, PI]. */
@@ -58,51 +93,39 @@ export function wrapAngle(angle: number): number {
 }
 
 /**
- * Record the latest intent (a handler's whole job). Older or repeated sequence numbers
- * are ignored so a replayed frame cannot rewind intent; fire is OR-ed until the step runs.
+ * Move one player by one input for `dt` seconds: at most `speed * dt`, never through a
+ * wall. Positions are kept float32-exact (what the wire carries), so a client replaying
+ * from the authoritative state computes exactly what the server computed.
  */
-export function recordInput(control: PlayerControl, input: ArenaInput): void {
-  if (input.seq <= control.seq) return;
-  control.seq = input.seq;
-  // Scale the stick down to unit length: this is what makes speed hacks impossible.
-  const length = Math.hypot(input.x, input.y);
-  const scale = length > 1 ? 1 / length : 1;
-  control.moveX = input.x * scale;
-  control.moveY = input.y * scale;
-  control.angle = wrapAngle(input.angle);
-  control.fire ||= input.fire;
-}
-
-/** Drop held intent (player disconnected): the entity stays, idle. */
-export function idle(control: PlayerControl): void {
-  control.moveX = 0;
-  control.moveY = 0;
-  control.fire = false;
-}
-
-/**
- * Move one player by its intent for `dt` seconds: at most `speed * dt`, never through a
- * wall. The same function runs on the server and in a client predictor.
- */
-export function applyMovement(body: PlayerBody, control: PlayerControl, dt: number): void {
+export function applyInput(body: PlayerBody, input: InputFrame, dt: number): void {
   if (!body.alive) return;
+  const length = Math.hypot(input.x, input.y);
+  const scale = length > STICK_TOLERANCE ? 1 / length : 1;
   const r = ARENA.playerRadius;
-  body.x = clamp(body.x + control.moveX * ARENA.speed * dt, r, ARENA.width - r);
-  body.y = clamp(body.y + control.moveY * ARENA.speed * dt, r, ARENA.height - r);
-  body.angle = control.angle;
-  body.lastInputSeq = control.seq;
+  body.x = Math.fround(clamp(body.x + input.x * scale * ARENA.speed * dt, r, ARENA.width - r));
+  body.y = Math.fround(clamp(body.y + input.y * scale * ARENA.speed * dt, r, ARENA.height - r));
+  body.angle = Math.fround(input.angle);
+}
+
+/** A random spawn point inside the walls, full health. */
+export function spawn(body: PlayerBody, random: Random): void {
+  const r = ARENA.playerRadius;
+  body.x = Math.fround(r + random() * (ARENA.width - 2 * r));
+  body.y = Math.fround(r + random() * (ARENA.height - 2 * r));
+  body.hp = ARENA.maxHp;
+  body.alive = true;
 }
 
 /**
- * The nearest living player other than `shooterId` whose circle the ray from
- * (x, y) along `angle` crosses within range, or undefined.
+ * The nearest living player other than `shooterId` whose circle the ray from `from`
+ * along `angle` crosses within range, judged at the positions `positionOf` gives.
  */
 export function traceShot(
   players: Roster<PlayerBody>,
   shooterId: string,
-  x: number,
-  y: number,
+  from: Point,
   angle: number,
+  positionOf: (target: PlayerBody) => Point,
 ): string | undefined {
   const dx = Math.cos(angle);
   const dy = Math.sin(angle);
@@ -111,8 +134,9 @@ export function traceShot(
   let bestDistance = Infinity;
   players.forEach((target, id) => {
     if (id === shooterId || !target.alive) return;
-    const ox = target.x - x;
-    const oy = target.y - y;
+    const at = positionOf(target);
+    const ox = at.x - from.x;
+    const oy = at.y - from.y;
     const along = ox * dx + oy * dy;
     if (along < 0 || along > ARENA.shotRange) return;
     const perpendicularSq = ox * ox + oy * oy - along * along;
@@ -125,52 +149,57 @@ export function traceShot(
 }
 
 /**
- * Advance the world by one fixed tick: respawns, movement, then shots (after everyone
- * moved, so all shots of a tick see the same positions). Appends the shots fired to
- * `shots` (a buffer the caller owns and drains) and returns how many were fired.
+ * Advance the world by one fixed tick: respawn those due, then apply each player's
+ * inputs in order (movement, and a shot when `fire` is set and the cooldown allows).
+ * Shots are judged against where the shooter saw its targets. Fired shots are appended
+ * to `shots`, a buffer the caller owns and drains.
  */
 export function stepArena(
   world: ArenaWorld,
-  controls: Roster<PlayerControl>,
+  timers: Roster<PlayerTimers>,
+  inputs: TickInputs,
   dt: number,
   random: Random,
   shots: ShotEvent[],
-): number {
+): void {
   const tick = ++world.tick;
-  const before = shots.length;
-
   world.players.forEach((body, id) => {
-    const control = controls.get(id);
-    if (control === undefined) return;
-    if (!body.alive && tick >= control.respawnTick) spawn(body, random);
-    applyMovement(body, control, dt);
+    const own = timers.get(id);
+    if (own === undefined) return;
+    if (!body.alive && tick >= own.respawnTick) spawn(body, random);
+    inputs.forEach(id, (input) => {
+      applyInput(body, input, dt);
+      if (input.fire) fire(world, timers, inputs, id, body, own, tick, shots);
+    });
   });
+}
 
-  world.players.forEach((shooter, id) => {
-    const control = controls.get(id);
-    if (control === undefined) return;
-    const wantsFire = control.fire;
-    control.fire = false;
-    if (!wantsFire || !shooter.alive || tick < control.nextFireTick) return;
-    control.nextFireTick = tick + ARENA.fireCooldownTicks;
-
-    const targetId = traceShot(world.players, id, shooter.x, shooter.y, shooter.angle);
-    const target = targetId === undefined ? undefined : world.players.get(targetId);
-    let killed = false;
-    if (target !== undefined && targetId !== undefined) {
-      target.hp = Math.max(0, target.hp - ARENA.shotDamage);
-      if (target.hp === 0) {
-        killed = true;
-        target.alive = false;
-        shooter.score += 1;
-        const targetControl = controls.get(targetId);
-        if (targetControl !== undefined) targetControl.respawnTick = tick + ARENA.respawnTicks;
-      }
+function fire(
+  world: ArenaWorld,
+  timers: Roster<PlayerTimers>,
+  inputs: TickInputs,
+  shooterId: string,
+  shooter: PlayerBody,
+  own: PlayerTimers,
+  tick: number,
+  shots: ShotEvent[],
+): void {
+  if (!shooter.alive || tick < own.nextFireTick) return;
+  own.nextFireTick = tick + ARENA.fireCooldownTicks;
+  const targetId = traceShot(world.players, shooterId, shooter, shooter.angle, (target) => inputs.seen(shooterId, target));
+  const target = targetId === undefined ? undefined : world.players.get(targetId);
+  let killed = false;
+  if (target !== undefined && targetId !== undefined) {
+    target.hp = Math.max(0, target.hp - ARENA.shotDamage);
+    if (target.hp === 0) {
+      killed = true;
+      target.alive = false;
+      shooter.score += 1;
+      const targetTimers = timers.get(targetId);
+      if (targetTimers !== undefined) targetTimers.respawnTick = tick + ARENA.respawnTicks;
     }
-    shots.push({ shooter: id, x: shooter.x, y: shooter.y, angle: shooter.angle, target: targetId ?? "", killed });
-  });
-
-  return shots.length - before;
+  }
+  shots.push({ shooter: shooterId, x: shooter.x, y: shooter.y, angle: shooter.angle, target: targetId ?? "", killed });
 }
 
 function clamp(value: number, min: number, max: number): number {

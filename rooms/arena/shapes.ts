@@ -16,28 +16,14 @@ export const ARENA = Object.freeze({
   fireCooldownTicks: 15,
   /** 2 seconds dead before respawning. */
   respawnTicks: 120,
+  /** Lag compensation reaches at most this far back; older claims are clamped to it. */
+  maxRewindMs: 250,
 });
 
 export const arenaJoinOptions = z.object({
   name: z.string().trim().min(1).max(32).optional(),
 });
 export type ArenaJoinOptions = z.output<typeof arenaJoinOptions>;
-
-/**
- * One input frame. Shape is checked here (finite numbers, a boolean); magnitudes are
- * clamped by the rules, so any well-formed input is safe, however large.
- */
-export const arenaInput = z.object({
-  /** Client-side counter starting at 1, increasing; echoed back as `lastInputSeq` once applied. */
-  seq: z.number().int().min(1).max(0xffffffff),
-  /** Movement stick; a vector longer than 1 is scaled down to 1. */
-  x: z.number(),
-  y: z.number(),
-  /** Aim in radians; any finite value is wrapped into (-PI, PI]. */
-  angle: z.number(),
-  fire: z.boolean(),
-});
-export type ArenaInput = z.output<typeof arenaInput>;
 
 /** One shot; the room broadcasts `shots` (an array of these) after each patch, for tracers and hit marks. */
 export interface ShotEvent {

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { ArenaRoom } from "../../rooms/ArenaRoom.ts";
+import { applyInput, sanitizeInput } from "../../rooms/arena/rules.ts";
+import type { ArenaInput } from "../../schema/ArenaState.ts";
 import { ARENA, type ShotEvent } from "../../rooms/arena/shapes.ts";
 import { CloseCode } from "../../rooms/base/errors.ts";
 import {
-  allowQuickReconnect, closed, killSocket, nextMessage, reconnected, serverRoom, untilState,
+  allowQuickReconnect, closed, eventually, killSocket, nextMessage, quietPeriod, reconnected, serverRoom, untilState,
   startTestServer, type TestServer,
 } from "../support/harness.ts";
 
@@ -53,45 +55,89 @@ describe("arena room", () => {
     await Promise.all([a.leave(), b.leave()]);
   });
 
-  it("moves a player by its input, at most at full speed, and acknowledges the input sequence", async () => {
+  it("applies one input frame per tick through the pure step, and acknowledges each", async () => {
     const { room, a, b } = await pair();
-    const body = room.state.players.get(a.sessionId)!;
-    body.x = 100;
-    body.y = 500;
-    const startTick = room.state.tick;
-    for (let seq = 1; seq <= 30; seq++) a.send("input", { seq, x: 5, y: 0, angle: 0, fire: false });
-    const view = await untilState(b, (s) => (s.players.get(a.sessionId)?.lastInputSeq ?? 0) === 30 && s.players.get(a.sessionId)!.x > 150);
-    const moved = view.players.get(a.sessionId)!.x - 100;
-    const ticks = room.state.tick - startTick;
-    assert.ok(moved <= ARENA.speed * (ticks / ARENA.tickRate) + 0.01, `moved ${moved} in ${ticks} ticks`);
+    Object.assign(room.state.players.get(a.sessionId)!, { x: 100, y: 500 });
+    await untilState(a, (s) => s.players.get(a.sessionId)!.x === 100);
+    const input = a.input<ArenaInput>();
+    const expected = { x: 100, y: 500, angle: 0, hp: 100, score: 0, alive: true };
+    for (let i = 0; i < 30; i++) {
+      // An over-long stick is scaled to 1 by the sanitizer, on the wire's float32 values.
+      Object.assign(input.data, { x: 5, y: 0, angle: 0, fire: false });
+      input.send();
+      const frame = { x: Math.fround(5), y: 0, angle: 0, fire: false };
+      sanitizeInput(frame);
+      applyInput(expected, frame, 1 / ARENA.tickRate);
+    }
+    await eventually(() => input.lastProcessed === 30, "30 frames acknowledged");
+    const view = await untilState(b, (s) => s.players.get(a.sessionId)!.x === expected.x, "position after 30 frames");
     assert.equal(view.players.get(a.sessionId)!.y, 500);
+    assert.ok(Math.abs(expected.x - (100 + 30 * ARENA.speed / ARENA.tickRate)) < 0.01);
+    await Promise.all([a.leave(), b.leave()]);
+  });
+
+  it("gives no speed to a client sending faster than the tick: one frame per tick over time", async () => {
+    const { room, a, b } = await pair();
+    Object.assign(room.state.players.get(a.sessionId)!, { x: 20, y: 500 });
+    await untilState(a, (s) => s.players.get(a.sessionId)!.x === 20);
+    const input = a.input<ArenaInput>();
+    Object.assign(input.data, { x: 1, y: 0, angle: 0, fire: false });
+    const startTick = room.state.tick;
+    // Three frames per 60 Hz tick for one second.
+    for (let i = 0; i < 60; i++) {
+      for (let k = 0; k < 3; k++) input.send();
+      await new Promise((resolve) => setTimeout(resolve, 1000 / 60));
+    }
+    await eventually(() => input.lastProcessed === input.sentCount, "all frames consumed or dropped");
+    const ticks = room.state.tick - startTick;
+    const moved = room.state.players.get(a.sessionId)!.x - 20;
+    const perTick = ARENA.speed / ARENA.tickRate;
+    // At most one frame per tick, plus the small catch-up allowance.
+    assert.ok(moved <= (ticks + 4) * perTick + 0.01, `moved ${moved.toFixed(1)} in ${ticks} ticks (3x sender)`);
+    await Promise.all([a.leave(), b.leave()]);
+  });
+
+  it("sanitizes hostile input frames at the boundary: NaN and huge values never reach the state", async () => {
+    const { room, a, b } = await pair();
+    const input = a.input<ArenaInput>();
+    for (const [x, y, angle] of [[NaN, 0, 0], [Infinity, -Infinity, NaN], [1e30, 1e30, 1e30]] as const) {
+      Object.assign(input.data, { x, y, angle, fire: false });
+      input.send();
+    }
+    await eventually(() => input.lastProcessed === 3, "frames acknowledged");
+    const p = room.state.players.get(a.sessionId)!;
+    for (const value of [p.x, p.y, p.angle]) assert.ok(Number.isFinite(value), `state value ${value}`);
+    assert.ok(p.x >= ARENA.playerRadius && p.x <= ARENA.width - ARENA.playerRadius);
     await Promise.all([a.leave(), b.leave()]);
   });
 
   it("hitscan shots damage the target, are broadcast after the patch, and kill after enough hits", async () => {
     const { room, a, b } = await pair();
-    const shooter = room.state.players.get(a.sessionId)!;
-    const target = room.state.players.get(b.sessionId)!;
-    Object.assign(shooter, { x: 200, y: 300 });
-    Object.assign(target, { x: 400, y: 300 });
+    Object.assign(room.state.players.get(a.sessionId)!, { x: 200, y: 300 });
+    Object.assign(room.state.players.get(b.sessionId)!, { x: 400, y: 300 });
+    await untilState(a, (s) => s.players.get(b.sessionId)!.x === 400 && s.players.get(a.sessionId)!.x === 200);
+    // Shots are judged where the shooter saw the target (lag compensation, up to 250 ms
+    // back): let the teleport above leave the rewind window first.
+    await quietPeriod(ARENA.maxRewindMs + 100);
+    const trigger = a.input<ArenaInput>();
+    Object.assign(trigger.data, { x: 0, y: 0, angle: 0, fire: true });
 
     const first = nextMessage<ShotEvent[]>(b, "shots");
-    a.send("input", { seq: 1, x: 0, y: 0, angle: 0, fire: true });
+    trigger.send();
     assert.deepEqual(await first, [{ shooter: a.sessionId, x: 200, y: 300, angle: 0, target: b.sessionId, killed: false }]);
     // Sent after the patch that carries the damage: the receiver's state already shows it.
     assert.equal(b.state.players.get(b.sessionId)!.hp, ARENA.maxHp - ARENA.shotDamage);
 
-    let seq = 1;
     let killed = false;
     while (!killed) {
-      assert.ok(seq < 100, "target never died");
+      assert.ok(trigger.sentCount < 200, "target never died");
       const next = nextMessage<ShotEvent[]>(a, "shots");
-      // Hold the trigger (one input per tick would be a real client); shots come at the cooldown rate.
-      const trigger = setInterval(() => a.send("input", { seq: ++seq, x: 0, y: 0, angle: 0, fire: true }), 1000 / ARENA.tickRate);
+      // Hold the trigger, one frame per tick as a real client does; shots come at the cooldown rate.
+      const holding = setInterval(() => trigger.send(), 1000 / ARENA.tickRate);
       try {
         killed = (await next).some((shot) => shot.killed);
       } finally {
-        clearInterval(trigger);
+        clearInterval(holding);
       }
     }
     const view = await untilState(a, (s) => !s.players.get(b.sessionId)!.alive);
@@ -102,14 +148,14 @@ describe("arena room", () => {
     await Promise.all([a.leave(), b.leave()]);
   });
 
-  it("closes a client sending malformed input (4002) and keeps the other player's state", async () => {
+  it("closes a client sending an unknown message type (4002) and keeps the other player's state", async () => {
     const { room, a, b } = await pair();
     const before = { ...room.state.players.get(a.sessionId)!.toJSON() };
-    for (const bad of [{ seq: 1, x: NaN, y: 0, angle: 0, fire: false }, { seq: 1, x: 1 }, "left", { seq: -1, x: 0, y: 0, angle: 0, fire: false }]) {
+    for (const [type, payload] of [["input", { x: 1 }], ["move", { index: 1 }], ["teleport", { x: 0, y: 0 }]] as const) {
       const c = await server.client().joinById(room.roomId, {});
       const code = closed(c);
-      (c.send as (t: string, p: unknown) => void)("input", bad);
-      assert.equal(await code, CloseCode.WITH_ERROR, JSON.stringify(bad));
+      (c.send as (t: string, p: unknown) => void)(type, payload);
+      assert.equal(await code, CloseCode.WITH_ERROR, `${type}`);
     }
     // The window is 5 s here: removal within 2 s means no seat was held for them.
     const view = await untilState(b, (s) => s.players.size === 2, "intruders removed at once", 2000);
@@ -122,31 +168,25 @@ describe("arena room", () => {
   it("closes a client flooding messages beyond maxMessagesPerSecond (4002)", async () => {
     const { room, a, b } = await pair();
     const code = closed(a);
-    for (let seq = 1; seq <= room.maxMessagesPerSecond + 20; seq++) a.send("input", { seq, x: 0, y: 0, angle: 0, fire: false });
+    const flood = a.input<ArenaInput>();
+    for (let i = 0; i <= room.maxMessagesPerSecond + 20; i++) flood.send();
     assert.equal(await code, CloseCode.WITH_ERROR);
     await untilState(b, (s) => s.players.size === 1, "flooder removed at once (window is 5 s)", 2000);
-    b.send("input", { seq: 1, x: 1, y: 0, angle: 0, fire: false });
-    await untilState(b, (s) => s.players.get(b.sessionId)!.lastInputSeq === 1, "other player still served");
-    await b.leave();
-  });
-
-  it("applies the same validation to room.request(): a malformed payload closes (4002)", async () => {
-    const { a, b } = await pair();
-    const code = closed(a);
-    void (a.request as (t: string, p: unknown) => Promise<unknown>)("input", { seq: "one" }).catch(() => undefined);
-    assert.equal(await code, CloseCode.WITH_ERROR);
-    await untilState(b, (s) => s.players.size === 1, "removed at once", 2000);
+    const input = b.input<ArenaInput>();
+    input.send();
+    await eventually(() => input.lastProcessed === 1, "other player still served");
     await b.leave();
   });
 
   it("closes a client sending a frame over the size limit (1009); the room plays on", async () => {
     const { room, a, b } = await pair();
     const code = closed(a);
-    (a.send as (t: string, p: unknown) => void)("input", { seq: 1, x: 0, y: 0, angle: 0, fire: false, junk: "x".repeat(8000) });
+    (a.send as (t: string, p: unknown) => void)("junk", { junk: "x".repeat(8000) });
     assert.equal(await code, CloseCode.MESSAGE_TOO_BIG);
     await untilState(b, (s) => s.players.size === 1, "sender removed at once (window is 5 s)", 2000);
-    b.send("input", { seq: 1, x: 1, y: 0, angle: 0, fire: false });
-    await untilState(b, (s) => s.players.get(b.sessionId)!.lastInputSeq === 1, "other player still served");
+    const input = b.input<ArenaInput>();
+    input.send();
+    await eventually(() => input.lastProcessed === 1, "other player still served");
     assert.ok(room.state.players.has(b.sessionId));
     await b.leave();
   });
@@ -173,8 +213,12 @@ describe("arena room", () => {
     await back;
     const view = await untilState(b, (s) => s.players.get(a.sessionId)?.connected === true, "marked connected");
     assert.equal(view.players.get(a.sessionId)!.score, score);
-    a.send("input", { seq: 1, x: 1, y: 0, angle: 0, fire: false });
-    await untilState(b, (s) => s.players.get(a.sessionId)!.lastInputSeq === 1, "input accepted after reconnecting");
+    const input = a.input<ArenaInput>();
+    Object.assign(input.data, { x: 1, y: 0, angle: 0, fire: false });
+    const x = room.state.players.get(a.sessionId)!.x;
+    input.send();
+    await eventually(() => input.lastProcessed >= 1, "input accepted after reconnecting");
+    await untilState(b, (s) => s.players.get(a.sessionId)!.x !== x, "moved after reconnecting");
     await Promise.all([a.leave(), b.leave()]);
   });
 });

@@ -94,6 +94,16 @@ describe("chat room", () => {
     await good.leave();
   });
 
+  it("applies the same validation to room.request(): a malformed payload closes (4002), no seat kept", async () => {
+    const good = await server.client().joinOrCreate("chat", { channel: "requests" });
+    const bad = await server.client().joinOrCreate("chat", { channel: "requests" });
+    const code = closed(bad);
+    void (bad.request as (t: string, p: unknown) => Promise<unknown>)("say", { text: 42 }).catch(() => undefined);
+    assert.equal(await code, CloseCode.WITH_ERROR);
+    await untilState(good, (s) => s.members.size === 1, "removed at once (window is 5 s)", 2000);
+    await good.leave();
+  });
+
   it("survives an exception thrown inside a handler: reported, room and clients live on", async () => {
     const ann = await server.client().joinOrCreate("chat", { channel: "faulty" });
     const room = serverRoom<ChatRoom>(ann.roomId);

@@ -2,65 +2,60 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { seededRandom } from "../../rooms/base/random.ts";
 import {
-  applyMovement, newControl, recordInput, stepArena, traceShot, wrapAngle,
-  type ArenaWorld, type PlayerBody, type PlayerControl,
+  applyInput, newTimers, sanitizeInput, stepArena, traceShot, wrapAngle,
+  type ArenaWorld, type InputFrame, type PlayerBody, type PlayerTimers, type TickInputs,
 } from "../../rooms/arena/rules.ts";
-import { ARENA, arenaInput, type ShotEvent } from "../../rooms/arena/shapes.ts";
+import { ARENA, type ShotEvent } from "../../rooms/arena/shapes.ts";
 
 const DT = 1 / ARENA.tickRate;
 
 function body(x: number, y: number, angle = 0): PlayerBody {
-  return { x, y, angle, hp: ARENA.maxHp, score: 0, alive: true, lastInputSeq: 0 };
+  return { x, y, angle, hp: ARENA.maxHp, score: 0, alive: true };
 }
 
-function world(players: Record<string, PlayerBody>): { world: ArenaWorld; controls: Map<string, PlayerControl> } {
+const frame = (x: number, y: number, angle: number, fire = false): InputFrame => ({ x, y, angle, fire });
+
+/** Scripted inputs: each player's frames for this tick; targets are seen where they are now. */
+class Script implements TickInputs {
+  due = new Map<string, InputFrame[]>();
+  forEach(playerId: string, apply: (input: InputFrame) => void): void {
+    for (const input of this.due.get(playerId) ?? []) apply(input);
+  }
+  seen(_shooterId: string, target: PlayerBody) {
+    return { x: target.x, y: target.y };
+  }
+}
+
+function world(players: Record<string, PlayerBody>) {
   const map = new Map(Object.entries(players));
-  const controls = new Map([...map.keys()].map((id) => [id, newControl()] as const));
-  return { world: { tick: 0, players: map }, controls };
+  const timers = new Map<string, PlayerTimers>([...map.keys()].map((id) => [id, newTimers()]));
+  const w: ArenaWorld = { tick: 0, players: map };
+  return { world: w, players: map, timers };
 }
 
-let seq = 0;
-const input = (x: number, y: number, angle: number, fire = false) => ({ seq: ++seq, x, y, angle, fire });
-
-describe("arena movement", () => {
-  it("moves at most speed * dt per tick whatever the stick says", () => {
-    const random = seededRandom(7);
-    const player = body(500, 500);
-    const control = newControl();
-    for (let i = 0; i < 5000; i++) {
-      const huge = (random() - 0.5) * 10 ** (random() * 12);
-      recordInput(control, input(huge, (random() - 0.5) * 1e9, random() * 100));
-      const before = { x: player.x, y: player.y };
-      applyMovement(player, control, DT);
-      const moved = Math.hypot(player.x - before.x, player.y - before.y);
-      assert.ok(moved <= ARENA.speed * DT + 1e-9, `moved ${moved} in one tick`);
+describe("arena input sanitizing", () => {
+  it("makes any frame legal: finite numbers, stick at most 1, aim wrapped", () => {
+    const random = seededRandom(11);
+    const values = [NaN, Infinity, -Infinity, 1e30, -1e30, 0, 0.5, -3];
+    for (let i = 0; i < 2000; i++) {
+      const pick = () => (random() < 0.5 ? values[Math.floor(random() * values.length)]! : (random() - 0.5) * 10 ** (random() * 10));
+      const f = frame(pick(), pick(), pick(), random() < 0.5);
+      sanitizeInput(f);
+      assert.ok(Number.isFinite(f.x) && Number.isFinite(f.y) && Number.isFinite(f.angle), JSON.stringify(f));
+      assert.ok(Math.hypot(f.x, f.y) <= 1.0001 + 1e-9);
+      assert.ok(Math.abs(f.angle) <= Math.PI + 1e-3);
     }
   });
 
-  it("moves exactly speed * dt along a unit stick", () => {
-    const player = body(500, 500);
-    const control = newControl();
-    recordInput(control, input(1, 0, 0));
-    applyMovement(player, control, DT);
-    assert.ok(Math.abs(player.x - (500 + ARENA.speed * DT)) < 1e-9);
-    assert.equal(player.y, 500);
-  });
-
-  it("never leaves the world bounds", () => {
-    const player = body(ARENA.playerRadius + 1, ARENA.height - ARENA.playerRadius - 1);
-    const control = newControl();
-    recordInput(control, input(-1, 1, 0));
-    for (let i = 0; i < 600; i++) applyMovement(player, control, DT);
-    assert.equal(player.x, ARENA.playerRadius);
-    assert.equal(player.y, ARENA.height - ARENA.playerRadius);
-  });
-
-  it("ignores stale or repeated input sequence numbers", () => {
-    const control = newControl();
-    recordInput(control, { seq: 10, x: 1, y: 0, angle: 0, fire: false });
-    recordInput(control, { seq: 9, x: -1, y: 0, angle: 0, fire: false });
-    recordInput(control, { seq: 10, x: 0, y: 1, angle: 0, fire: false });
-    assert.deepEqual([control.seq, control.moveX, control.moveY], [10, 1, 0]);
+  it("leaves a legal float32 frame untouched, so client and server apply the same frame", () => {
+    const random = seededRandom(5);
+    for (let i = 0; i < 2000; i++) {
+      const a = random() * Math.PI * 2;
+      const f = frame(Math.fround(Math.cos(a) * random()), Math.fround(Math.sin(a) * random()), Math.fround((random() - 0.5) * 2 * Math.PI));
+      const before = { ...f };
+      sanitizeInput(f);
+      assert.deepEqual(f, before);
+    }
   });
 
   it("wraps any finite aim into (-PI, PI]", () => {
@@ -70,86 +65,143 @@ describe("arena movement", () => {
       assert.ok(Math.abs(Math.cos(w) - Math.cos(a)) < 1e-6);
     }
   });
+});
 
-  it("is deterministic for the same inputs", () => {
+describe("arena movement (applyInput)", () => {
+  it("moves at most speed * dt per frame whatever was sent", () => {
+    const random = seededRandom(7);
+    const player = body(500, 500);
+    for (let i = 0; i < 5000; i++) {
+      const f = frame((random() - 0.5) * 10 ** (random() * 12), (random() - 0.5) * 1e9, random() * 100);
+      sanitizeInput(f);
+      const before = { x: player.x, y: player.y };
+      applyInput(player, f, DT);
+      const moved = Math.hypot(player.x - before.x, player.y - before.y);
+      assert.ok(moved <= ARENA.speed * DT * 1.0002, `moved ${moved} in one frame`);
+    }
+  });
+
+  it("moves speed * dt along a unit stick and keeps positions float32-exact", () => {
+    const player = body(500, 500);
+    for (let i = 0; i < 60; i++) {
+      applyInput(player, frame(0.6, 0.8, 0.3), DT);
+      assert.equal(Math.fround(player.x), player.x);
+      assert.equal(Math.fround(player.y), player.y);
+    }
+    assert.ok(Math.abs(player.x - (500 + 0.6 * ARENA.speed)) < 0.01);
+    assert.ok(Math.abs(player.y - (500 + 0.8 * ARENA.speed)) < 0.01);
+  });
+
+  it("never leaves the world bounds", () => {
+    const player = body(ARENA.playerRadius + 1, ARENA.height - ARENA.playerRadius - 1);
+    for (let i = 0; i < 600; i++) applyInput(player, frame(-1, 1, 0), DT);
+    assert.equal(player.x, ARENA.playerRadius);
+    assert.equal(player.y, ARENA.height - ARENA.playerRadius);
+  });
+
+  it("replaying the same frames from the same float32 state gives the same position (what prediction relies on)", () => {
+    const random = seededRandom(3);
+    const frames = Array.from({ length: 300 }, () => {
+      const f = frame(Math.fround(random() * 2 - 1), Math.fround(random() * 2 - 1), Math.fround(random() * 6 - 3));
+      sanitizeInput(f);
+      return f;
+    });
+    const server = body(300, 300);
+    frames.forEach((f) => applyInput(server, f, DT));
+    // The client starts from the authoritative state at frame 100 (as the wire carries it)
+    // and replays the rest.
+    const atAck = body(300, 300);
+    frames.slice(0, 100).forEach((f) => applyInput(atAck, f, DT));
+    const client = { ...atAck, x: Math.fround(atAck.x), y: Math.fround(atAck.y) };
+    frames.slice(100).forEach((f) => applyInput(client, f, DT));
+    assert.deepEqual([client.x, client.y], [server.x, server.y]);
+  });
+
+  it("is deterministic for a whole match of scripted inputs", () => {
     const run = () => {
-      const { world: w, controls } = world({ a: body(100, 100), b: body(300, 100) });
+      const { world: w, players, timers } = world({ a: body(100, 100), b: body(300, 100) });
+      const script = new Script();
       const random = seededRandom(42);
       for (let t = 0; t < 300; t++) {
-        recordInput(controls.get("a")!, { seq: t + 1, x: Math.sin(t / 9), y: Math.cos(t / 7), angle: t / 30, fire: t % 5 === 0 });
-        recordInput(controls.get("b")!, { seq: t + 1, x: -1, y: Math.sin(t / 5), angle: Math.PI, fire: t % 3 === 0 });
-        stepArena(w, controls, DT, random, []);
+        script.due.set("a", [frame(Math.sin(t / 9), Math.cos(t / 7), t / 30, t % 5 === 0)]);
+        script.due.set("b", [frame(-1, Math.sin(t / 5), Math.PI, t % 3 === 0)]);
+        stepArena(w, timers, script, DT, random, []);
       }
-      return JSON.stringify([...(w.players as Map<string, PlayerBody>).entries()]);
+      return JSON.stringify([...players.entries()]);
     };
     assert.equal(run(), run());
   });
 });
 
-describe("arena input shape", () => {
-  it("rejects non-finite numbers and wrong types", () => {
-    assert.equal(arenaInput.safeParse({ seq: 1, x: NaN, y: 0, angle: 0, fire: false }).success, false);
-    assert.equal(arenaInput.safeParse({ seq: 1, x: Infinity, y: 0, angle: 0, fire: false }).success, false);
-    assert.equal(arenaInput.safeParse({ seq: 1, x: "1", y: 0, angle: 0, fire: false }).success, false);
-    assert.equal(arenaInput.safeParse({ seq: 0, x: 0, y: 0, angle: 0, fire: false }).success, false);
-    assert.equal(arenaInput.safeParse({ seq: 1, x: 0, y: 0, angle: 0, fire: true }).success, true);
-  });
-});
-
 describe("arena shots", () => {
+  const live = (target: PlayerBody) => ({ x: target.x, y: target.y });
+
   it("hits the nearest living target on the ray, not one behind it or off-line", () => {
     const players = new Map(Object.entries({
       shooter: body(100, 100), near: body(200, 100), far: body(300, 100), off: body(150, 160),
     }));
-    assert.equal(traceShot(players, "shooter", 100, 100, 0), "near");
+    const from = { x: 100, y: 100 };
+    assert.equal(traceShot(players, "shooter", from, 0, live), "near");
     players.get("near")!.alive = false;
-    assert.equal(traceShot(players, "shooter", 100, 100, 0), "far");
-    assert.equal(traceShot(players, "shooter", 100, 100, Math.PI), undefined, "behind the shooter");
+    assert.equal(traceShot(players, "shooter", from, 0, live), "far");
+    assert.equal(traceShot(players, "shooter", from, Math.PI, live), undefined, "behind the shooter");
   });
 
   it("misses beyond range", () => {
     const players = new Map(Object.entries({ s: body(10, 500), t: body(10 + ARENA.shotRange + ARENA.playerRadius + 1, 500) }));
-    assert.equal(traceShot(players, "s", 10, 500, 0), undefined);
+    assert.equal(traceShot(players, "s", { x: 10, y: 500 }, 0, live), undefined);
+  });
+
+  it("judges the shot where the shooter saw the target, not where it is now", () => {
+    const players = new Map(Object.entries({ s: body(100, 100), t: body(200, 160) }));
+    const seenAt = { x: 200, y: 100 };
+    assert.equal(traceShot(players, "s", { x: 100, y: 100 }, 0, () => seenAt), "t");
+    assert.equal(traceShot(players, "s", { x: 100, y: 100 }, 0, live), undefined);
   });
 
   it("damages, kills, scores, respects the cooldown and respawns", () => {
-    const { world: w, controls } = world({ s: body(100, 100), t: body(200, 100) });
+    const { world: w, players, timers } = world({ s: body(100, 100), t: body(200, 100) });
+    const script = new Script();
     const random = seededRandom(1);
-    const s = controls.get("s")!;
     const shotsNeeded = Math.ceil(ARENA.maxHp / ARENA.shotDamage);
-    let fired = 0;
+    const shots: ShotEvent[] = [];
     let ticks = 0;
-    while (w.players.get("t")!.alive) {
-      recordInput(s, { seq: ++ticks, x: 0, y: 0, angle: 0, fire: true });
-      fired += stepArena(w, controls, DT, random, []);
+    while (players.get("t")!.alive) {
+      script.due.set("s", [frame(0, 0, 0, true)]);
+      stepArena(w, timers, script, DT, random, shots);
+      ticks++;
       assert.ok(ticks < 1000, "target never died");
     }
-    assert.equal(fired, shotsNeeded);
+    assert.equal(shots.length, shotsNeeded);
     // The cooldown spaces shots out: n shots need (n - 1) cooldowns plus the first tick.
     assert.equal(ticks, (shotsNeeded - 1) * ARENA.fireCooldownTicks + 1);
-    assert.equal(w.players.get("s")!.score, 1);
-    assert.equal(w.players.get("t")!.hp, 0);
+    assert.equal(shots.at(-1)!.killed, true);
+    assert.equal(players.get("s")!.score, 1);
+    assert.equal(players.get("t")!.hp, 0);
 
-    // A dead player is not a target.
-    for (let i = 0; i < ARENA.fireCooldownTicks; i++) {
-      recordInput(s, { seq: ++ticks, x: 0, y: 0, angle: 0, fire: true });
-      const shots: ShotEvent[] = [];
-      stepArena(w, controls, DT, random, shots);
-      for (const shot of shots) assert.equal(shot.target, "");
-    }
-    for (let i = 0; i < ARENA.respawnTicks; i++) stepArena(w, controls, DT, random, []);
-    const t = w.players.get("t")!;
+    // Several frames in one tick (catch-up) still respect the cooldown.
+    script.due.set("s", Array.from({ length: 4 }, () => frame(0, 0, 0, true)));
+    const burst: ShotEvent[] = [];
+    for (let i = 0; i < ARENA.fireCooldownTicks; i++) stepArena(w, timers, script, DT, random, burst);
+    assert.equal(burst.length, 1);
+    assert.equal(burst[0]!.target, "", "a dead player is not a target");
+
+    script.due.clear();
+    for (let i = 0; i < ARENA.respawnTicks; i++) stepArena(w, timers, script, DT, random, []);
+    const t = players.get("t")!;
     assert.equal(t.alive, true);
     assert.equal(t.hp, ARENA.maxHp);
   });
 
   it("does not let a dead player move or shoot", () => {
-    const { world: w, controls } = world({ s: body(100, 100), t: body(200, 100) });
-    const s = w.players.get("s")!;
-    s.alive = false;
-    controls.get("s")!.respawnTick = 1000;
-    recordInput(controls.get("s")!, { seq: 1, x: 1, y: 0, angle: 0, fire: true });
-    assert.equal(stepArena(w, controls, DT, seededRandom(3), []), 0);
-    assert.equal(s.x, 100);
+    const { world: w, players, timers } = world({ s: body(100, 100), t: body(200, 100) });
+    players.get("s")!.alive = false;
+    timers.get("s")!.respawnTick = 1000;
+    const script = new Script();
+    script.due.set("s", [frame(1, 0, 0, true)]);
+    const shots: ShotEvent[] = [];
+    stepArena(w, timers, script, DT, seededRandom(3), shots);
+    assert.equal(shots.length, 0);
+    assert.equal(players.get("s")!.x, 100);
   });
 });

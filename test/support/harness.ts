@@ -121,3 +121,12 @@ export function allowQuickReconnect(room: Room): void {
 export function quietPeriod(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Poll a condition that has no event to await (SDK input acknowledgements, server-side state). */
+export async function eventually(predicate: () => boolean, what: string, ms = DEFAULT_TIMEOUT_MS): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!predicate()) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -1,0 +1,23 @@
+import type { Client, Room } from "@colyseus/sdk";
+import { applyInput, sanitizeInput } from "../rooms/arena/rules.ts";
+import type { ArenaInput, ArenaPlayer } from "../schema/ArenaState.ts";
+import { RealtimeSession, type RealtimeOptions, type RealtimeSpec } from "./netcode.ts";
+
+/** The arena's netcode: the server's own `applyInput` and `sanitizeInput`, imported. */
+export const arenaNetcode: RealtimeSpec<ArenaPlayer, ArenaInput> = {
+  collection: "players",
+  step: applyInput,
+  predictedFields: ["x", "y", "angle", "alive"],
+  positionFields: ["x", "y"],
+  interpolatedFields: { x: {}, y: {}, angle: { angle: true } },
+  sanitize: sanitizeInput,
+  inputNumberFields: ["x", "y", "angle"],
+};
+
+export type ArenaSession = RealtimeSession<ArenaPlayer, ArenaInput>;
+
+/** Join (or create) an arena and start predicting the local player. */
+export async function joinArena(client: Client, joinOptions: { name?: string } = {}, options: RealtimeOptions = {}): Promise<ArenaSession> {
+  const room: Room = await client.joinOrCreate("arena", joinOptions);
+  return RealtimeSession.attach(room, arenaNetcode, options);
+}

@@ -1,0 +1,228 @@
+import { Predict, type Room } from "@colyseus/sdk";
+
+/**
+ * Client netcode for tickroom real-time rooms, on top of @colyseus/sdk's input channel
+ * and `Predict` module. Isomorphic: plain timers-free code, driven by the caller's frame
+ * loop (`requestAnimationFrame` in a browser, an interval in Node or a bot).
+ *
+ * - The local entity is predicted: every frame the caller produces input, the shared
+ *   pure step applies it at once, and on each server update the SDK's reconciler takes
+ *   the authoritative state and replays the inputs the server has not acknowledged yet.
+ * - Every other entity is interpolated `interpolationDelayMs` behind the server clock.
+ * - Net stats: RTT, jitter, server clock offset, and corrections (how often and how far
+ *   the server disagreed with the prediction), counted independently of the SDK.
+ */
+
+/** What the game tells the session about its entities and inputs. */
+export interface RealtimeSpec<E extends object, I extends object> {
+  /** State collection holding entities keyed by session id ("players"). */
+  readonly collection: string;
+  /** The pure step the server runs for one input (the room's rules, imported, never copied). */
+  readonly step: (entity: E, input: I, dt: number) => void;
+  /** Every entity field `step` reads or writes (numbers and booleans only). */
+  readonly predictedFields: ReadonlyArray<keyof E & string>;
+  /** The two fields a correction is measured on (a position). */
+  readonly positionFields: readonly [keyof E & string, keyof E & string];
+  /** Fields of other entities to interpolate; `angle: true` interpolates the short way round. */
+  readonly interpolatedFields: Readonly<Record<string, { readonly angle?: boolean }>>;
+  /** Make a frame legal in place exactly as the server will (the room's sanitizer). */
+  readonly sanitize?: (input: I) => void;
+  /** Numeric input fields; they travel as float32, so they are rounded before predicting. */
+  readonly inputNumberFields: ReadonlyArray<keyof I & string>;
+}
+
+export interface RealtimeOptions {
+  /** How far behind the server clock other entities are drawn, ms. @default 100 */
+  readonly interpolationDelayMs?: number;
+  /**
+   * The time a shot claims to have been aimed at is `interpolationDelayMs` behind the
+   * server clock; override only to test lag-compensation bounds. @default interpolationDelayMs
+   */
+  readonly renderDelayMs?: number;
+  /** A correction smaller than this (world units) is float rounding, not a correction. @default 0.001 */
+  readonly correctionEpsilon?: number;
+}
+
+export interface NetStats {
+  /** Smoothed round-trip time, ms (input sent to that input acknowledged). */
+  readonly rttMs: number;
+  /** Variation of the round-trip time, ms. */
+  readonly jitterMs: number;
+  /** Estimated server clock minus local clock, ms. */
+  readonly serverTimeOffsetMs: number;
+  readonly inputsSent: number;
+  readonly inputsAcknowledged: number;
+  /** Inputs sent and not yet acknowledged (replayed on each update). */
+  readonly inputsPending: number;
+  /** Server updates where the prediction at the acknowledged input was off by more than the epsilon. */
+  readonly corrections: number;
+  /** Acknowledgements checked against the prediction. */
+  readonly reconciliations: number;
+  /** Largest and latest correction distance, world units. */
+  readonly maxCorrection: number;
+  readonly lastCorrection: number;
+  readonly totalCorrection: number;
+}
+
+type Numeric = Record<string, number | boolean>;
+
+export class RealtimeSession<E extends object, I extends object> {
+  readonly room: Room;
+  /** The local entity as synced from the server (authoritative, one update old). */
+  readonly local: E;
+  readonly #spec: RealtimeSpec<E, I>;
+  readonly #predict: ReturnType<typeof Predict.get>;
+  readonly #input: ReturnType<Room["input"]>;
+  readonly #dt: number;
+  readonly #epsilon: number;
+  /** Predicted position after each sent input, by input sequence number. */
+  readonly #predictedAt = new Map<number, readonly [number, number]>();
+  #lastAck = 0;
+  #corrections = 0;
+  #reconciliations = 0;
+  #maxCorrection = 0;
+  #lastCorrection = 0;
+  #totalCorrection = 0;
+  /** Scratch entity for re-deriving predictions after a correction. */
+  readonly #replay: Numeric = {};
+  readonly #reconciler: { state: Numeric };
+
+  private constructor(room: Room, local: E, spec: RealtimeSpec<E, I>, options: RealtimeOptions) {
+    this.room = room;
+    this.local = local;
+    this.#spec = spec;
+    const delay = options.interpolationDelayMs ?? 100;
+    this.#epsilon = options.correctionEpsilon ?? 0.001;
+    this.#predict = Predict.get(room, { mode: "lerp", delay });
+    const interpolation: Record<string, unknown> = {};
+    for (const [field, how] of Object.entries(spec.interpolatedFields)) {
+      interpolation[field] = how.angle ? { mode: "lerp", angle: true } : "lerp";
+    }
+    this.#predict.attachAll(spec.collection as never, interpolation as never);
+    this.#input = room.input(options.renderDelayMs !== undefined ? { renderDelay: options.renderDelayMs } : undefined);
+    const reconciler = this.#predict.reconciler(local, {
+      input: this.#input as never,
+      fields: [...spec.predictedFields] as never,
+      step: (context: { dt: number }, state: E, input: unknown) => spec.step(state, input as I, context.dt),
+    });
+    this.#reconciler = reconciler as unknown as { state: Numeric };
+    this.#dt = (reconciler as unknown as { stepMs: number }).stepMs / 1000;
+  }
+
+  /**
+   * Set up netcode on a joined real-time room; resolves once the local entity exists in
+   * the synced state (joining resolves before the first state arrives).
+   */
+  static async attach<E extends object, I extends object>(
+    room: Room,
+    spec: RealtimeSpec<E, I>,
+    options: RealtimeOptions = {},
+    timeoutMs = 5000,
+  ): Promise<RealtimeSession<E, I>> {
+    const local: E = await new Promise<E>((resolve, reject) => {
+      const find = (): E | undefined => {
+        const collection = (room.state as Record<string, { get?(key: string): E | undefined }> | undefined)?.[spec.collection];
+        return collection?.get?.(room.sessionId);
+      };
+      const timer = setTimeout(() => reject(new Error(`no "${spec.collection}" entry for ${room.sessionId} after ${timeoutMs} ms`)), timeoutMs);
+      const check = (): void => {
+        const found = find();
+        if (found === undefined) return;
+        clearTimeout(timer);
+        room.onStateChange.remove(check);
+        resolve(found);
+      };
+      room.onStateChange(check);
+      check();
+    });
+    return new RealtimeSession<E, I>(room, local, spec, options);
+  }
+
+  /**
+   * Run one render frame at `now` (ms, `performance.now()`): advance the fixed-step
+   * clock, and for each step due, let `fill` write this step's input, predict it and
+   * send it. Returns how many inputs were sent.
+   */
+  frame(now: number, fill: (input: I) => void): number {
+    this.checkAcknowledgement();
+    const steps = this.#predict.tick(now);
+    const data = this.#input.data as I;
+    const [fx, fy] = this.#spec.positionFields;
+    for (let i = 0; i < steps; i++) {
+      fill(data);
+      this.#spec.sanitize?.(data);
+      // Predict with exactly what the server will decode.
+      for (const field of this.#spec.inputNumberFields) (data as Numeric)[field] = Math.fround((data as Numeric)[field] as number);
+      const seq = this.#input.send();
+      const predicted = this.#reconciler.state;
+      this.#predictedAt.set(seq, [predicted[fx] as number, predicted[fy] as number]);
+    }
+    return steps;
+  }
+
+  /** A field of the local entity as predicted (smoothed after corrections): draw this. */
+  localValue(field: keyof E & string): number {
+    return this.#predict.value(this.local as never, field as never) as number;
+  }
+
+  /** The raw prediction (no smoothing): what the last input led to. */
+  predicted(field: keyof E & string): number | boolean | undefined {
+    return this.#reconciler.state[field];
+  }
+
+  /** A field of another entity, interpolated `interpolationDelayMs` behind. */
+  remoteValue(entity: object, field: string): number {
+    return this.#predict.value(entity as never, field as never) as number;
+  }
+
+  stats(): NetStats {
+    const clock = this.room.clock;
+    return {
+      rttMs: clock.smoothedRtt(),
+      jitterMs: clock.jitter(),
+      serverTimeOffsetMs: clock.serverNow() - performance.now(),
+      inputsSent: this.#input.sentCount,
+      inputsAcknowledged: this.#input.lastProcessed,
+      inputsPending: this.#input.pendingCount,
+      corrections: this.#corrections,
+      reconciliations: this.#reconciliations,
+      maxCorrection: this.#maxCorrection,
+      lastCorrection: this.#lastCorrection,
+      totalCorrection: this.#totalCorrection,
+    };
+  }
+
+  /**
+   * Called by `frame()`; call it directly to update the stats while not sending.
+   *
+   * On a new acknowledgement, compare the authoritative position (the synced state is
+   * the server's state right after the acknowledged input) with what was predicted for
+   * that input. On a mismatch, re-derive the predictions of the inputs still pending the
+   * way the reconciler does, so one correction is counted once.
+   */
+  checkAcknowledgement(): void {
+    const ack = this.#input.lastProcessed;
+    if (ack <= this.#lastAck) return;
+    this.#lastAck = ack;
+    const [fx, fy] = this.#spec.positionFields;
+    const server = this.local as Numeric;
+    const predicted = this.#predictedAt.get(ack);
+    for (const seq of this.#predictedAt.keys()) if (seq <= ack) this.#predictedAt.delete(seq);
+    if (predicted === undefined) return;
+    this.#reconciliations++;
+    const error = Math.hypot((server[fx] as number) - predicted[0], (server[fy] as number) - predicted[1]);
+    if (error <= this.#epsilon) return;
+    this.#corrections++;
+    this.#lastCorrection = error;
+    this.#totalCorrection += error;
+    this.#maxCorrection = Math.max(this.#maxCorrection, error);
+
+    for (const field of this.#spec.predictedFields) this.#replay[field] = server[field] as number | boolean;
+    for (let seq = ack + 1; seq <= this.#input.sentCount; seq++) {
+      const input = this.#input.at(seq) as I | undefined;
+      if (input === undefined) break;
+      this.#spec.step(this.#replay as unknown as E, input, this.#dt);
+      this.#predictedAt.set(seq, [this.#replay[fx] as number, this.#replay[fy] as number]);
+    }
+  }
+}

@@ -1,0 +1,207 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { Client } from "@colyseus/sdk";
+import { arenaNetcode, type ArenaSession } from "../../client/arena.ts";
+import { RealtimeSession, type RealtimeOptions } from "../../client/netcode.ts";
+import { ImpairmentProxy } from "../../loadtest/impairment/ImpairmentProxy.ts";
+import type { ArenaRoom } from "../../rooms/ArenaRoom.ts";
+import { ARENA, type ShotEvent } from "../../rooms/arena/shapes.ts";
+import type { ArenaInput, ArenaPlayer } from "../../schema/ArenaState.ts";
+import { eventually, serverRoom, startTestServer, type TestServer } from "../support/harness.ts";
+
+/** 100 ms RTT with 20 ms of jitter: 50 ms each way, up to 10 ms extra each way. */
+const LINK = { latencyMs: 50, jitterMs: 10 };
+const FRAME_MS = 1000 / 60;
+
+type Fill = (input: ArenaInput, step: number) => void;
+
+/** Drive a session's frame loop like a game client would, with a scripted input per fixed step. */
+class Player {
+  steps = 0;
+  fill: Fill = (input) => { input.x = 0; input.y = 0; input.fire = false; };
+  readonly #timer: NodeJS.Timeout;
+  constructor(readonly session: ArenaSession, onFrame?: (player: Player) => void) {
+    this.#timer = setInterval(() => {
+      this.session.frame(performance.now(), (input) => this.fill(input, this.steps++));
+      onFrame?.(this);
+    }, FRAME_MS);
+  }
+  stop(): void { clearInterval(this.#timer); }
+  get me(): ArenaPlayer { return this.session.local; }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
+  let server: TestServer;
+  let proxy: ImpairmentProxy;
+  before(async () => {
+    server = await startTestServer();
+    proxy = new ImpairmentProxy({ target: { host: "127.0.0.1", port: server.port }, up: LINK, down: LINK, seed: 7 });
+    await proxy.listen();
+  });
+  after(async () => {
+    await proxy.close();
+    await server.close();
+  });
+
+  /**
+   * Join through the proxy; `at` moves the player server-side before its client starts
+   * predicting (a teleport after that would rightly count as a correction).
+   */
+  async function join(room: ArenaRoom, at: [number, number], options: RealtimeOptions = {}): Promise<ArenaSession> {
+    const sdkRoom = await new Client(`ws://127.0.0.1:${proxy.port}`).joinById(room.roomId, {});
+    await eventually(() => room.state.players.has(sdkRoom.sessionId), "joined");
+    Object.assign(room.state.players.get(sdkRoom.sessionId)!, { x: Math.fround(at[0]), y: Math.fround(at[1]) });
+    await eventually(() => sdkRoom.state.players?.get(sdkRoom.sessionId)?.x === Math.fround(at[0]), "placement synced");
+    return RealtimeSession.attach(sdkRoom, arenaNetcode, options);
+  }
+
+  async function arena(): Promise<ArenaRoom> {
+    const created = await server.colyseus.createRoom<ArenaRoom>("arena", {});
+    return serverRoom<ArenaRoom>(created.roomId);
+  }
+
+  it("predicts the local player exactly: zero corrections, prediction equals the server after each reconciliation", async () => {
+    const room = await arena();
+    const session = await join(room, [512, 512]);
+    const player = new Player(session);
+    // Deterministic inputs: a wandering curve, inside the walls for 4 s.
+    player.fill = (input, step) => {
+      input.x = Math.cos(step / 37) * 0.9;
+      input.y = Math.sin(step / 23) * 0.9;
+      input.angle = step / 50;
+      input.fire = false;
+    };
+    await sleep(4000);
+    player.stop();
+    await eventually(() => session.stats().inputsPending === 0, "every input acknowledged");
+    session.checkAcknowledgement();
+
+    const stats = session.stats();
+    assert.ok(stats.inputsSent > 150, `sent ${stats.inputsSent}`);
+    assert.ok(stats.reconciliations > 40, `reconciled ${stats.reconciliations} times`);
+    assert.equal(stats.corrections, 0, `corrections: ${JSON.stringify(stats)}`);
+    assert.equal(session.predicted("x"), session.local.x);
+    assert.equal(session.predicted("y"), session.local.y);
+    assert.ok(stats.rttMs >= 100, `RTT ${stats.rttMs.toFixed(1)} ms through a 100 ms link`);
+    await session.room.leave();
+  });
+
+  it("converges back after stalls: corrections stop within a second of the link recovering", async () => {
+    const room = await arena();
+    const session = await join(room, [200, 512]);
+
+    let lastCorrectionAt = 0;
+    let corrections = 0;
+    const player = new Player(session, (p) => {
+      const now = p.session.stats().corrections;
+      if (now !== corrections) { corrections = now; lastCorrectionAt = performance.now(); }
+    });
+    player.fill = (input, step) => { input.x = Math.sin(step / 60); input.y = Math.cos(step / 45) * 0.5; input.angle = 0; input.fire = false; };
+    await sleep(1000);
+    // Uplink stall longer than the server's input buffer: the oldest inputs are dropped.
+    proxy.stall("up", 1200);
+    await sleep(1200);
+    // Downlink stall: acknowledgements wait; the prediction simply runs ahead.
+    proxy.stall("down", 400);
+    await sleep(400);
+    const recoveredAt = performance.now();
+    await sleep(2000);
+    player.stop();
+    await eventually(() => session.stats().inputsPending === 0, "every input acknowledged");
+    session.checkAcknowledgement();
+
+    const stats = session.stats();
+    assert.ok(stats.corrections >= 1, "a stall past the buffer must cost a correction");
+    assert.ok(lastCorrectionAt - recoveredAt < 1000, `last correction ${(lastCorrectionAt - recoveredAt).toFixed(0)} ms after recovery`);
+    assert.equal(session.predicted("x"), session.local.x, "converged");
+    assert.equal(session.predicted("y"), session.local.y, "converged");
+    await session.room.leave();
+  });
+
+  it("interpolates another player smoothly: no jumps between snapshots", async () => {
+    const room = await arena();
+    const mover = await join(room, [100, 300]);
+    const observer = await join(room, [500, 900]);
+
+    const moving = new Player(mover);
+    moving.fill = (input) => { input.x = 1; input.y = 0; input.angle = 0; input.fire = false; };
+    const samples: Array<[number, number]> = [];
+    const watcher = new Player(observer, (p) => {
+      const remote = p.session.room.state.players.get(mover.room.sessionId);
+      if (remote !== undefined) samples.push([performance.now(), p.session.remoteValue(remote, "x")]);
+    });
+    await sleep(2500);
+    moving.stop();
+    watcher.stop();
+
+    // Skip the start-up second (interpolation buffer filling), then check every frame.
+    const steady = samples.filter(([t]) => t > samples[0]![0] + 1000 && t < samples.at(-1)![0] - 300);
+    assert.ok(steady.length > 40, `${steady.length} samples`);
+    let maxStep = 0;
+    for (let i = 1; i < steady.length; i++) {
+      const [, x0] = steady[i - 1]!;
+      const [, x1] = steady[i]!;
+      assert.ok(x1 >= x0 - 1e-3, `moved backwards at sample ${i}: ${x0} -> ${x1}`);
+      maxStep = Math.max(maxStep, x1 - x0);
+    }
+    // Drawing snapshots as they come would move 12 units (one 50 ms patch of motion) in a
+    // frame, then nothing; interpolation moves about 4 (one 60 Hz frame of motion).
+    const patchStep = ARENA.speed * 0.05;
+    assert.ok(maxStep < patchStep * 0.75, `largest drawn step ${maxStep.toFixed(2)} units, a patch is ${patchStep}`);
+    const [tFirst, xFirst] = steady[0]!;
+    const [tLast, xLast] = steady.at(-1)!;
+    const meanSpeed = ((xLast - xFirst) / (tLast - tFirst)) * 1000;
+    assert.ok(Math.abs(meanSpeed - ARENA.speed) < ARENA.speed * 0.15, `drawn speed ${meanSpeed.toFixed(0)} u/s vs ${ARENA.speed}`);
+    await Promise.all([mover.room.leave(), observer.room.leave()]);
+  });
+
+  it("lag compensation: a shot that hit on the shooter's screen hits; a claim past the rewind window does not", async () => {
+    const room = await arena();
+    const target = await join(room, [150, 300]);
+    const shooter = await join(room, [500, 800]);
+    // Claims to see the world 1 s late: beyond the 250 ms window, clamped.
+    const lagging = await join(room, [560, 800], { interpolationDelayMs: 1000 });
+
+    const hits = new Map<string, ShotEvent[]>();
+    shooter.room.onMessage("shots", (shots: ShotEvent[]) => {
+      for (const shot of shots) hits.set(shot.shooter, [...(hits.get(shot.shooter) ?? []), shot]);
+    });
+
+    const runner = new Player(target);
+    runner.fill = (input) => { input.x = 1; input.y = 0; input.angle = 0; input.fire = false; };
+
+    /** Aim at where `who` draws the target this frame; pull the trigger on chosen steps. */
+    const aimer = (who: ArenaSession, fireOn: (step: number) => boolean, liveGaps: number[]) => (input: ArenaInput, step: number) => {
+      const remote = who.room.state.players.get(target.room.sessionId);
+      const me = { x: who.localValue("x"), y: who.localValue("y") };
+      input.x = 0;
+      input.y = 0;
+      if (remote === undefined) return;
+      const drawn = { x: who.remoteValue(remote, "x"), y: who.remoteValue(remote, "y") };
+      input.angle = Math.atan2(drawn.y - me.y, drawn.x - me.x);
+      input.fire = fireOn(step);
+      if (input.fire) liveGaps.push(room.state.players.get(target.room.sessionId)!.x - drawn.x);
+    };
+    const gaps: number[] = [];
+    const shooting = new Player(shooter);
+    const laggingPlayer = new Player(lagging);
+    // Start after 1.2 s (target well in motion, views settled), 3 shots, a cooldown apart.
+    const start = 72;
+    shooting.fill = aimer(shooter, (step) => step >= start && step < start + 3 * 20 && (step - start) % 20 === 0, gaps);
+    laggingPlayer.fill = aimer(lagging, (step) => step === start + 100, []);
+    await sleep(3200);
+    runner.stop();
+    shooting.stop();
+    laggingPlayer.stop();
+    await eventually(() => (hits.get(shooter.room.sessionId)?.length ?? 0) === 3 && (hits.get(lagging.room.sessionId)?.length ?? 0) === 1, "shots reported");
+
+    // Judged live, every one of these shots would have missed: the target was ahead of
+    // where the shooter drew it by more than its radius.
+    assert.ok(gaps.every((gap) => gap > ARENA.playerRadius), `live lead over drawn position: ${gaps.map((g) => g.toFixed(1)).join(", ")}`);
+    for (const shot of hits.get(shooter.room.sessionId)!) assert.equal(shot.target, target.room.sessionId, "hit where it was seen");
+    assert.equal(hits.get(lagging.room.sessionId)![0]!.target, "", "a view older than the rewind window is not honoured");
+    await Promise.all([target.room.leave(), shooter.room.leave(), lagging.room.leave()]);
+  });
+});
