@@ -35,6 +35,12 @@ export interface RealtimeOptions {
   /** How far behind the server clock other entities are drawn, ms. @default 100 */
   readonly interpolationDelayMs?: number;
   /**
+   * How other entities are drawn: `lerp` between snapshots (exact, jumps after a stall
+   * longer than the delay), or `damped` (eases toward them: smoother through stalls,
+   * slightly behind). @default "lerp"
+   */
+  readonly interpolation?: "lerp" | "damped";
+  /**
    * The time a shot claims to have been aimed at is `interpolationDelayMs` behind the
    * server clock; override only to test lag-compensation bounds. @default interpolationDelayMs
    */
@@ -93,10 +99,11 @@ export class RealtimeSession<E extends object, I extends object> {
     this.#spec = spec;
     const delay = options.interpolationDelayMs ?? 100;
     this.#epsilon = options.correctionEpsilon ?? 0.001;
-    this.#predict = Predict.get(room, { mode: "lerp", delay });
+    const mode = options.interpolation ?? "lerp";
+    this.#predict = Predict.get(room, { mode, delay });
     const interpolation: Record<string, unknown> = {};
     for (const [field, how] of Object.entries(spec.interpolatedFields)) {
-      interpolation[field] = how.angle ? { mode: "lerp", angle: true } : "lerp";
+      interpolation[field] = how.angle ? { mode, angle: true } : mode;
     }
     this.#predict.attachAll(spec.collection as never, interpolation as never);
     this.#input = room.input(options.renderDelayMs !== undefined ? { renderDelay: options.renderDelayMs } : undefined);

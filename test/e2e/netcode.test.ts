@@ -4,6 +4,7 @@ import { Client } from "@colyseus/sdk";
 import { arenaNetcode, type ArenaSession } from "../../client/arena.ts";
 import { RealtimeSession, type RealtimeOptions } from "../../client/netcode.ts";
 import { ImpairmentProxy } from "../../loadtest/impairment/ImpairmentProxy.ts";
+import { ScriptedPlayer } from "../../loadtest/netcode/ScriptedPlayer.ts";
 import type { ArenaRoom } from "../../rooms/ArenaRoom.ts";
 import { ARENA, type ShotEvent } from "../../rooms/arena/shapes.ts";
 import type { ArenaInput, ArenaPlayer } from "../../schema/ArenaState.ts";
@@ -11,24 +12,8 @@ import { eventually, serverRoom, startTestServer, type TestServer } from "../sup
 
 /** 100 ms RTT with 20 ms of jitter: 50 ms each way, up to 10 ms extra each way. */
 const LINK = { latencyMs: 50, jitterMs: 10 };
-const FRAME_MS = 1000 / 60;
 
-type Fill = (input: ArenaInput, step: number) => void;
-
-/** Drive a session's frame loop like a game client would, with a scripted input per fixed step. */
-class Player {
-  steps = 0;
-  fill: Fill = (input) => { input.x = 0; input.y = 0; input.fire = false; };
-  readonly #timer: NodeJS.Timeout;
-  constructor(readonly session: ArenaSession, onFrame?: (player: Player) => void) {
-    this.#timer = setInterval(() => {
-      this.session.frame(performance.now(), (input) => this.fill(input, this.steps++));
-      onFrame?.(this);
-    }, FRAME_MS);
-  }
-  stop(): void { clearInterval(this.#timer); }
-  get me(): ArenaPlayer { return this.session.local; }
-}
+const idle = (input: ArenaInput): void => { input.x = 0; input.y = 0; input.fire = false; };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -65,14 +50,13 @@ describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
   it("predicts the local player exactly: zero corrections, prediction equals the server after each reconciliation", async () => {
     const room = await arena();
     const session = await join(room, [512, 512]);
-    const player = new Player(session);
     // Deterministic inputs: a wandering curve, inside the walls for 4 s.
-    player.fill = (input, step) => {
+    const player = new ScriptedPlayer(session, (input, step) => {
       input.x = Math.cos(step / 37) * 0.9;
       input.y = Math.sin(step / 23) * 0.9;
       input.angle = step / 50;
       input.fire = false;
-    };
+    });
     await sleep(4000);
     player.stop();
     await eventually(() => session.stats().inputsPending === 0, "every input acknowledged");
@@ -94,11 +78,11 @@ describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
 
     let lastCorrectionAt = 0;
     let corrections = 0;
-    const player = new Player(session, (p) => {
+    const wander = (input: ArenaInput, step: number): void => { input.x = Math.sin(step / 60); input.y = Math.cos(step / 45) * 0.5; input.angle = 0; input.fire = false; };
+    const player = new ScriptedPlayer(session, wander, (p) => {
       const now = p.session.stats().corrections;
       if (now !== corrections) { corrections = now; lastCorrectionAt = performance.now(); }
     });
-    player.fill = (input, step) => { input.x = Math.sin(step / 60); input.y = Math.cos(step / 45) * 0.5; input.angle = 0; input.fire = false; };
     await sleep(1000);
     // Uplink stall longer than the server's input buffer: the oldest inputs are dropped.
     proxy.stall("up", 1200);
@@ -125,10 +109,9 @@ describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
     const mover = await join(room, [100, 300]);
     const observer = await join(room, [500, 900]);
 
-    const moving = new Player(mover);
-    moving.fill = (input) => { input.x = 1; input.y = 0; input.angle = 0; input.fire = false; };
+    const moving = new ScriptedPlayer(mover, (input) => { input.x = 1; input.y = 0; input.angle = 0; input.fire = false; });
     const samples: Array<[number, number]> = [];
-    const watcher = new Player(observer, (p) => {
+    const watcher = new ScriptedPlayer(observer, idle, (p) => {
       const remote = p.session.room.state.players.get(mover.room.sessionId);
       if (remote !== undefined) samples.push([performance.now(), p.session.remoteValue(remote, "x")]);
     });
@@ -169,8 +152,7 @@ describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
       for (const shot of shots) hits.set(shot.shooter, [...(hits.get(shot.shooter) ?? []), shot]);
     });
 
-    const runner = new Player(target);
-    runner.fill = (input) => { input.x = 1; input.y = 0; input.angle = 0; input.fire = false; };
+    const runner = new ScriptedPlayer(target, (input) => { input.x = 1; input.y = 0; input.angle = 0; input.fire = false; });
 
     /** Aim at where `who` draws the target this frame; pull the trigger on chosen steps. */
     const aimer = (who: ArenaSession, fireOn: (step: number) => boolean, liveGaps: number[]) => (input: ArenaInput, step: number) => {
@@ -185,18 +167,17 @@ describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
       if (input.fire) liveGaps.push(room.state.players.get(target.room.sessionId)!.x - drawn.x);
     };
     const gaps: number[] = [];
-    const shooting = new Player(shooter);
-    const laggingPlayer = new Player(lagging);
     // Start after 1.2 s (target well in motion, views settled), 3 shots, a cooldown apart.
     const start = 72;
-    shooting.fill = aimer(shooter, (step) => step >= start && step < start + 3 * 20 && (step - start) % 20 === 0, gaps);
-    laggingPlayer.fill = aimer(lagging, (step) => step === start + 100, []);
+    const shooting = new ScriptedPlayer(shooter, aimer(shooter, (step) => step >= start && step < start + 3 * 20 && (step - start) % 20 === 0, gaps));
+    const laggingPlayer = new ScriptedPlayer(lagging, aimer(lagging, (step) => step === start + 100, []));
     await sleep(3200);
     runner.stop();
     shooting.stop();
     laggingPlayer.stop();
     await eventually(() => (hits.get(shooter.room.sessionId)?.length ?? 0) === 3 && (hits.get(lagging.room.sessionId)?.length ?? 0) === 1, "shots reported");
 
+    console.log(`live lead of the target over its drawn position at each shot: ${gaps.map((g) => g.toFixed(1)).join(", ")} units`);
     // Judged live, every one of these shots would have missed: the target was ahead of
     // where the shooter drew it by more than its radius.
     assert.ok(gaps.every((gap) => gap > ARENA.playerRadius), `live lead over drawn position: ${gaps.map((g) => g.toFixed(1)).join(", ")}`);

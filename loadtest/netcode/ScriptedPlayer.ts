@@ -1,0 +1,29 @@
+import type { RealtimeSession } from "../../client/netcode.ts";
+
+/** Writes the input of fixed step number `step` (deterministic scripts make runs comparable). */
+export type InputScript<I> = (input: I, step: number) => void;
+
+/**
+ * Drives a netcode session the way a game client's frame loop does: a 60 Hz frame timer,
+ * each frame sending one scripted input per fixed step due. For tests and measurements.
+ */
+export class ScriptedPlayer<E extends object, I extends object> {
+  steps = 0;
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(
+    readonly session: RealtimeSession<E, I>,
+    public script: InputScript<I>,
+    onFrame?: (player: ScriptedPlayer<E, I>) => void,
+    frameMs = 1000 / 60,
+  ) {
+    this.#timer = setInterval(() => {
+      this.session.frame(performance.now(), (input) => this.script(input, this.steps++));
+      onFrame?.(this);
+    }, frameMs);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}
