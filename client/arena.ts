@@ -12,6 +12,8 @@ export const arenaNetcode: RealtimeSpec<ArenaPlayer, ArenaInput> = {
   interpolatedFields: { x: {}, y: {}, angle: { angle: true } },
   sanitize: sanitizeInput,
   inputNumberFields: ["x", "y", "angle"],
+  // A respawn moves the player across the map: snap there, don't glide.
+  snapDistance: 64,
 };
 
 export type ArenaSession = RealtimeSession<ArenaPlayer, ArenaInput>;

@@ -29,6 +29,8 @@ export interface RealtimeSpec<E extends object, I extends object> {
   readonly sanitize?: (input: I) => void;
   /** Numeric input fields; they travel as float32, so they are rounded before predicting. */
   readonly inputNumberFields: ReadonlyArray<keyof I & string>;
+  /** A correction larger than this (a respawn, a teleport) snaps instead of gliding. @default Infinity */
+  readonly snapDistance?: number;
 }
 
 export interface RealtimeOptions {
@@ -41,10 +43,17 @@ export interface RealtimeOptions {
    */
   readonly interpolation?: "lerp" | "damped";
   /**
-   * The time a shot claims to have been aimed at is `interpolationDelayMs` behind the
-   * server clock; override only to test lag-compensation bounds. @default interpolationDelayMs
+   * Inputs are stamped with the server time the client was rendering: the estimated
+   * server clock minus this delay and half the RTT (the SDK's stamp). Override only to
+   * test lag-compensation bounds. @default interpolationDelayMs
    */
   readonly renderDelayMs?: number;
+  /**
+   * Stop predicting (and sending) once this many inputs are unacknowledged: through a
+   * long stall the local player freezes instead of running ahead and then flooding the
+   * server with the backlog. @default 60 (one second at 60 Hz)
+   */
+  readonly maxUnacknowledged?: number;
   /** A correction smaller than this (world units) is float rounding, not a correction. @default 0.001 */
   readonly correctionEpsilon?: number;
 }
@@ -52,7 +61,7 @@ export interface RealtimeOptions {
 export interface NetStats {
   /** Smoothed round-trip time, ms (input sent to that input acknowledged). */
   readonly rttMs: number;
-  /** Variation of the round-trip time, ms. */
+  /** Jitter of patch arrivals against their cadence, ms (RFC 3550 style; ~0 on a steady link). */
   readonly jitterMs: number;
   /** Estimated server clock minus local clock, ms. */
   readonly serverTimeOffsetMs: number;
@@ -81,9 +90,12 @@ export class RealtimeSession<E extends object, I extends object> {
   readonly #input: ReturnType<Room["input"]>;
   readonly #dt: number;
   readonly #epsilon: number;
-  /** Predicted position after each sent input, by input sequence number. */
-  readonly #predictedAt = new Map<number, readonly [number, number]>();
+  /** Predicted position after each sent input: a ring indexed by sequence number. */
+  readonly #history = new PredictionHistory(256);
   #lastAck = 0;
+  /** The SDK restarts input numbering on reconnect (`epoch` changes); so does the history. */
+  #epoch = 0;
+  readonly #maxUnacknowledged: number;
   #corrections = 0;
   #reconciliations = 0;
   #maxCorrection = 0;
@@ -99,6 +111,7 @@ export class RealtimeSession<E extends object, I extends object> {
     this.#spec = spec;
     const delay = options.interpolationDelayMs ?? 100;
     this.#epsilon = options.correctionEpsilon ?? 0.001;
+    this.#maxUnacknowledged = options.maxUnacknowledged ?? 60;
     const mode = options.interpolation ?? "lerp";
     this.#predict = Predict.get(room, { mode, delay });
     const interpolation: Record<string, unknown> = {};
@@ -111,6 +124,7 @@ export class RealtimeSession<E extends object, I extends object> {
       input: this.#input as never,
       fields: [...spec.predictedFields] as never,
       step: (context: { dt: number }, state: E, input: unknown) => spec.step(state, input as I, context.dt),
+      ...(spec.snapDistance !== undefined ? { snap: spec.snapDistance } : {}),
     });
     this.#reconciler = reconciler as unknown as { state: Numeric };
     this.#dt = (reconciler as unknown as { stepMs: number }).stepMs / 1000;
@@ -156,13 +170,14 @@ export class RealtimeSession<E extends object, I extends object> {
     const data = this.#input.data as I;
     const [fx, fy] = this.#spec.positionFields;
     for (let i = 0; i < steps; i++) {
+      if (this.#input.pendingCount >= this.#maxUnacknowledged) break;
       fill(data);
       this.#spec.sanitize?.(data);
       // Predict with exactly what the server will decode.
       for (const field of this.#spec.inputNumberFields) (data as Numeric)[field] = Math.fround((data as Numeric)[field] as number);
       const seq = this.#input.send();
       const predicted = this.#reconciler.state;
-      this.#predictedAt.set(seq, [predicted[fx] as number, predicted[fy] as number]);
+      this.#history.record(seq, predicted[fx] as number, predicted[fy] as number);
     }
     return steps;
   }
@@ -208,16 +223,19 @@ export class RealtimeSession<E extends object, I extends object> {
    * way the reconciler does, so one correction is counted once.
    */
   checkAcknowledgement(): void {
+    if (this.#input.epoch !== this.#epoch) {
+      this.#epoch = this.#input.epoch;
+      this.#lastAck = 0;
+      this.#history.clear();
+    }
     const ack = this.#input.lastProcessed;
     if (ack <= this.#lastAck) return;
     this.#lastAck = ack;
     const [fx, fy] = this.#spec.positionFields;
     const server = this.local as Numeric;
-    const predicted = this.#predictedAt.get(ack);
-    for (const seq of this.#predictedAt.keys()) if (seq <= ack) this.#predictedAt.delete(seq);
-    if (predicted === undefined) return;
+    if (!this.#history.has(ack)) return;
     this.#reconciliations++;
-    const error = Math.hypot((server[fx] as number) - predicted[0], (server[fy] as number) - predicted[1]);
+    const error = Math.hypot((server[fx] as number) - this.#history.x(ack), (server[fy] as number) - this.#history.y(ack));
     if (error <= this.#epsilon) return;
     this.#corrections++;
     this.#lastCorrection = error;
@@ -229,7 +247,43 @@ export class RealtimeSession<E extends object, I extends object> {
       const input = this.#input.at(seq) as I | undefined;
       if (input === undefined) break;
       this.#spec.step(this.#replay as unknown as E, input, this.#dt);
-      this.#predictedAt.set(seq, [this.#replay[fx] as number, this.#replay[fy] as number]);
+      this.#history.record(seq, this.#replay[fx] as number, this.#replay[fy] as number);
     }
+  }
+}
+
+/** Fixed-size ring of predicted positions by input sequence number: no allocation per input. */
+class PredictionHistory {
+  readonly #seqs: Int32Array;
+  readonly #xs: Float64Array;
+  readonly #ys: Float64Array;
+
+  constructor(readonly capacity: number) {
+    this.#seqs = new Int32Array(capacity).fill(-1);
+    this.#xs = new Float64Array(capacity);
+    this.#ys = new Float64Array(capacity);
+  }
+
+  record(seq: number, x: number, y: number): void {
+    const slot = seq % this.capacity;
+    this.#seqs[slot] = seq;
+    this.#xs[slot] = x;
+    this.#ys[slot] = y;
+  }
+
+  has(seq: number): boolean {
+    return this.#seqs[seq % this.capacity] === seq;
+  }
+
+  x(seq: number): number {
+    return this.#xs[seq % this.capacity]!;
+  }
+
+  y(seq: number): number {
+    return this.#ys[seq % this.capacity]!;
+  }
+
+  clear(): void {
+    this.#seqs.fill(-1);
   }
 }

@@ -29,12 +29,16 @@ export class ArenaRoom extends RealtimeRoom<ArenaState, ArenaInput> {
   private readonly timers = new Map<string, PlayerTimers>();
   private readonly shotsSincePatch: ShotEvent[] = [];
   private random: Random = seededRandom(randomInt(2 ** 31));
+  /** Reused by `seen()`: the step reads it at once, before the next target. */
+  private readonly seenPoint: Point = { x: 0, y: 0 };
   /** The step's window on inputs and lag compensation; built once, no per-tick allocation. */
   private readonly tickInputs: TickInputs = {
     forEach: (playerId, apply) => this.framesOf(playerId, apply),
     seen: (shooterId: string, target: PlayerBody): Point => {
       const view = this.seenBy(shooterId);
-      return { x: view.value(target as ArenaPlayer, "x"), y: view.value(target as ArenaPlayer, "y") };
+      this.seenPoint.x = view.value(target as ArenaPlayer, "x");
+      this.seenPoint.y = view.value(target as ArenaPlayer, "y");
+      return this.seenPoint;
     },
   };
 

@@ -7,16 +7,14 @@
  *
  * Prints a Markdown table (docs/netcode.md quotes it).
  */
-import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { Client } from "@colyseus/sdk";
 import { arenaNetcode, type ArenaSession } from "../../client/arena.ts";
 import { RealtimeSession } from "../../client/netcode.ts";
 import { ARENA } from "../../rooms/arena/shapes.ts";
 import type { ArenaInput } from "../../schema/ArenaState.ts";
-import { createTickroomServer } from "../../server/app.config.ts";
-import { parseConfig } from "../../server/config.ts";
 import { ImpairmentProxy, type LinkImpairment } from "../impairment/ImpairmentProxy.ts";
+import { startServerProcess } from "../serverProcess.ts";
 import { ScriptedPlayer } from "./ScriptedPlayer.ts";
 
 const { values } = parseArgs({ options: { seconds: { type: "string" }, players: { type: "string" }, interpolation: { type: "string" } } });
@@ -37,9 +35,9 @@ const scenarios: Scenario[] = [
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const server = createTickroomServer(parseConfig({}), { handleSignals: false });
-await server.listen(0, "127.0.0.1");
-const serverPort = (server.transport.server?.address() as AddressInfo).port;
+// The server runs in its own process, as in production; this process is only the clients.
+const server = await startServerProcess();
+const serverPort = server.port;
 
 const rows: string[] = [];
 for (const scenario of scenarios) {
@@ -97,5 +95,5 @@ console.log(`A frame of motion is ${(ARENA.speed / 60).toFixed(1)} units; a patc
 console.log("| link | inputs | reconciliations | corrections | mean correction (units) | max correction | RTT seen (ms) | jitter seen (ms) | largest drawn step of a remote player (units/frame) |");
 console.log("|---|---|---|---|---|---|---|---|---|");
 for (const row of rows) console.log(row);
-await server.gracefullyShutdown(false);
+await server.stop();
 process.exit(0);

@@ -15,9 +15,8 @@ export interface RealtimeSpec<I extends Schema> {
   /** Frames buffered per client; past this the oldest are dropped (the client then corrects). @default 32 */
   readonly bufferSize?: number;
   /**
-   * Most frames one client may have applied in one tick, to catch up after jitter or a
-   * stall. Over time a client still gets exactly one frame per tick: sending faster only
-   * fills its buffer, so no speed hack. @default 4
+   * Most frames one client may have applied in one tick while it catches up after jitter
+   * or a stall: bounds how far a player can move in one tick. @default 4
    */
   readonly maxFramesPerTick?: number;
 }
@@ -45,7 +44,13 @@ export abstract class RealtimeRoom<S extends object, I extends Schema> extends T
   /** Per-client input buffers (Colyseus `defineInput`); set by `startRealtime()`. */
   #frames!: InputAPI<I>;
   protected rewind!: Rewind;
-  /** Catch-up allowance per connected client: refilled by one each tick, spent one per frame. */
+  /**
+   * Frames each connected client may still have applied: one more every tick, banked up
+   * to the buffer size while its frames are late, spent one per frame applied. Over time
+   * a client gets exactly one frame per tick, so sending faster gains no speed; after a
+   * stall the frames banked meanwhile drain at up to `maxFramesPerTick` a tick, so the
+   * queue (and the latency it adds) does not outlive the stall.
+   */
   readonly #allowance = new WeakMap<Client, number>();
 
   /** Declare input and rewind, then start the fixed step. Call from `onCreate`, after `configure()`. */
@@ -60,14 +65,17 @@ export abstract class RealtimeRoom<S extends object, I extends Schema> extends T
     // clients stamp their inputs with the time they were rendering.
     this.rewind = this.allowRewindState({ maxRewindMs: spec.maxRewindMs ?? 250 });
     this.rewind.attachAll(rewound.entities as never, { fields: [...rewound.fields] as never });
-    const maxFramesPerTick = spec.maxFramesPerTick ?? 4;
+    const bank = spec.bufferSize ?? 32;
+    this.#maxFramesPerTick = spec.maxFramesPerTick ?? 4;
     this.setFixedTimestep((context) => {
       for (const client of this.clients) {
-        this.#allowance.set(client, Math.min((this.#allowance.get(client) ?? 0) + 1, maxFramesPerTick));
+        this.#allowance.set(client, Math.min((this.#allowance.get(client) ?? 0) + 1, bank));
       }
       this.step(context);
     }, spec.tickRate);
   }
+
+  #maxFramesPerTick = 4;
 
   /**
    * Hand `apply` the frames of `sessionId` due this tick, oldest first (none while its
@@ -77,10 +85,12 @@ export abstract class RealtimeRoom<S extends object, I extends Schema> extends T
     const client = this.clients.getById(sessionId);
     if (client === undefined) return;
     let allowance = this.#allowance.get(client) ?? 0;
-    if (allowance < 1) return;
+    let thisTick = Math.min(allowance, this.#maxFramesPerTick);
+    if (thisTick < 1) return;
     for (const frame of this.#frames.get(sessionId)) {
       apply(frame);
-      if (--allowance < 1) break;
+      allowance--;
+      if (--thisTick < 1) break;
     }
     this.#allowance.set(client, allowance);
   }

@@ -59,6 +59,23 @@ describe("network impairment proxy", () => {
     await proxy.close();
   });
 
+  it("varies the delay under jitter", async () => {
+    const { proxy, socket } = await through({ latencyMs: 5, jitterMs: 40 }, { latencyMs: 5, jitterMs: 40 });
+    const trips: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const back = receive(socket, 1, performance.now());
+      socket.write("j");
+      trips.push((await back).elapsedMs);
+    }
+    // Two directions of up to 40 ms each: round trips spread over tens of ms (a clean
+    // loopback spreads by about one).
+    const spread = Math.max(...trips) - Math.min(...trips);
+    assert.ok(spread >= 15, `round trips spread over ${spread.toFixed(1)} ms`);
+    assert.ok(Math.min(...trips) >= 10 - 1, "never below the fixed latency");
+    socket.destroy();
+    await proxy.close();
+  });
+
   it("keeps the byte stream in order under jitter", async () => {
     const { proxy, socket } = await through({ latencyMs: 5, jitterMs: 40 }, { jitterMs: 40 });
     const sent = Buffer.concat(Array.from({ length: 200 }, (_, i) => Buffer.from(`<${i}>`)));
@@ -98,13 +115,15 @@ describe("network impairment proxy", () => {
   });
 
   it("stalls at random at the configured rate (seeded)", async () => {
-    const { proxy, socket } = await through({ stallsPerSecond: 20, stallMs: 20 });
+    const { proxy, socket } = await through({ stallsPerSecond: 20, stallMs: 40 });
+    let longest = 0;
     for (let i = 0; i < 30; i++) {
       const back = receive(socket, 1, performance.now());
       socket.write("x");
-      await back;
+      longest = Math.max(longest, (await back).elapsedMs);
     }
     assert.ok(proxy.stats.up.stalls > 0, "no stall in ~30 round trips at 20 stalls/s");
+    assert.ok(longest >= 39, `a stall must hold traffic: longest round trip ${longest.toFixed(1)} ms`);
     socket.destroy();
     await proxy.close();
   });

@@ -115,13 +115,13 @@ describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
       const remote = p.session.room.state.players.get(mover.room.sessionId);
       if (remote !== undefined) samples.push([performance.now(), p.session.remoteValue(remote, "x")]);
     });
-    await sleep(2500);
+    await sleep(3500);
     moving.stop();
     watcher.stop();
 
     // Skip the start-up second (interpolation buffer filling), then check every frame.
     const steady = samples.filter(([t]) => t > samples[0]![0] + 1000 && t < samples.at(-1)![0] - 300);
-    assert.ok(steady.length > 40, `${steady.length} samples`);
+    assert.ok(steady.length > 60, `${steady.length} samples`);
     let maxStep = 0;
     for (let i = 1; i < steady.length; i++) {
       const [t0, x0] = steady[i - 1]!;
@@ -138,7 +138,7 @@ describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
     const [tFirst, xFirst] = steady[0]!;
     const [tLast, xLast] = steady.at(-1)!;
     const meanSpeed = ((xLast - xFirst) / (tLast - tFirst)) * 1000;
-    assert.ok(Math.abs(meanSpeed - ARENA.speed) < ARENA.speed * 0.15, `drawn speed ${meanSpeed.toFixed(0)} u/s vs ${ARENA.speed}`);
+    assert.ok(Math.abs(meanSpeed - ARENA.speed) < ARENA.speed * 0.2, `drawn speed ${meanSpeed.toFixed(0)} u/s vs ${ARENA.speed}`);
     await Promise.all([mover.room.leave(), observer.room.leave()]);
   });
 
@@ -173,11 +173,10 @@ describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
     const start = 72;
     const shooting = new ScriptedPlayer(shooter, aimer(shooter, (step) => step >= start && step < start + 3 * 20 && (step - start) % 20 === 0, gaps));
     const laggingPlayer = new ScriptedPlayer(lagging, aimer(lagging, (step) => step === start + 100, []));
-    await sleep(3200);
+    await eventually(() => (hits.get(shooter.room.sessionId)?.length ?? 0) === 3 && (hits.get(lagging.room.sessionId)?.length ?? 0) === 1, "shots reported", 10_000);
     runner.stop();
     shooting.stop();
     laggingPlayer.stop();
-    await eventually(() => (hits.get(shooter.room.sessionId)?.length ?? 0) === 3 && (hits.get(lagging.room.sessionId)?.length ?? 0) === 1, "shots reported");
 
     console.log(`live lead of the target over its drawn position at each shot: ${gaps.map((g) => g.toFixed(1)).join(", ")} units`);
     // Judged live, every one of these shots would have missed: the target was ahead of
@@ -186,5 +185,88 @@ describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
     for (const shot of hits.get(shooter.room.sessionId)!) assert.equal(shot.target, target.room.sessionId, "hit where it was seen");
     assert.equal(hits.get(lagging.room.sessionId)![0]!.target, "", "a view older than the rewind window is not honoured");
     await Promise.all([target.room.leave(), shooter.room.leave(), lagging.room.leave()]);
+  });
+  it("after an uplink stall the server's input backlog drains, so lag compensation still hits", async () => {
+    const room = await arena();
+    const target = await join(room, [150, 300]);
+    const shooter = await join(room, [500, 800]);
+    const results: ShotEvent[] = [];
+    shooter.room.onMessage("shots", (shots: ShotEvent[]) => {
+      for (const shot of shots) if (shot.shooter === shooter.room.sessionId) results.push(shot);
+    });
+    const runner = new ScriptedPlayer(target, (input) => { input.x = 1; input.y = 0; input.angle = 0; input.fire = false; });
+    let fireAt = Infinity;
+    const shooting = new ScriptedPlayer(shooter, (input, step) => {
+      const remote = shooter.room.state.players.get(target.room.sessionId);
+      input.x = 0;
+      input.y = 0;
+      input.fire = false;
+      if (remote === undefined) return;
+      const me = { x: shooter.localValue("x"), y: shooter.localValue("y") };
+      input.angle = Math.atan2(shooter.remoteValue(remote, "y") - me.y, shooter.remoteValue(remote, "x") - me.x);
+      input.fire = step >= fireAt && (step - fireAt) % 20 === 0 && step < fireAt + 60;
+    });
+    await sleep(600);
+    proxy.stall("up", 400);
+    await sleep(400 + 600);
+    // Within 0.6 s of recovery the queue the stall built on the server is gone.
+    const buffered = room.inputs!.get(shooter.room.sessionId).size;
+    assert.ok(buffered <= 4, `${buffered} frames still queued on the server`);
+    fireAt = shooting.steps + 1;
+    await eventually(() => results.length === 3, "three shots after the stall", 10_000);
+    runner.stop();
+    shooting.stop();
+    assert.deepEqual(results.map((shot) => shot.target), [target.room.sessionId, target.room.sessionId, target.room.sessionId]);
+    await Promise.all([target.room.leave(), shooter.room.leave()]);
+  });
+  it("through a long stall it stops predicting at 60 unacknowledged inputs instead of piling them up", async () => {
+    const room = await arena();
+    const session = await join(room, [300, 300]);
+    let mostPending = 0;
+    const player = new ScriptedPlayer(session, (input, step) => {
+      input.x = Math.sin(step / 50);
+      input.y = 0;
+      input.angle = 0;
+      input.fire = false;
+    }, (p) => { mostPending = Math.max(mostPending, p.session.stats().inputsPending); });
+    await sleep(500);
+    proxy.stall("up", 1500);
+    await sleep(1500 + 1000);
+    player.stop();
+    await eventually(() => session.stats().inputsPending === 0, "every input acknowledged");
+    session.checkAcknowledgement();
+    assert.ok(mostPending <= 60, `${mostPending} inputs were pending at once`);
+    assert.ok(mostPending >= 55, `the stall should have filled the window (${mostPending})`);
+    assert.equal(session.predicted("x"), session.local.x, "converged");
+    await session.room.leave();
+  });
+
+  it("keeps reconciling after a reconnection (input numbering restarts)", async () => {
+    const room = await arena();
+    const session = await join(room, [300, 500]);
+    session.room.reconnection.minUptime = 0;
+    const player = new ScriptedPlayer(session, (input, step) => {
+      input.x = Math.cos(step / 40);
+      input.y = Math.sin(step / 40);
+      input.angle = 0;
+      input.fire = false;
+    });
+    // Long enough that the old numbering (about 120 inputs) would hide every new ack below.
+    await sleep(2000);
+    const before = session.stats().reconciliations;
+    const back = new Promise<void>((resolve) => session.room.onReconnect(() => resolve()));
+    proxy.severAll();
+    await back;
+    await sleep(1500);
+    player.stop();
+    const after = session.stats().reconciliations;
+    assert.ok(after > before + 15, `reconciliations ${before} before, ${after} 1.5 s after reconnecting`);
+    // Inputs in flight when the link died never reached the server: at most that one
+    // correction, then the prediction agrees again.
+    await eventually(() => session.stats().inputsPending === 0, "every input acknowledged");
+    session.checkAcknowledgement();
+    assert.ok(session.stats().corrections <= 1, `${session.stats().corrections} corrections`);
+    assert.equal(session.predicted("x"), session.local.x, "converged");
+    await session.room.leave();
   });
 });

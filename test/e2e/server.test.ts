@@ -1,44 +1,19 @@
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { Client, type Room } from "@colyseus/sdk";
 import type { TickroomServer } from "../../server/app.config.ts";
 import type { Health } from "../../server/health.ts";
 import { CloseCode } from "../../rooms/base/errors.ts";
 import type { TicTacToeState } from "../../schema/TicTacToeState.ts";
+import { startServerProcess, type ServerProcess } from "../../loadtest/serverProcess.ts";
 import { closed, untilState } from "../support/harness.ts";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-
-/** The real entry point (`npm start` runs the same file) on an OS-assigned port. */
-async function startServerProcess(): Promise<{ child: ChildProcess; port: number; output: () => string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], {
-    cwd: root,
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", SHUTDOWN_TIMEOUT_SECONDS: "5" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => { output += chunk.toString(); });
-  child.stderr!.on("data", (chunk: Buffer) => { output += chunk.toString(); });
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
-    const onData = (): void => {
-      const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
-      if (match) { clearTimeout(timer); child.stdout!.off("data", onData); resolve(Number(match[1])); }
-    };
-    child.stdout!.on("data", onData);
-    child.once("exit", (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}:\n${output}`)); });
-  });
-  return { child, port, output: () => output };
-}
-
 describe("server entry point, end to end", () => {
-  let server: Awaited<ReturnType<typeof startServerProcess>>;
+  let server: ServerProcess;
   let client: Client<TickroomServer>;
   before(async () => {
-    server = await startServerProcess();
+    server = await startServerProcess({ SHUTDOWN_TIMEOUT_SECONDS: "5" });
     client = new Client<TickroomServer>(`ws://127.0.0.1:${server.port}`);
   });
   after(() => { if (server.child.exitCode === null) server.child.kill("SIGKILL"); });
