@@ -1,15 +1,17 @@
 import { randomInt } from "node:crypto";
 import type { AuthContext, Client, StepContext } from "@colyseus/core";
+import { StateView } from "@colyseus/schema";
 import { ArenaInput, ArenaPlayer, ArenaState } from "../schema/ArenaState.ts";
 import { RealtimeRoom, type RealtimeSpec } from "./base/RealtimeRoom.ts";
 import { normalizeJoinOptions, parseJoinOptions } from "./base/TickroomRoom.ts";
 import { seededRandom, type Random } from "./base/random.ts";
 import { newTimers, sanitizeInput, spawn, stepArena, type PlayerBody, type PlayerTimers, type Point, type TickInputs } from "./arena/rules.ts";
-import { ARENA, arenaJoinOptions, type ShotEvent } from "./arena/shapes.ts";
+import { ARENA, arenaJoinOptions, arenaRoster, type ShotEvent } from "./arena/shapes.ts";
 
-/** Real-time arena: up to 16 players move, aim and shoot; the server simulates at 60 Hz. */
+/** Real-time arena: up to 16 players (and 8 spectators) move, aim and shoot; the server simulates at 60 Hz. */
 export class ArenaRoom extends RealtimeRoom<ArenaState, ArenaInput> {
-  override maxClients = ARENA.maxPlayers;
+  protected readonly maxPlayers = ARENA.maxPlayers;
+  protected override readonly maxSpectators = 8;
   /**
    * Inputs arrive at the 60 Hz tick rate, but a network stall delivers them in a burst:
    * 300 lets a 4 s stall through without closing the client. Sending faster than the tick
@@ -27,6 +29,8 @@ export class ArenaRoom extends RealtimeRoom<ArenaState, ArenaInput> {
   };
 
   private readonly timers = new Map<string, PlayerTimers>();
+  /** Teams the queue decided (session id -> team); others are balanced on join. */
+  private roster: Readonly<Record<string, 1 | 2>> = {};
   private readonly shotsSincePatch: ShotEvent[] = [];
   private random: Random = seededRandom(randomInt(2 ** 31));
   /** Reused by `seen()`: the step reads it at once, before the next target. */
@@ -47,8 +51,10 @@ export class ArenaRoom extends RealtimeRoom<ArenaState, ArenaInput> {
     return true;
   }
 
-  override onCreate(options: unknown): void {
-    this.configure(options);
+  override async onCreate(options: unknown): Promise<void> {
+    this.state.mode = parseJoinOptions(arenaJoinOptions, options).mode;
+    this.roster = arenaRoster.catch({}).parse((options as { roster?: unknown } | undefined)?.roster ?? {});
+    await this.configure(options);
     this.startRealtime({ entities: this.state.players, fields: ["x", "y"] });
   }
 
@@ -66,12 +72,25 @@ export class ArenaRoom extends RealtimeRoom<ArenaState, ArenaInput> {
     this.shotsSincePatch.length = 0;
   }
 
-  override onJoin(client: Client, options: unknown): void {
+  protected onPlayerJoin(client: Client, options: unknown): void {
     const { name } = parseJoinOptions(arenaJoinOptions, options);
-    const player = new ArenaPlayer().assign({ name: name ?? `player-${client.sessionId.slice(0, 4)}` });
+    const player = new ArenaPlayer().assign({
+      name: name ?? `player-${client.sessionId.slice(0, 4)}`,
+      team: this.state.mode === "teams" ? this.roster[client.sessionId] ?? this.smallerTeam() : 0,
+    });
     spawn(player, this.random);
     this.state.players.set(client.sessionId, player);
     this.timers.set(client.sessionId, newTimers());
+    // Its own secrets (reload) reach this client only; others and spectators never see them.
+    client.view = new StateView();
+    client.view.add(player);
+  }
+
+  private smallerTeam(): 1 | 2 {
+    let ones = 0;
+    let twos = 0;
+    this.state.players.forEach((player) => { if (player.team === 1) ones++; else if (player.team === 2) twos++; });
+    return ones <= twos ? 1 : 2;
   }
 
   override onDrop(client: Client): void {
@@ -85,7 +104,7 @@ export class ArenaRoom extends RealtimeRoom<ArenaState, ArenaInput> {
     if (player !== undefined) player.connected = true;
   }
 
-  override onLeave(client: Client): void {
+  protected onPlayerLeave(client: Client): void {
     this.state.players.delete(client.sessionId);
     this.timers.delete(client.sessionId);
   }

@@ -6,7 +6,7 @@ import { chatJoinOptions, sayMessage } from "./chat/shapes.ts";
 
 /** The classic WebSocket chat: one room per `channel`, shared history of the last 100 messages. */
 export class ChatRoom extends TickroomRoom<{ state: ChatState }> {
-  override maxClients = 200;
+  protected readonly maxPlayers = 200;
   /** Chat is typed by humans; ten frames a second is already a bot. */
   override maxMessagesPerSecond = 10;
   override state = new ChatState();
@@ -25,17 +25,17 @@ export class ChatRoom extends TickroomRoom<{ state: ChatState }> {
     }),
   };
 
-  override onCreate(options: unknown): void {
-    this.configure(options);
+  override async onCreate(options: unknown): Promise<void> {
     this.state.channel = parseJoinOptions(chatJoinOptions, options).channel;
+    await this.configure(options);
   }
 
-  override onJoin(client: Client, options: unknown): void {
+  protected onPlayerJoin(client: Client, options: unknown): void {
     const { name } = parseJoinOptions(chatJoinOptions, options);
     addMember(this.state, client.sessionId, name ?? guestName(client.sessionId), Date.now());
   }
 
-  override onLeave(client: Client): void {
+  protected onPlayerLeave(client: Client): void {
     removeMember(this.state, client.sessionId);
   }
 }

@@ -4,9 +4,10 @@ import { normalizeJoinOptions, TickroomRoom } from "./base/TickroomRoom.ts";
 import { playMove, removePlayer, seatPlayer } from "./tictactoe/rules.ts";
 import { moveMessage, tictactoeJoinOptions } from "./tictactoe/shapes.ts";
 
-/** Turn-based tic-tac-toe for two: X moves first; leaving mid-game forfeits. */
+/** Turn-based tic-tac-toe for two, with up to 8 spectators: X moves first; leaving mid-game forfeits. */
 export class TicTacToeRoom extends TickroomRoom<{ state: TicTacToeState }> {
-  override maxClients = 2;
+  protected readonly maxPlayers = 2;
+  protected override readonly maxSpectators = 8;
   override maxMessagesPerSecond = 10;
   override state = new TicTacToeState();
 
@@ -19,21 +20,28 @@ export class TicTacToeRoom extends TickroomRoom<{ state: TicTacToeState }> {
     move: this.accept(moveMessage, (client, message) => {
       const result = playMove(this.state, client.sessionId, message.index);
       if (!result.ok) this.refuse(client, result.error);
+      else void this.updateListing();
     }),
   };
 
-  override onCreate(options: unknown): void {
-    this.configure(options);
+  override async onCreate(options: unknown): Promise<void> {
+    await this.configure(options);
   }
 
-  override async onJoin(client: Client): Promise<void> {
+  /** A started game never takes a newcomer, even after a forfeit frees a slot. */
+  protected override acceptsPlayers(): boolean {
+    return this.state.status === "waiting";
+  }
+
+  protected override listingStatus(): string {
+    return this.state.status;
+  }
+
+  protected onPlayerJoin(client: Client): void {
     seatPlayer(this.state, client.sessionId);
-    // Once a game starts it never takes a newcomer, even after a forfeit frees a slot;
-    // reconnections still get in (they hold reserved seats).
-    if (this.state.status === "playing") await this.lock();
   }
 
-  override onLeave(client: Client): void {
+  protected onPlayerLeave(client: Client): void {
     removePlayer(this.state, client.sessionId);
   }
 }

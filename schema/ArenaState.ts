@@ -1,4 +1,4 @@
-import { MapSchema, Schema, type } from "@colyseus/schema";
+import { MapSchema, Schema, type, view } from "@colyseus/schema";
 
 export class ArenaPlayer extends Schema {
   @type("string") name = "";
@@ -12,9 +12,15 @@ export class ArenaPlayer extends Schema {
   @type("boolean") alive = true;
   /** False while the player's socket is down and its seat is held for reconnection. */
   @type("boolean") connected = true;
+  /** 0 in free-for-all; 1 or 2 in team mode (no friendly fire). */
+  @type("uint8") team = 0;
+  /** Ticks until this player may fire again. Secret: only its owner sees it (StateView). */
+  @view() @type("uint8") reload = 0;
 }
 
 export class ArenaState extends Schema {
+  /** "ffa" or "teams". */
+  @type("string") mode = "ffa";
   @type({ map: ArenaPlayer }) players = new MapSchema<ArenaPlayer>();
   /** Simulation tick (60 Hz). */
   @type("uint32") tick = 0;

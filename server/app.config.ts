@@ -1,9 +1,11 @@
 import { defineRoom, defineServer, type Room } from "@colyseus/core";
 import { ArenaRoom } from "../rooms/ArenaRoom.ts";
 import { ChatRoom } from "../rooms/ChatRoom.ts";
+import { TickroomLobby } from "../rooms/TickroomLobby.ts";
 import { TicTacToeRoom } from "../rooms/TicTacToeRoom.ts";
 import type { TickroomConfig } from "./config.ts";
 import { healthRoute } from "./health.ts";
+import { joinCodeRouter } from "./joinCodes.ts";
 import { TickroomTransport } from "./transport.ts";
 
 /**
@@ -41,9 +43,11 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
 
   return defineServer({
     rooms: {
-      chat: defineTickroomRoom(ChatRoom, config).filterBy(["channel"]),
-      arena: defineTickroomRoom(ArenaRoom, config),
-      tictactoe: defineTickroomRoom(TicTacToeRoom, config),
+      chat: defineTickroomRoom(ChatRoom, config).filterBy(["channel"]).enableRealtimeListing(),
+      // Players ask for `open: true` (a free player slot); fullest room first.
+      arena: defineTickroomRoom(ArenaRoom, config).filterBy(["mode", "region", "open"]).sortBy({ players: -1 }).enableRealtimeListing(),
+      tictactoe: defineTickroomRoom(TicTacToeRoom, config).filterBy(["open"]).enableRealtimeListing(),
+      lobby: defineRoom(TickroomLobby),
     },
     transport: new TickroomTransport({
       pingInterval: config.transport.pingIntervalMs,
@@ -51,6 +55,7 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
     }),
     express: (app) => {
       app.get("/health", healthRoute(startedAt));
+      app.use(joinCodeRouter());
     },
     greet: false,
     gracefullyShutdown: hooks.handleSignals ?? true,

@@ -15,6 +15,10 @@ export interface PlayerBody {
   hp: number;
   score: number;
   alive: boolean;
+  /** 0: no team (everyone is a target); otherwise teammates cannot hit each other. */
+  team: number;
+  /** Ticks until the next shot is allowed (shown to its owner only). */
+  reload: number;
 }
 
 /** One input frame (satisfied by the `ArenaInput` schema and by plain objects). */
@@ -126,6 +130,7 @@ export function traceShot(
   from: Point,
   angle: number,
   positionOf: (target: PlayerBody) => Point,
+  shooterTeam = 0,
 ): string | undefined {
   const dx = Math.cos(angle);
   const dy = Math.sin(angle);
@@ -134,6 +139,7 @@ export function traceShot(
   let bestDistance = Infinity;
   players.forEach((target, id) => {
     if (id === shooterId || !target.alive) return;
+    if (shooterTeam !== 0 && target.team === shooterTeam) return;
     const at = positionOf(target);
     const ox = at.x - from.x;
     const oy = at.y - from.y;
@@ -171,6 +177,8 @@ export function stepArena(
       applyInput(body, input, dt);
       if (input.fire) fire(world, timers, inputs, id, body, own, tick, shots);
     });
+    const reload = Math.max(0, own.nextFireTick - tick);
+    if (body.reload !== reload) body.reload = reload;
   });
 }
 
@@ -186,7 +194,7 @@ function fire(
 ): void {
   if (!shooter.alive || tick < own.nextFireTick) return;
   own.nextFireTick = tick + ARENA.fireCooldownTicks;
-  const targetId = traceShot(world.players, shooterId, shooter, shooter.angle, (target) => inputs.seen(shooterId, target));
+  const targetId = traceShot(world.players, shooterId, shooter, shooter.angle, (target) => inputs.seen(shooterId, target), shooter.team);
   const target = targetId === undefined ? undefined : world.players.get(targetId);
   let killed = false;
   if (target !== undefined && targetId !== undefined) {

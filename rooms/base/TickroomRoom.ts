@@ -1,7 +1,9 @@
+import { randomInt } from "node:crypto";
 import {
   Room,
   ServerError,
   logger,
+  matchMaker,
   type Client,
   type ClientPrivate,
   type RoomException,
@@ -9,12 +11,35 @@ import {
   type RoomOptions,
 } from "@colyseus/core";
 import { z } from "zod";
-import { CloseCode, type RoomError } from "./errors.ts";
+import { CloseCode, ErrorCode, type RoomError } from "./errors.ts";
+import { generateJoinCode } from "./joinCodes.ts";
 import { socketsClosedForOversizedFrames } from "./protocolViolations.ts";
 import { defaultRoomSettings, readRoomSettings, type RoomSettings } from "./settings.ts";
 
 /** HTTP status (and SDK `MatchMakeError.code`) for join options that fail validation. */
 export const INVALID_JOIN_OPTIONS_STATUS = 400;
+/** Join refused: no player (or spectator) slot left, or the game no longer seats players. */
+export const ROOM_FULL_STATUS = 409;
+
+/**
+ * What a room shows in listings and the lobby. Flat keys only: Colyseus filters and
+ * sorts on top-level metadata. `open` is what player matchmaking filters on.
+ */
+export interface ListingMetadata {
+  type: string;
+  status: string;
+  players: number;
+  maxPlayers: number;
+  spectators: number;
+  open: boolean;
+  [filterKey: string]: string | number | boolean;
+}
+
+/** Seat choices every room reads from join options (see `seating.ts`). */
+interface SeatOptions {
+  spectator?: boolean;
+  private?: boolean;
+}
 
 /**
  * What every tickroom room shares: server-provided settings, the one error policy
@@ -23,6 +48,35 @@ export const INVALID_JOIN_OPTIONS_STATUS = 400;
  */
 export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends Room<T> {
   protected settings: RoomSettings = defaultRoomSettings;
+  /** Player slots. `maxClients` is set to players plus spectators. */
+  protected abstract readonly maxPlayers: number;
+  /** Spectator slots; 0 refuses spectators. @default 0 */
+  protected readonly maxSpectators: number = 0;
+  /** Set on private rooms: the code friends join with (`POST /matchmake/code/:code`). */
+  protected joinCode: string | undefined;
+  readonly #spectators = new Set<string>();
+  #players = 0;
+
+  /** Seat a player: add its entity to the state. Runs after the slot checks. */
+  protected abstract onPlayerJoin(client: Client, options: unknown): void | Promise<void>;
+  /** A player left for good (after any reconnection window). */
+  protected abstract onPlayerLeave(client: Client, code?: number): void | Promise<void>;
+  /** Whether the game still takes new players (a started match may not). @default true */
+  protected acceptsPlayers(): boolean {
+    return true;
+  }
+  /** The status word shown in listings. @default "open" or "full" */
+  protected listingStatus(): string {
+    return this.#players < this.maxPlayers ? "open" : "full";
+  }
+
+  protected isSpectator(client: Client): boolean {
+    return this.#spectators.has(client.sessionId);
+  }
+
+  protected get playerCount(): number {
+    return this.#players;
+  }
 
   /** Tell one client its well-formed action was refused; state stays as it was. */
   protected refuse(client: Client, error: RoomError): void {
@@ -45,7 +99,9 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends 
     // at run time the payload is whatever arrived, hence the parse.
     return (client: Client, payload: z.input<S>): void => {
       const parsed = shape.safeParse(payload);
-      if (parsed.success) handler(client, parsed.data);
+      if (parsed.success) {
+        if (!this.refuseSpectator(client)) handler(client, parsed.data);
+      }
       else this.closeForMalformedInput(client, `invalid payload: ${parsed.error.issues[0]?.message ?? "wrong shape"}`);
     };
   }
@@ -56,12 +112,88 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends 
     client.leave(CloseCode.WITH_ERROR, reason.slice(0, 100));
   }
 
-  /** Read the server-provided settings and install the unknown-type catch-all; call first in `onCreate`. */
-  protected configure(createOptions: unknown): void {
+  /**
+   * Call first in `onCreate`: reads the server-provided settings, sizes the room (players
+   * plus spectators), installs the unknown-type catch-all, makes the room private with a
+   * join code when asked, and publishes its listing.
+   */
+  protected async configure(createOptions: unknown): Promise<void> {
     this.settings = readRoomSettings(createOptions);
+    this.maxClients = this.maxPlayers + this.maxSpectators;
     this.onMessage("*", (client: Client, type: string | number) => {
       this.closeForMalformedInput(client, `unknown message type "${String(type).slice(0, 40)}"`);
     });
+    if ((createOptions as SeatOptions | undefined)?.private === true) {
+      this.joinCode = await this.#uniqueJoinCode();
+      await this.setPrivate(true);
+    }
+    await this.updateListing();
+  }
+
+  /** Codes are looked up through the matchmaker (`query({ code })`), so they work across processes. */
+  async #uniqueJoinCode(): Promise<string> {
+    for (;;) {
+      const code = generateJoinCode(() => randomInt(2 ** 31) / 2 ** 31);
+      if ((await matchMaker.query({ code })).length === 0) return code;
+    }
+  }
+
+  /** Refresh what listings and the lobby show; call after anything they show changes. */
+  protected async updateListing(): Promise<void> {
+    const metadata: ListingMetadata = {
+      ...(this.metadata as ListingMetadata | undefined),
+      type: this.roomName,
+      status: this.listingStatus(),
+      players: this.#players,
+      maxPlayers: this.maxPlayers,
+      spectators: this.#spectators.size,
+      open: this.acceptsPlayers() && this.#players < this.maxPlayers,
+    };
+    if (this.joinCode !== undefined) metadata.code = this.joinCode;
+    await this.setMetadata(metadata as never);
+  }
+
+  /**
+   * Seats a spectator (read-only, no player slot) or a player (through `onPlayerJoin`),
+   * refusing with 409 when the slots are gone. Private rooms tell every joiner the code.
+   */
+  override async onJoin(client: Client, options?: unknown): Promise<void> {
+    if ((options as SeatOptions | undefined)?.spectator === true) {
+      if (this.#spectators.size >= this.maxSpectators) {
+        throw new ServerError(ROOM_FULL_STATUS, this.maxSpectators === 0 ? "this room takes no spectators" : "no spectator slot left");
+      }
+      this.#spectators.add(client.sessionId);
+    } else {
+      if (this.#players >= this.maxPlayers || !this.acceptsPlayers()) {
+        throw new ServerError(ROOM_FULL_STATUS, "no player slot left in this room");
+      }
+      this.#players++;
+      try {
+        await this.onPlayerJoin(client, options);
+      } catch (error) {
+        this.#players--;
+        throw error;
+      }
+    }
+    if (this.joinCode !== undefined) client.send("joinCode", { code: this.joinCode });
+    await this.updateListing();
+  }
+
+  override async onLeave(client: Client, code?: number): Promise<void> {
+    if (this.#spectators.delete(client.sessionId)) {
+      await this.updateListing();
+      return;
+    }
+    this.#players--;
+    await this.onPlayerLeave(client, code);
+    await this.updateListing();
+  }
+
+  /** For handlers: spectators act on nothing; they get `SPECTATOR_READ_ONLY`. */
+  protected refuseSpectator(client: Client): boolean {
+    if (!this.isSpectator(client)) return false;
+    this.refuse(client, { code: ErrorCode.SPECTATOR_READ_ONLY, message: "spectators cannot act" });
+    return true;
   }
 
   /**

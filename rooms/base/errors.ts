@@ -20,6 +20,8 @@ export const ErrorCode = {
   NOT_YOUR_TURN: "NOT_YOUR_TURN",
   /** tictactoe `move`: the cell already holds a mark. */
   CELL_OCCUPIED: "CELL_OCCUPIED",
+  /** Any action from a spectator: spectators watch, they do not act. */
+  SPECTATOR_READ_ONLY: "SPECTATOR_READ_ONLY",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

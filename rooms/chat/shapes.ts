@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { seatingOptions } from "../base/seating.ts";
 
 /** Oldest messages fall off past this many. */
 export const HISTORY_LIMIT = 100;
@@ -9,6 +10,7 @@ export const chatJoinOptions = z.object({
   name: z.string().trim().min(1).max(NAME_MAX_LENGTH).optional(),
   /** Rooms are matched by channel; no channel is the public lobby channel "". */
   channel: z.string().trim().max(32).regex(/^[\w-]*$/, "letters, digits, _ and - only").default(""),
+  private: seatingOptions.private,
 });
 export type ChatJoinOptions = z.output<typeof chatJoinOptions>;
 

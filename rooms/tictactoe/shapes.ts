@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { seatingOptions, withSeating } from "../base/seating.ts";
 
-/** No options yet; unknown keys are dropped. */
-export const tictactoeJoinOptions = z.object({});
+/** Seating only (spectator, private); unknown keys are dropped. */
+export const tictactoeJoinOptions = withSeating(z.object({ ...seatingOptions }));
 
 /** A cell index outside 0..8 is not a move at all: the client is closed (4002). */
 export const moveMessage = z.object({ index: z.number().int().min(0).max(8) });

@@ -117,10 +117,12 @@ describe("network impairment proxy", () => {
   it("stalls at random at the configured rate (seeded)", async () => {
     const { proxy, socket } = await through({ stallsPerSecond: 20, stallMs: 40 });
     let longest = 0;
+    // Stalls are a rate in time: spread 30 round trips over ~0.6 s (about 12 expected).
     for (let i = 0; i < 30; i++) {
       const back = receive(socket, 1, performance.now());
       socket.write("x");
       longest = Math.max(longest, (await back).elapsedMs);
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
     assert.ok(proxy.stats.up.stalls > 0, "no stall in ~30 round trips at 20 stalls/s");
     assert.ok(longest >= 39, `a stall must hold traffic: longest round trip ${longest.toFixed(1)} ms`);

@@ -60,7 +60,7 @@ describe("arena room", () => {
     Object.assign(room.state.players.get(a.sessionId)!, { x: 100, y: 500 });
     await untilState(a, (s) => s.players.get(a.sessionId)!.x === 100);
     const input = a.input<ArenaInput>();
-    const expected = { x: 100, y: 500, angle: 0, hp: 100, score: 0, alive: true };
+    const expected = { x: 100, y: 500, angle: 0, hp: 100, score: 0, alive: true, team: 0, reload: 0 };
     for (let i = 0; i < 30; i++) {
       // An over-long stick is scaled to 1 by the sanitizer, on the wire's float32 values.
       Object.assign(input.data, { x: 5, y: 0, angle: 0, fire: false });

@@ -10,7 +10,7 @@ import { ARENA, type ShotEvent } from "../../rooms/arena/shapes.ts";
 const DT = 1 / ARENA.tickRate;
 
 function body(x: number, y: number, angle = 0): PlayerBody {
-  return { x, y, angle, hp: ARENA.maxHp, score: 0, alive: true };
+  return { x, y, angle, hp: ARENA.maxHp, score: 0, alive: true, team: 0, reload: 0 };
 }
 
 const frame = (x: number, y: number, angle: number, fire = false): InputFrame => ({ x, y, angle, fire });

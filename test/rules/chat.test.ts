@@ -38,7 +38,7 @@ describe("chat rules", () => {
     assert.equal(chatJoinOptions.safeParse({ name: "" }).success, false);
     assert.equal(chatJoinOptions.safeParse({ name: "x".repeat(33) }).success, false);
     assert.equal(chatJoinOptions.safeParse({ channel: "a b" }).success, false);
-    assert.deepEqual(chatJoinOptions.parse({ name: " ann ", extra: 1 }), { name: "ann", channel: "" });
+    assert.deepEqual(chatJoinOptions.parse({ name: " ann ", extra: 1 }), { name: "ann", channel: "", private: false });
   });
 });
 
