@@ -27,6 +27,9 @@ export function joinCodeRouter(): express.Router {
 
     const [room] = await matchMaker.query({ code });
     if (room === undefined) return fail(404, "no room has this join code: it is wrong, or the room has ended");
+    // The room refuses a player without a slot when it joins; say so now, before a seat is held.
+    const spectator = (options as { spectator?: unknown }).spectator === true;
+    if (!spectator && (room.metadata as { open?: boolean } | undefined)?.open === false) return fail(409, "no player slot left in this room");
     try {
       const headers: Record<string, string | undefined> = {};
       for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(", ") : value;
