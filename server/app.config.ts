@@ -1,6 +1,8 @@
 import { defineRoom, defineServer, type Room } from "@colyseus/core";
 import { ArenaRoom } from "../rooms/ArenaRoom.ts";
 import { ChatRoom } from "../rooms/ChatRoom.ts";
+import { MatchQueueRoom } from "../rooms/MatchQueueRoom.ts";
+import { GuestRatings, type RatingSource } from "../rooms/queue/ratings.ts";
 import { TickroomLobby } from "../rooms/TickroomLobby.ts";
 import { TicTacToeRoom } from "../rooms/TicTacToeRoom.ts";
 import type { TickroomConfig } from "./config.ts";
@@ -25,9 +27,9 @@ type RoomClass = new () => Room;
  * A patch with no clients only discards pending changes. test/rooms/tictactoe.test.ts
  * ("moves right after the game starts") fails without this.
  */
-function defineTickroomRoom<T extends RoomClass>(roomClass: T, config: TickroomConfig) {
+function defineTickroomRoom<T extends RoomClass>(roomClass: T, config: TickroomConfig, fromServer: Record<string, unknown> = {}) {
   // Handler options override client options key by key, so `settings` always comes from here.
-  const handler = defineRoom(roomClass, { settings: config.rooms });
+  const handler = defineRoom(roomClass, { ...fromServer, settings: config.rooms });
   handler.on("create", (room: Room) => room.broadcastPatch());
   return handler;
 }
@@ -35,6 +37,8 @@ function defineTickroomRoom<T extends RoomClass>(roomClass: T, config: TickroomC
 export interface ServerHooks {
   /** Let Colyseus trap SIGTERM/SIGINT and drain rooms before exiting. Tests turn it off. @default true */
   readonly handleSignals?: boolean;
+  /** Where queued players' ratings come from. @default every player a guest at 1000 */
+  readonly ratings?: RatingSource;
 }
 
 /** Build the game server (rooms, transport, HTTP routes) from a parsed configuration. */
@@ -48,6 +52,8 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
       arena: defineTickroomRoom(ArenaRoom, config).filterBy(["mode", "region", "open"]).sortBy({ players: -1 }).enableRealtimeListing(),
       tictactoe: defineTickroomRoom(TicTacToeRoom, config).filterBy(["open"]).enableRealtimeListing(),
       lobby: defineRoom(TickroomLobby),
+      // One queue per game; it creates the match rooms.
+      queue: defineTickroomRoom(MatchQueueRoom, config, { ratings: hooks.ratings ?? new GuestRatings() }).filterBy(["game"]),
     },
     transport: new TickroomTransport({
       pingInterval: config.transport.pingIntervalMs,

@@ -22,6 +22,14 @@ const environmentSchema = z.object({
   WS_PING_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(3000),
   /** Largest WebSocket frame accepted from a client, in bytes; larger closes it with 1009. @default 4096 */
   WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(4096),
+  /** Players per team in arena matches formed by the queue. @default 2 */
+  QUEUE_ARENA_TEAM_SIZE: z.coerce.number().int().min(1).max(8).default(2),
+  /** Rating gap queued tickets accept at once. @default 100 */
+  QUEUE_BASE_GAP: z.coerce.number().min(0).default(100),
+  /** Rating gap added per second a ticket waits. @default 50 */
+  QUEUE_GAP_PER_SECOND: z.coerce.number().min(0).default(50),
+  /** Largest rating gap ever accepted. @default 1000 */
+  QUEUE_MAX_GAP: z.coerce.number().min(0).default(1000),
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -57,6 +65,12 @@ export function parseConfig(env: Environment): TickroomConfig {
     },
     rooms: {
       reconnectionSeconds: e.RECONNECTION_WINDOW_SECONDS,
+      queue: {
+        arenaTeamSize: e.QUEUE_ARENA_TEAM_SIZE,
+        baseGap: e.QUEUE_BASE_GAP,
+        gapPerSecond: e.QUEUE_GAP_PER_SECOND,
+        maxGap: e.QUEUE_MAX_GAP,
+      },
     },
   });
 }

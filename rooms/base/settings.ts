@@ -8,6 +8,16 @@ import { z } from "zod";
 export const roomSettingsSchema = z.object({
   /** Seconds a dropped client's seat (and entity) is held for the SDK to reconnect. @default 20 */
   reconnectionSeconds: z.number().min(0).max(3600).default(20),
+  queue: z.object({
+    /** Players per team in queued arena matches (two teams). @default 2 */
+    arenaTeamSize: z.number().int().min(1).max(8).default(2),
+    /** Rating gap two tickets accept at once. @default 100 */
+    baseGap: z.number().min(0).default(100),
+    /** Gap added per second waited. @default 50 */
+    gapPerSecond: z.number().min(0).default(50),
+    /** Largest gap ever accepted. @default 1000 */
+    maxGap: z.number().min(0).default(1000),
+  }).default({ arenaTeamSize: 2, baseGap: 100, gapPerSecond: 50, maxGap: 1000 }),
 });
 
 export type RoomSettings = Readonly<z.infer<typeof roomSettingsSchema>>;

@@ -2,7 +2,7 @@ import type { AddressInfo } from "node:net";
 import { matchMaker, type Room as ServerRoom } from "@colyseus/core";
 import { Client, type Room } from "@colyseus/sdk";
 import { ColyseusTestServer } from "@colyseus/testing";
-import { createTickroomServer, type TickroomServer } from "../../server/app.config.ts";
+import { createTickroomServer, type ServerHooks, type TickroomServer } from "../../server/app.config.ts";
 import { parseConfig, type Environment } from "../../server/config.ts";
 
 /** A real tickroom server on an OS-assigned port, with SDK clients pointed at it. */
@@ -20,9 +20,9 @@ export interface TestServer {
  * `@colyseus/testing`'s boot() pins port 2568, so the test server is built around our own
  * listen and its SDK is re-pointed at the real port.
  */
-export async function startTestServer(env: Environment = {}): Promise<TestServer> {
+export async function startTestServer(env: Environment = {}, hooks: Omit<ServerHooks, "handleSignals"> = {}): Promise<TestServer> {
   const config = parseConfig({ RECONNECTION_WINDOW_SECONDS: "3", ...env });
-  const server = createTickroomServer(config, { handleSignals: false });
+  const server = createTickroomServer(config, { ...hooks, handleSignals: false });
   await server.listen(0, "127.0.0.1");
   const address = server.transport.server?.address() as AddressInfo;
   const port = address.port;

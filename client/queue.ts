@@ -1,0 +1,38 @@
+import type { Client, Room } from "@colyseus/sdk";
+
+export interface QueueOptions {
+  readonly game: "tictactoe" | "arena";
+  /** Friends enter with the same party key and size; they land in one match, on one team. */
+  readonly party?: string;
+  readonly partySize?: number;
+}
+
+export interface QueueTicket {
+  /** The connection to the queue (messages: "queued", then "seat"). */
+  readonly queue: Room;
+  /** Resolves once the match is formed and joined. */
+  readonly match: Promise<{ readonly room: Room; readonly team: number }>;
+  /** Leave the queue; the ticket is cancelled (`match` rejects). */
+  cancel(): Promise<void>;
+}
+
+/** Enter the ranked queue; the returned ticket's `match` is the joined match room. */
+export async function enterQueue(client: Client, options: QueueOptions): Promise<QueueTicket> {
+  const queue: Room = await client.joinOrCreate("queue", { ...options });
+  let settled = false;
+  const match = new Promise<{ room: Room; team: number }>((resolve, reject) => {
+    queue.onMessage("seat", (message: { seat: unknown; team: number }) => {
+      settled = true;
+      client.consumeSeatReservation(message.seat as never)
+        .then(async (room) => {
+          await queue.leave();
+          resolve({ room, team: message.team });
+        })
+        .catch(reject);
+    });
+    queue.onLeave((code: number) => {
+      if (!settled) reject(new Error(`left the queue before a match was found (close code ${code})`));
+    });
+  });
+  return { queue, match, cancel: async () => { await queue.leave(); } };
+}

@@ -1,0 +1,123 @@
+import { matchMaker, ServerError, type AuthContext, type Client } from "@colyseus/core";
+import { normalizeJoinOptions, parseJoinOptions, ROOM_FULL_STATUS, TickroomRoom, INVALID_JOIN_OPTIONS_STATUS } from "./base/TickroomRoom.ts";
+import { GuestRatings, type RatingSource } from "./queue/ratings.ts";
+import { formMatches, type FormedMatch, type MatchShape, type Ticket } from "./queue/rules.ts";
+import { queueJoinOptions, type QueueGame, type QueueSeat } from "./queue/shapes.ts";
+
+/** How often tickets are grouped. */
+const CYCLE_MS = 500;
+
+/**
+ * The ranked queue, one room per game (`filterBy(["game"])`). Each connection is one
+ * player; friends pass the same `party` key and `partySize`, and their ticket is complete
+ * once all of them are here. Every cycle, complete tickets are grouped by rating (the gap
+ * widening with waiting time); for each group the match room is created with its teams,
+ * every member gets a seat (`seat` message) and joins it. Leaving cancels the ticket.
+ *
+ * All queue state lives in this room instance: with a shared (Redis) matchmaker every
+ * process reaches the one queue room per game, and match rooms may be created anywhere.
+ */
+export class MatchQueueRoom extends TickroomRoom {
+  protected readonly maxPlayers = 10_000;
+  override maxMessagesPerSecond = 5;
+  override autoDispose = true;
+
+  private game!: QueueGame;
+  private ratings: RatingSource = new GuestRatings();
+  /** Rating of each queued session; parties average theirs. */
+  private readonly ratingOf = new Map<string, number>();
+  /** Open tickets by party key (or session id for a solo player). */
+  private readonly tickets = new Map<string, { members: string[]; partySize: number; readyAt: number | undefined }>();
+  private readonly ticketOf = new Map<string, string>();
+
+  static override async onAuth(token: string, options: unknown, _context: AuthContext): Promise<{ token: string | undefined }> {
+    normalizeJoinOptions(queueJoinOptions, options);
+    return { token: token || undefined };
+  }
+
+  override async onCreate(options: unknown): Promise<void> {
+    this.game = parseJoinOptions(queueJoinOptions, options).game;
+    const injected = (options as { ratings?: RatingSource } | undefined)?.ratings;
+    if (injected !== undefined && typeof injected.ratingOf === "function") this.ratings = injected;
+    await this.configure(options);
+    // A queue is not a room to browse.
+    await this.setMatchmaking({ unlisted: true });
+    this.clock.setInterval(() => void this.cycle(), CYCLE_MS);
+  }
+
+  private get shape(): MatchShape {
+    return this.game === "arena" ? { teams: 2, teamSize: this.settings.queue.arenaTeamSize } : { teams: 2, teamSize: 1 };
+  }
+
+  protected async onPlayerJoin(client: Client, options: unknown): Promise<void> {
+    const { party, partySize } = parseJoinOptions(queueJoinOptions, options);
+    if (partySize > this.shape.teamSize) {
+      throw new ServerError(INVALID_JOIN_OPTIONS_STATUS, `a party of ${partySize} does not fit a team of ${this.shape.teamSize}`);
+    }
+    const key = party === undefined ? client.sessionId : `party:${party}`;
+    const ticket = this.tickets.get(key) ?? { members: [], partySize, readyAt: undefined };
+    if (ticket.partySize !== partySize) throw new ServerError(INVALID_JOIN_OPTIONS_STATUS, `party "${party}" was opened with size ${ticket.partySize}`);
+    if (ticket.members.length >= partySize) throw new ServerError(ROOM_FULL_STATUS, `party "${party}" is already complete`);
+
+    const token = (client.auth as { token?: string } | undefined)?.token;
+    this.ratingOf.set(client.sessionId, await this.ratings.ratingOf({ sessionId: client.sessionId, token }));
+    ticket.members.push(client.sessionId);
+    if (ticket.members.length === partySize) ticket.readyAt = this.clock.currentTime;
+    this.tickets.set(key, ticket);
+    this.ticketOf.set(client.sessionId, key);
+    client.send("queued", { game: this.game, rating: this.ratingOf.get(client.sessionId), party: ticket.members.length, partySize });
+  }
+
+  /** Leaving cancels the ticket: a solo leaves the queue; a party waits for the member to come back. */
+  protected onPlayerLeave(client: Client): void {
+    const key = this.ticketOf.get(client.sessionId);
+    this.ticketOf.delete(client.sessionId);
+    this.ratingOf.delete(client.sessionId);
+    if (key === undefined) return;
+    const ticket = this.tickets.get(key);
+    if (ticket === undefined) return;
+    ticket.members.splice(ticket.members.indexOf(client.sessionId), 1);
+    ticket.readyAt = undefined;
+    if (ticket.members.length === 0) this.tickets.delete(key);
+  }
+
+  private async cycle(): Promise<void> {
+    const complete: Ticket[] = [];
+    for (const [id, ticket] of this.tickets) {
+      if (ticket.readyAt === undefined) continue;
+      const ratings = ticket.members.map((member) => this.ratingOf.get(member) ?? 0);
+      complete.push({ id, members: [...ticket.members], rating: ratings.reduce((a, b) => a + b, 0) / ratings.length, readyAt: ticket.readyAt });
+    }
+    for (const match of formMatches(complete, this.clock.currentTime, this.shape, this.settings.queue)) {
+      for (const ticket of match.tickets) this.tickets.delete(ticket.id);
+      try {
+        await this.seat(match);
+      } catch (error) {
+        // Put the tickets back: the next cycle tries again.
+        for (const ticket of match.tickets) this.tickets.set(ticket.id, { members: [...ticket.members], partySize: ticket.members.length, readyAt: ticket.readyAt });
+        this.onUncaughtException(error as never, "setInterval");
+      }
+    }
+  }
+
+  /** Create the match room with its teams, reserve a seat per member under its queue session id, send the seats. */
+  private async seat(match: FormedMatch): Promise<void> {
+    const roster: Record<string, number> = {};
+    match.teams.forEach((team, index) => { for (const member of team) roster[member] = index + 1; });
+    const createOptions = this.game === "arena" ? { mode: "teams", region: "global", roster } : {};
+    // Created server-side: no onAuth, so the roster (which clients can never send) arrives intact.
+    const listing = await matchMaker.createRoom(this.game, createOptions);
+    const members = Object.keys(roster);
+    const reserved = await matchMaker.reserveMultipleSeatsFor(listing, members.map((sessionId) => ({
+      sessionId,
+      options: this.game === "arena" ? { mode: "teams", region: "global" } : {},
+      auth: this.clients.getById(sessionId)?.auth,
+    })));
+    if (!Array.isArray(reserved) || reserved.some((ok) => ok !== true)) throw new Error(`could not reserve every seat in ${listing.roomId}`);
+    for (const sessionId of members) {
+      const client = this.clients.getById(sessionId);
+      const message: QueueSeat = { seat: matchMaker.buildSeatReservation(listing, sessionId), team: roster[sessionId] ?? 0 };
+      client?.send("seat", message);
+    }
+  }
+}
