@@ -29,6 +29,8 @@ export class MatchQueueRoom extends TickroomRoom {
   /** Open tickets by party key (or session id for a solo player). */
   private readonly tickets = new Map<string, { members: string[]; partySize: number; readyAt: number | undefined }>();
   private readonly ticketOf = new Map<string, string>();
+  /** A cycle awaits room creation (possibly on another process): never two at once. */
+  private cycling = false;
 
   static override async onAuth(token: string, options: unknown, _context: AuthContext): Promise<{ token: string | undefined }> {
     normalizeJoinOptions(queueJoinOptions, options);
@@ -42,7 +44,7 @@ export class MatchQueueRoom extends TickroomRoom {
     await this.configure(options);
     // A queue is not a room to browse.
     await this.setMatchmaking({ unlisted: true });
-    this.clock.setInterval(() => void this.cycle(), CYCLE_MS);
+    this.clock.setInterval(() => { void this.cycle(); }, CYCLE_MS);
   }
 
   private get shape(): MatchShape {
@@ -55,12 +57,14 @@ export class MatchQueueRoom extends TickroomRoom {
       throw new ServerError(INVALID_JOIN_OPTIONS_STATUS, `a party of ${partySize} does not fit a team of ${this.shape.teamSize}`);
     }
     const key = party === undefined ? client.sessionId : `party:${party}`;
+    // Await the rating before touching the ticket: two party members joining at once must
+    // not each work on a copy of it.
+    const token = (client.auth as { token?: string } | undefined)?.token;
+    const rating = await this.ratings.ratingOf({ sessionId: client.sessionId, token });
     const ticket = this.tickets.get(key) ?? { members: [], partySize, readyAt: undefined };
     if (ticket.partySize !== partySize) throw new ServerError(INVALID_JOIN_OPTIONS_STATUS, `party "${party}" was opened with size ${ticket.partySize}`);
     if (ticket.members.length >= partySize) throw new ServerError(ROOM_FULL_STATUS, `party "${party}" is already complete`);
-
-    const token = (client.auth as { token?: string } | undefined)?.token;
-    this.ratingOf.set(client.sessionId, await this.ratings.ratingOf({ sessionId: client.sessionId, token }));
+    this.ratingOf.set(client.sessionId, rating);
     ticket.members.push(client.sessionId);
     if (ticket.members.length === partySize) ticket.readyAt = this.clock.currentTime;
     this.tickets.set(key, ticket);
@@ -76,35 +80,60 @@ export class MatchQueueRoom extends TickroomRoom {
     if (key === undefined) return;
     const ticket = this.tickets.get(key);
     if (ticket === undefined) return;
-    ticket.members.splice(ticket.members.indexOf(client.sessionId), 1);
+    const index = ticket.members.indexOf(client.sessionId);
+    if (index === -1) return;
+    ticket.members.splice(index, 1);
     ticket.readyAt = undefined;
     if (ticket.members.length === 0) this.tickets.delete(key);
   }
 
   private async cycle(): Promise<void> {
+    if (this.cycling) return;
+    this.cycling = true;
+    try {
+      for (const match of formMatches(this.completeTickets(), this.clock.currentTime, this.shape, this.settings.queue)) {
+        // Every member must still be here: a member away inside its reconnection window
+        // could not receive its seat (its ticket simply waits for the next cycle).
+        if (match.tickets.some((ticket) => ticket.members.some((member) => this.clients.getById(member) === undefined))) continue;
+        const taken = match.tickets.map((ticket) => [ticket.id, this.tickets.get(ticket.id)] as const);
+        for (const ticket of match.tickets) this.tickets.delete(ticket.id);
+        try {
+          await this.seat(match);
+          for (const member of match.tickets.flatMap((ticket) => ticket.members)) this.ticketOf.delete(member);
+        } catch (error) {
+          // Put back what is still queued: the next cycle tries again.
+          for (const [id, ticket] of taken) {
+            if (ticket === undefined) continue;
+            const still = ticket.members.filter((member) => this.ticketOf.get(member) === id);
+            if (still.length === 0) continue;
+            this.tickets.set(id, { members: still, partySize: ticket.partySize, readyAt: still.length === ticket.partySize ? ticket.readyAt : undefined });
+          }
+          this.onUncaughtException(error as never, "setInterval");
+        }
+      }
+    } catch (error) {
+      this.onUncaughtException(error as never, "setInterval");
+    } finally {
+      this.cycling = false;
+    }
+  }
+
+  private completeTickets(): Ticket[] {
     const complete: Ticket[] = [];
     for (const [id, ticket] of this.tickets) {
       if (ticket.readyAt === undefined) continue;
       const ratings = ticket.members.map((member) => this.ratingOf.get(member) ?? 0);
       complete.push({ id, members: [...ticket.members], rating: ratings.reduce((a, b) => a + b, 0) / ratings.length, readyAt: ticket.readyAt });
     }
-    for (const match of formMatches(complete, this.clock.currentTime, this.shape, this.settings.queue)) {
-      for (const ticket of match.tickets) this.tickets.delete(ticket.id);
-      try {
-        await this.seat(match);
-      } catch (error) {
-        // Put the tickets back: the next cycle tries again.
-        for (const ticket of match.tickets) this.tickets.set(ticket.id, { members: [...ticket.members], partySize: ticket.members.length, readyAt: ticket.readyAt });
-        this.onUncaughtException(error as never, "setInterval");
-      }
-    }
+    return complete;
   }
 
   /** Create the match room with its teams, reserve a seat per member under its queue session id, send the seats. */
   private async seat(match: FormedMatch): Promise<void> {
     const roster: Record<string, number> = {};
     match.teams.forEach((team, index) => { for (const member of team) roster[member] = index + 1; });
-    const createOptions = this.game === "arena" ? { mode: "teams", region: "global", roster } : {};
+    // Private: a ranked match is for the players the queue chose, never a public joinOrCreate.
+    const createOptions = this.game === "arena" ? { mode: "teams", region: "global", roster, private: true } : { private: true };
     // Created server-side: no onAuth, so the roster (which clients can never send) arrives intact.
     const listing = await matchMaker.createRoom(this.game, createOptions);
     const members = Object.keys(roster);

@@ -41,7 +41,8 @@ export function joinCodeRouter(): express.Router {
         const status = error.code === 522 ? 409 : error.code >= 400 && error.code < 600 ? error.code : 500;
         return fail(status, error.message);
       }
-      throw error;
+      // SeatReservationError and anything else: a JSON answer, never an HTML page.
+      return fail(409, `could not reserve a seat: ${(error as Error).message}`);
     }
   });
   // Unparseable or oversized bodies: a JSON answer, never express's HTML page with a stack trace.

@@ -52,10 +52,11 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends 
   protected abstract readonly maxPlayers: number;
   /** Spectator slots; 0 refuses spectators. @default 0 */
   protected readonly maxSpectators: number = 0;
-  /** Set on private rooms: the code friends join with (`POST /matchmake/code/:code`). */
+  /** Set on private rooms: the code friends join with (`POST /join-code/:code`). */
   protected joinCode: string | undefined;
   readonly #spectators = new Set<string>();
-  #players = 0;
+  /** Session ids of seated players. A set, not a counter: Colyseus also calls `onLeave` for a join it refused. */
+  readonly #players = new Set<string>();
 
   /** Seat a player: add its entity to the state. Runs after the slot checks. */
   protected abstract onPlayerJoin(client: Client, options: unknown): void | Promise<void>;
@@ -67,7 +68,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends 
   }
   /** The status word shown in listings. @default "open" or "full" */
   protected listingStatus(): string {
-    return this.#players < this.maxPlayers ? "open" : "full";
+    return this.#players.size < this.maxPlayers ? "open" : "full";
   }
 
   protected isSpectator(client: Client): boolean {
@@ -75,7 +76,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends 
   }
 
   protected get playerCount(): number {
-    return this.#players;
+    return this.#players.size;
   }
 
   /** Tell one client its well-formed action was refused; state stays as it was. */
@@ -144,10 +145,10 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends 
       ...(this.metadata as ListingMetadata | undefined),
       type: this.roomName,
       status: this.listingStatus(),
-      players: this.#players,
+      players: this.#players.size,
       maxPlayers: this.maxPlayers,
       spectators: this.#spectators.size,
-      open: this.acceptsPlayers() && this.#players < this.maxPlayers,
+      open: this.acceptsPlayers() && this.#players.size < this.maxPlayers,
     };
     if (this.joinCode !== undefined) metadata.code = this.joinCode;
     await this.setMetadata(metadata as never);
@@ -164,14 +165,14 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends 
       }
       this.#spectators.add(client.sessionId);
     } else {
-      if (this.#players >= this.maxPlayers || !this.acceptsPlayers()) {
+      if (this.#players.size >= this.maxPlayers || !this.acceptsPlayers()) {
         throw new ServerError(ROOM_FULL_STATUS, "no player slot left in this room");
       }
-      this.#players++;
+      this.#players.add(client.sessionId);
       try {
         await this.onPlayerJoin(client, options);
       } catch (error) {
-        this.#players--;
+        this.#players.delete(client.sessionId);
         throw error;
       }
     }
@@ -184,7 +185,8 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends 
       await this.updateListing();
       return;
     }
-    this.#players--;
+    // A refused join reaches here too, for a client that was never seated.
+    if (!this.#players.delete(client.sessionId)) return;
     await this.onPlayerLeave(client, code);
     await this.updateListing();
   }
@@ -221,6 +223,8 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends 
    * not the room or the process.
    */
   override onUncaughtException(error: RoomException, method: RoomMethodName): void {
+    // A join refused on purpose (no slot) is an answer to the client, not a bug.
+    if (method === "onJoin" && error.cause instanceof ServerError && error.cause.code < 500) return;
     const sessionId = "client" in error && error.client ? ` session=${error.client.sessionId}` : "";
     logger.error(
       `[tickroom] uncaught exception room=${this.roomName}/${this.roomId} method=${method}${sessionId}:`,

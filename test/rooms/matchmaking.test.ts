@@ -5,7 +5,7 @@ import { joinByCode } from "../../client/joinCode.ts";
 import { ErrorCode, type RoomError } from "../../rooms/base/errors.ts";
 import { JOIN_CODE_ALPHABET } from "../../rooms/base/joinCodes.ts";
 import type { ArenaInput } from "../../schema/ArenaState.ts";
-import { eventually, nextMessage, serverRoom, startTestServer, untilState, type TestServer } from "../support/harness.ts";
+import { eventually, nextMessage, quietPeriod, serverRoom, startTestServer, untilState, type TestServer } from "../support/harness.ts";
 
 describe("matchmaking", () => {
   let server: TestServer;
@@ -164,10 +164,30 @@ describe("matchmaking", () => {
 
       const room = serverRoom(x.roomId);
       assert.deepEqual([room.metadata.players, room.metadata.spectators], [2, 1]);
-      const more: Room[] = [];
-      for (let i = 0; i < 7; i++) more.push(await server.client().joinById(x.roomId, { spectator: true }));
-      await assert.rejects(server.client().joinById(x.roomId, { spectator: true }), "a 9th spectator is refused");
-      await Promise.all([x, o, watcher, ...more].map((r) => r.leave()));
+      await Promise.all([x, o, watcher].map((r) => r.leave()));
+    });
+
+    it("are capped per room (409) while player slots stay free", async () => {
+      const a = await server.client().create("arena", { region: "cap" });
+      const watchers: Room[] = [];
+      for (let i = 0; i < 8; i++) watchers.push(await server.client().joinById(a.roomId, { spectator: true }));
+      await assert.rejects(server.client().joinById(a.roomId, { spectator: true }), (e: { code?: number }) => e.code === 409, "a 9th spectator");
+      const player = await server.client().joinById(a.roomId, { region: "cap" });
+      await eventually(() => serverRoom(a.roomId).metadata.players === 2, "a player still gets in");
+      await Promise.all([a, player, ...watchers].map((r) => r.leave()));
+    });
+
+    it("a refused join does not free a slot: the count and the listing stay right", async () => {
+      const x = await server.client().create("tictactoe", {});
+      const o = await server.client().joinById(x.roomId, {});
+      await untilState(x, (s) => s.status === "playing");
+      for (let i = 0; i < 3; i++) {
+        await assert.rejects(server.client().joinById(x.roomId, {}), (e: { code?: number }) => e.code === 409, `intruder ${i}`);
+      }
+      const room = serverRoom(x.roomId);
+      await eventually(() => room.metadata.players === 2 && room.metadata.open === false, "listing unchanged");
+      assert.equal(room.clients.length, 2);
+      await Promise.all([x.leave(), o.leave()]);
     });
 
     it("keep each player's secrets hidden: a player sees only its own reload, spectators none", async () => {
@@ -186,10 +206,15 @@ describe("matchmaking", () => {
       assert.equal(b.state.players.get(a.sessionId)!.reload, undefined, "another player never receives it");
       assert.equal(watcher.state.players.get(a.sessionId)!.reload, undefined, "a spectator never receives it");
       assert.equal(room.state.players.has(watcher.sessionId), false, "a spectator has no entity");
-      // A spectator's input frames move nothing.
+      // A spectator's input frames are never applied (never acknowledged), while a player's are.
       const ghost = watcher.input<ArenaInput>();
       Object.assign(ghost.data, { x: 1, y: 0, angle: 0, fire: true });
       for (let i = 0; i < 10; i++) ghost.send();
+      const real = b.input<ArenaInput>();
+      real.send();
+      await eventually(() => real.lastProcessed === 1, "the player's frame applied");
+      await quietPeriod(200);
+      assert.equal(ghost.lastProcessed, 0, "no spectator frame was applied");
       assert.equal(room.state.players.has(watcher.sessionId), false);
       await Promise.all([a, b, watcher].map((r) => r.leave()));
     });

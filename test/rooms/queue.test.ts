@@ -38,6 +38,10 @@ describe("ranked queue", () => {
     const game = matches[0]!.room as Room<any, TicTacToeState>;
     const state = await untilState(game, (s) => s.status === "playing");
     assert.equal(state.players.size, 2);
+    // A ranked match is private: a stranger's joinOrCreate never lands in it.
+    const stranger = await server.client().joinOrCreate("tictactoe", {});
+    assert.ok(!matches.some((m) => m.room.roomId === stranger.roomId));
+    await stranger.leave();
     await Promise.all(matches.map((m) => m.room.leave()));
   });
 
@@ -93,7 +97,7 @@ describe("ranked queue", () => {
   });
 
   it("refuses a party larger than a team, and an unknown game (400)", async () => {
-    await assert.rejects(server.client().joinOrCreate("queue", { game: "tictactoe", party: "big", partySize: 2 }));
+    await assert.rejects(server.client().joinOrCreate("queue", { game: "tictactoe", party: "big", partySize: 2 }), (e: { code?: number }) => e.code === 400);
     await assert.rejects(server.client().joinOrCreate("queue", { game: "chess" }), (e: { code?: number }) => e.code === 400);
   });
 });
