@@ -5,7 +5,7 @@ import { ArenaInput, ArenaPlayer, ArenaState } from "../schema/ArenaState.ts";
 import { RealtimeRoom, type RealtimeSpec } from "./base/RealtimeRoom.ts";
 import { normalizeJoinOptions, parseJoinOptions } from "./base/TickroomRoom.ts";
 import { seededRandom, type Random } from "./base/random.ts";
-import { newTimers, sanitizeInput, spawn, stepArena, type PlayerBody, type PlayerTimers, type Point, type TickInputs } from "./arena/rules.ts";
+import { balancedTeam, newTimers, sanitizeInput, spawn, stepArena, type PlayerBody, type PlayerTimers, type Point, type TickInputs } from "./arena/rules.ts";
 import { ARENA, arenaJoinOptions, arenaRoster, type ShotEvent } from "./arena/shapes.ts";
 
 /** Real-time arena: up to 16 players (and 8 spectators) move, aim and shoot; the server simulates at 60 Hz. */
@@ -76,7 +76,7 @@ export class ArenaRoom extends RealtimeRoom<ArenaState, ArenaInput> {
     const { name } = parseJoinOptions(arenaJoinOptions, options);
     const player = new ArenaPlayer().assign({
       name: name ?? `player-${client.sessionId.slice(0, 4)}`,
-      team: this.state.mode === "teams" ? this.roster[client.sessionId] ?? this.smallerTeam() : 0,
+      team: this.state.mode === "teams" ? this.roster[client.sessionId] ?? balancedTeam(this.state.players) : 0,
     });
     spawn(player, this.random);
     this.state.players.set(client.sessionId, player);
@@ -84,13 +84,6 @@ export class ArenaRoom extends RealtimeRoom<ArenaState, ArenaInput> {
     // Its own secrets (reload) reach this client only; others and spectators never see them.
     client.view = new StateView();
     client.view.add(player);
-  }
-
-  private smallerTeam(): 1 | 2 {
-    let ones = 0;
-    let twos = 0;
-    this.state.players.forEach((player) => { if (player.team === 1) ones++; else if (player.team === 2) twos++; });
-    return ones <= twos ? 1 : 2;
   }
 
   override onDrop(client: Client): void {

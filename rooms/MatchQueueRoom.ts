@@ -1,7 +1,8 @@
 import { matchMaker, ServerError, type AuthContext, type Client } from "@colyseus/core";
 import { normalizeJoinOptions, parseJoinOptions, ROOM_FULL_STATUS, TickroomRoom, INVALID_JOIN_OPTIONS_STATUS } from "./base/TickroomRoom.ts";
 import { GuestRatings, type RatingSource } from "./queue/ratings.ts";
-import { formMatches, type FormedMatch, type MatchShape, type Ticket } from "./queue/rules.ts";
+import { formMatches, type FormedMatch, type MatchShape } from "./queue/rules.ts";
+import { TicketBook } from "./queue/tickets.ts";
 import { queueJoinOptions, type QueueGame, type QueueSeat } from "./queue/shapes.ts";
 
 /** How often tickets are grouped. */
@@ -24,11 +25,7 @@ export class MatchQueueRoom extends TickroomRoom {
 
   private game!: QueueGame;
   private ratings: RatingSource = new GuestRatings();
-  /** Rating of each queued session; parties average theirs. */
-  private readonly ratingOf = new Map<string, number>();
-  /** Open tickets by party key (or session id for a solo player). */
-  private readonly tickets = new Map<string, { members: string[]; partySize: number; readyAt: number | undefined }>();
-  private readonly ticketOf = new Map<string, string>();
+  private readonly book = new TicketBook();
   /** A cycle awaits room creation (possibly on another process): never two at once. */
   private cycling = false;
 
@@ -56,58 +53,37 @@ export class MatchQueueRoom extends TickroomRoom {
     if (partySize > this.shape.teamSize) {
       throw new ServerError(INVALID_JOIN_OPTIONS_STATUS, `a party of ${partySize} does not fit a team of ${this.shape.teamSize}`);
     }
-    const key = party === undefined ? client.sessionId : `party:${party}`;
-    // Await the rating before touching the ticket: two party members joining at once must
-    // not each work on a copy of it.
     const token = (client.auth as { token?: string } | undefined)?.token;
     const rating = await this.ratings.ratingOf({ sessionId: client.sessionId, token });
-    const ticket = this.tickets.get(key) ?? { members: [], partySize, readyAt: undefined };
-    if (ticket.partySize !== partySize) throw new ServerError(INVALID_JOIN_OPTIONS_STATUS, `party "${party}" was opened with size ${ticket.partySize}`);
-    if (ticket.members.length >= partySize) throw new ServerError(ROOM_FULL_STATUS, `party "${party}" is already complete`);
-    this.ratingOf.set(client.sessionId, rating);
-    ticket.members.push(client.sessionId);
-    if (ticket.members.length === partySize) ticket.readyAt = this.clock.currentTime;
-    this.tickets.set(key, ticket);
-    this.ticketOf.set(client.sessionId, key);
-    client.send("queued", { game: this.game, rating: this.ratingOf.get(client.sessionId), party: ticket.members.length, partySize });
+    // After the await, in one synchronous step: party members joining at once see one ticket.
+    const joined = this.book.join(client.sessionId, rating, party, partySize, this.clock.currentTime);
+    if (!joined.ok) {
+      throw joined.refusal === "PARTY_COMPLETE"
+        ? new ServerError(ROOM_FULL_STATUS, `party "${party}" is already complete`)
+        : new ServerError(INVALID_JOIN_OPTIONS_STATUS, `party "${party}" was opened with size ${joined.partySize}`);
+    }
+    client.send("queued", { game: this.game, rating, party: joined.members, partySize });
   }
 
-  /** Leaving cancels the ticket: a solo leaves the queue; a party waits for the member to come back. */
   protected onPlayerLeave(client: Client): void {
-    const key = this.ticketOf.get(client.sessionId);
-    this.ticketOf.delete(client.sessionId);
-    this.ratingOf.delete(client.sessionId);
-    if (key === undefined) return;
-    const ticket = this.tickets.get(key);
-    if (ticket === undefined) return;
-    const index = ticket.members.indexOf(client.sessionId);
-    if (index === -1) return;
-    ticket.members.splice(index, 1);
-    ticket.readyAt = undefined;
-    if (ticket.members.length === 0) this.tickets.delete(key);
+    this.book.leave(client.sessionId);
   }
 
   private async cycle(): Promise<void> {
     if (this.cycling) return;
     this.cycling = true;
     try {
-      for (const match of formMatches(this.completeTickets(), this.clock.currentTime, this.shape, this.settings.queue)) {
+      for (const match of formMatches(this.book.complete(), this.clock.currentTime, this.shape, this.settings.queue)) {
         // Every member must still be here: a member away inside its reconnection window
         // could not receive its seat (its ticket simply waits for the next cycle).
-        if (match.tickets.some((ticket) => ticket.members.some((member) => this.clients.getById(member) === undefined))) continue;
-        const taken = match.tickets.map((ticket) => [ticket.id, this.tickets.get(ticket.id)] as const);
-        for (const ticket of match.tickets) this.tickets.delete(ticket.id);
+        const members = match.tickets.flatMap((ticket) => ticket.members);
+        if (members.some((member) => this.clients.getById(member) === undefined)) continue;
+        const putBack = this.book.take(match.tickets.map((ticket) => ticket.id));
         try {
           await this.seat(match);
-          for (const member of match.tickets.flatMap((ticket) => ticket.members)) this.ticketOf.delete(member);
+          this.book.seated(members);
         } catch (error) {
-          // Put back what is still queued: the next cycle tries again.
-          for (const [id, ticket] of taken) {
-            if (ticket === undefined) continue;
-            const still = ticket.members.filter((member) => this.ticketOf.get(member) === id);
-            if (still.length === 0) continue;
-            this.tickets.set(id, { members: still, partySize: ticket.partySize, readyAt: still.length === ticket.partySize ? ticket.readyAt : undefined });
-          }
+          putBack();
           this.onUncaughtException(error as never, "setInterval");
         }
       }
@@ -116,16 +92,6 @@ export class MatchQueueRoom extends TickroomRoom {
     } finally {
       this.cycling = false;
     }
-  }
-
-  private completeTickets(): Ticket[] {
-    const complete: Ticket[] = [];
-    for (const [id, ticket] of this.tickets) {
-      if (ticket.readyAt === undefined) continue;
-      const ratings = ticket.members.map((member) => this.ratingOf.get(member) ?? 0);
-      complete.push({ id, members: [...ticket.members], rating: ratings.reduce((a, b) => a + b, 0) / ratings.length, readyAt: ticket.readyAt });
-    }
-    return complete;
   }
 
   /** Create the match room with its teams, reserve a seat per member under its queue session id, send the seats. */

@@ -111,6 +111,17 @@ export function applyInput(body: PlayerBody, input: InputFrame, dt: number): voi
   body.angle = Math.fround(input.angle);
 }
 
+/** The team a newcomer joins in team mode: the smaller one (team 1 on a tie). */
+export function balancedTeam(players: Roster<PlayerBody>): 1 | 2 {
+  let ones = 0;
+  let twos = 0;
+  players.forEach((player) => {
+    if (player.team === 1) ones++;
+    else if (player.team === 2) twos++;
+  });
+  return ones <= twos ? 1 : 2;
+}
+
 /** A random spawn point inside the walls, full health. */
 export function spawn(body: PlayerBody, random: Random): void {
   const r = ARENA.playerRadius;

@@ -53,3 +53,44 @@ describe("queue rules", () => {
     assert.deepEqual(formMatches([solo("a", 1000)], 0, duel, widening), []);
   });
 });
+
+describe("ticket book", () => {
+  it("completes a party once every member is in, and averages its rating", async () => {
+    const { TicketBook } = await import("../../rooms/queue/tickets.ts");
+    const book = new TicketBook();
+    assert.deepEqual(book.join("a", 1000, "crew", 2, 10), { ok: true, members: 1 });
+    assert.deepEqual(book.complete(), [], "half a party waits");
+    assert.deepEqual(book.join("b", 1200, "crew", 2, 20), { ok: true, members: 2 });
+    assert.deepEqual(book.complete(), [{ id: "party:crew", members: ["a", "b"], rating: 1100, readyAt: 20 }]);
+    assert.deepEqual(book.join("c", 900, "crew", 2, 30), { ok: false, refusal: "PARTY_COMPLETE", partySize: 2 });
+    assert.deepEqual(book.join("d", 900, "crew", 3, 30), { ok: false, refusal: "PARTY_SIZE_MISMATCH", partySize: 2 });
+  });
+
+  it("a member leaving makes the party wait again; a stranger leaving changes nothing", async () => {
+    const { TicketBook } = await import("../../rooms/queue/tickets.ts");
+    const book = new TicketBook();
+    book.join("a", 1000, "crew", 2, 0);
+    book.join("b", 1000, "crew", 2, 0);
+    book.leave("nobody");
+    assert.equal(book.complete().length, 1);
+    book.leave("a");
+    assert.deepEqual(book.complete(), []);
+    book.join("a2", 1000, "crew", 2, 50);
+    assert.deepEqual(book.complete().map((t) => [t.members, t.readyAt]), [[["b", "a2"], 50]]);
+  });
+
+  it("put back after a failed seating keeps only members still queued", async () => {
+    const { TicketBook } = await import("../../rooms/queue/tickets.ts");
+    const book = new TicketBook();
+    book.join("s", 1000, undefined, 1, 0);
+    book.join("a", 1000, "crew", 2, 0);
+    book.join("b", 1000, "crew", 2, 0);
+    const putBack = book.take(["s", "party:crew"]);
+    assert.deepEqual(book.complete(), []);
+    book.leave("b");
+    putBack();
+    assert.deepEqual(book.complete().map((t) => t.id), ["s"], "the party lost a member: back, but incomplete");
+    book.join("b2", 1000, "crew", 2, 5);
+    assert.deepEqual(book.complete().map((t) => t.id).sort(), ["party:crew", "s"]);
+  });
+});
