@@ -20,7 +20,8 @@ export class TicTacToeRoom extends TickroomRoom<{ state: TicTacToeState }> {
     move: this.accept(moveMessage, (client, message) => {
       const result = playMove(this.state, client.sessionId, message.index);
       if (!result.ok) this.refuse(client, result.error);
-      else void this.updateListing();
+      // The listing shows the status: republish only when a move ended the game.
+      else if (this.state.status === "finished") void this.updateListing();
     }),
   };
 

@@ -42,9 +42,10 @@ interface SeatOptions {
 }
 
 /**
- * What every tickroom room shares: server-provided settings, the one error policy
- * (illegal action -> `error` message; bug -> reported, room lives on), and the
- * reconnection window on abnormal disconnects.
+ * What every tickroom room shares: server-provided settings; players and spectators with
+ * their slots; listing metadata for filters and the lobby; private join codes; the one
+ * error policy (malformed input -> close 4002, no seat kept; illegal action -> `error`
+ * message; bug -> reported, room lives on); and the reconnection window on drops.
  */
 export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends Room<T> {
   protected settings: RoomSettings = defaultRoomSettings;
@@ -73,10 +74,6 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends 
 
   protected isSpectator(client: Client): boolean {
     return this.#spectators.has(client.sessionId);
-  }
-
-  protected get playerCount(): number {
-    return this.#players.size;
   }
 
   /** Tell one client its well-formed action was refused; state stays as it was. */

@@ -15,6 +15,12 @@ describe("arena room", () => {
   before(async () => { server = await startTestServer({ RECONNECTION_WINDOW_SECONDS: "5" }); });
   after(async () => { await server.close(); });
 
+  /** Move a player server-side and wait until its own client sees it there. */
+  async function place(room: ArenaRoom, client: { sessionId: string; state: { players: { get(id: string): { x: number; y: number } | undefined } } }, x: number, y: number) {
+    Object.assign(room.state.players.get(client.sessionId)!, { x, y });
+    await eventually(() => client.state.players?.get(client.sessionId)?.x === x && client.state.players.get(client.sessionId)?.y === y, "placement synced");
+  }
+
   async function pair() {
     const created = await server.colyseus.createRoom<ArenaRoom>("arena", {});
     const a = await server.client().joinById(created.roomId, { name: "alpha" });
@@ -57,8 +63,7 @@ describe("arena room", () => {
 
   it("applies one input frame per tick through the pure step, and acknowledges each", async () => {
     const { room, a, b } = await pair();
-    Object.assign(room.state.players.get(a.sessionId)!, { x: 100, y: 500 });
-    await untilState(a, (s) => s.players.get(a.sessionId)!.x === 100);
+    await place(room, a, 100, 500);
     const input = a.input<ArenaInput>();
     const expected = { x: 100, y: 500, angle: 0, hp: 100, score: 0, alive: true, team: 0, reload: 0 };
     for (let i = 0; i < 30; i++) {
@@ -78,8 +83,7 @@ describe("arena room", () => {
 
   it("gives no speed to a client sending faster than the tick: one frame per tick over time", async () => {
     const { room, a, b } = await pair();
-    Object.assign(room.state.players.get(a.sessionId)!, { x: 20, y: 500 });
-    await untilState(a, (s) => s.players.get(a.sessionId)!.x === 20);
+    await place(room, a, 20, 500);
     const input = a.input<ArenaInput>();
     Object.assign(input.data, { x: 1, y: 0, angle: 0, fire: false });
     const startTick = room.state.tick;
