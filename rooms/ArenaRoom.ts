@@ -95,6 +95,7 @@ export class ArenaRoom extends RealtimeRoom<ArenaState, ArenaInput> {
   override onReconnect(client: Client): void {
     const player = this.state.players.get(client.sessionId);
     if (player !== undefined) player.connected = true;
+    super.onReconnect(client);
   }
 
   protected onPlayerLeave(client: Client): void {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { RoomSettings } from "../rooms/base/settings.ts";
+import type { PageAccess } from "./devTools.ts";
 
 /**
  * The only reader of `process.env`. Everything else receives a slice of the frozen
@@ -8,6 +9,7 @@ import type { RoomSettings } from "../rooms/base/settings.ts";
 
 const portNumber = z.coerce.number().int().min(0).max(65535);
 const seconds = z.coerce.number().min(0).max(3600);
+const flag = z.enum(["true", "false", "1", "0"]).transform((value) => value === "true" || value === "1");
 
 const environmentSchema = z.object({
   /** TCP port for HTTP matchmaking and WebSocket rooms. @default 2567 */
@@ -22,6 +24,18 @@ const environmentSchema = z.object({
   WS_PING_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(3000),
   /** Largest WebSocket frame accepted from a client, in bytes; larger closes it with 1009. @default 4096 */
   WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(4096),
+  /** "production" turns the dev tools off unless a password is set. @default "development" */
+  NODE_ENV: z.string().default("development"),
+  /** Serve Prometheus metrics at GET /metrics. @default true */
+  METRICS_ENABLED: flag.default(true),
+  /** When set, /metrics requires `Authorization: Bearer <token>`. @default unset (open) */
+  METRICS_TOKEN: z.string().min(16, "use at least 16 characters").optional(),
+  /** Colyseus monitor (/monitor) and playground (/playground): "auto" = on outside production. @default "auto" */
+  DEV_TOOLS: z.enum(["auto", "on", "off"]).default("auto"),
+  /** Login for the dev tools; required to turn them on in production. @default "admin" */
+  DEV_TOOLS_USER: z.string().min(1).default("admin"),
+  /** Password for the dev tools; when set they always ask for the login. @default unset */
+  DEV_TOOLS_PASSWORD: z.string().min(12, "use at least 12 characters").optional(),
   /** Players per team in arena matches formed by the queue. @default 2 */
   QUEUE_ARENA_TEAM_SIZE: z.coerce.number().int().min(1).max(8).default(2),
   /** Rating gap queued tickets accept at once. @default 100 */
@@ -43,6 +57,12 @@ export interface TickroomConfig {
     readonly maxPayloadBytes: number;
   };
   readonly rooms: RoomSettings;
+  readonly metrics: {
+    readonly enabled: boolean;
+    readonly token: string | undefined;
+  };
+  /** Who may open /monitor and /playground. */
+  readonly devTools: PageAccess;
 }
 
 /** Parse and validate an environment; throws one readable error listing every bad variable. */
@@ -55,6 +75,12 @@ export function parseConfig(env: Environment): TickroomConfig {
     throw new Error(`invalid configuration:\n${problems}`);
   }
   const e = parsed.data;
+  const production = e.NODE_ENV === "production";
+  const devToolsOn = e.DEV_TOOLS === "on" || (e.DEV_TOOLS === "auto" && !production);
+  if (devToolsOn && production && e.DEV_TOOLS_PASSWORD === undefined) {
+    // Never open by default in production: asking for them there without a login is an error.
+    throw new Error("invalid configuration:\n  DEV_TOOLS: \"on\" with NODE_ENV=production needs DEV_TOOLS_PASSWORD");
+  }
   return deepFreeze({
     port: e.PORT,
     host: e.HOST,
@@ -72,6 +98,12 @@ export function parseConfig(env: Environment): TickroomConfig {
         maxGap: e.QUEUE_MAX_GAP,
       },
     },
+    metrics: { enabled: e.METRICS_ENABLED, token: e.METRICS_TOKEN },
+    devTools: !devToolsOn
+      ? { mode: "off" }
+      : e.DEV_TOOLS_PASSWORD === undefined
+        ? { mode: "open" }
+        : { mode: "login", user: e.DEV_TOOLS_USER, password: e.DEV_TOOLS_PASSWORD },
   });
 }
 

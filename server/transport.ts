@@ -1,27 +1,54 @@
 import type { IncomingMessage } from "node:http";
-import { WebSocketTransport } from "@colyseus/ws-transport";
+import { matchMaker } from "@colyseus/core";
+import { WebSocketTransport, type TransportOptions } from "@colyseus/ws-transport";
 import type { WebSocket } from "ws";
 import { socketsClosedForOversizedFrames } from "../rooms/base/protocolViolations.ts";
+import type { TrafficObserver } from "./metrics.ts";
 
 /** ws's error code when a client frame exceeds `maxPayload` (it then closes with 1009). */
 const OVERSIZED_FRAME = "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH";
 
+export interface TickroomTransportOptions extends TransportOptions {
+  /** Where each socket's frames and bytes are counted. @default nowhere */
+  traffic?: TrafficObserver;
+  /** Told of every frame ws refused for its size. @default nothing */
+  onOversizedFrame?: (roomType: string) => void;
+}
+
+/** The room a WebSocket URL (`/<processId>/<roomId>?...`) points at, if it lives here. */
+function roomTypeOf(request: IncomingMessage): string {
+  const roomId = (request.url ?? "").split("?")[0]?.split("/")[2];
+  return (roomId !== undefined ? matchMaker.getLocalRoomById(roomId)?.roomName : undefined) ?? "none";
+}
+
 /**
- * Colyseus's WebSocket transport, plus a record of sockets ws closed for an oversized
- * frame. The room only sees such a close as 1006 (the client never answers the close
- * frame once ws stopped reading), so without this record it could not tell it from a
- * network drop and would hold the seat.
+ * Colyseus's WebSocket transport, plus two things it lacks:
+ * - a record of sockets ws closed for an oversized frame. The room only sees such a
+ *   close as 1006 (the client never answers the close frame once ws stopped reading), so
+ *   without this record it could not tell it from a network drop and would hold the seat;
+ * - per-socket traffic accounting for metrics (frames and bytes each way, by room type).
  */
 export class TickroomTransport extends WebSocketTransport {
-  // Colyseus registers this method unbound as the 'connection' listener: no `this` here.
-  protected override async onConnection(
-    rawClient: WebSocket & { pingCount: number },
-    req: IncomingMessage,
-    ...rest: unknown[]
-  ): Promise<void> {
-    rawClient.on("error", (error: Error & { code?: string }) => {
-      if (error.code === OVERSIZED_FRAME) socketsClosedForOversizedFrames.add(rawClient);
+  constructor(options: TickroomTransportOptions = {}) {
+    const { traffic, onOversizedFrame, ...transportOptions } = options;
+    super(transportOptions);
+    // Runs after Colyseus's own listener, which reaches its first await before sending
+    // anything, so the wrapped `send` sees every frame including the handshake.
+    this.wss.on("connection", (socket: WebSocket, request: IncomingMessage) => {
+      const roomType = roomTypeOf(request);
+      socket.on("error", (error: Error & { code?: string }) => {
+        if (error.code !== OVERSIZED_FRAME) return;
+        socketsClosedForOversizedFrames.add(socket);
+        onOversizedFrame?.(roomType);
+      });
+      if (traffic === undefined) return;
+      const counted = traffic.socketOpened(roomType);
+      socket.on("message", (data: Buffer) => counted.received(data.length));
+      const send = socket.send;
+      socket.send = function (this: WebSocket, data: Parameters<WebSocket["send"]>[0], ...rest: unknown[]) {
+        if (data instanceof Uint8Array || typeof data === "string") counted.sent(data);
+        return (send as (...args: unknown[]) => void).call(this, data, ...rest);
+      } as WebSocket["send"];
     });
-    return super.onConnection(rawClient, req, ...(rest as []));
   }
 }

@@ -67,11 +67,14 @@ export abstract class RealtimeRoom<S extends object, I extends Schema> extends T
     this.rewind.attachAll(rewound.entities as never, { fields: [...rewound.fields] as never });
     const bank = spec.bufferSize ?? 32;
     this.#maxFramesPerTick = spec.maxFramesPerTick ?? 4;
+    const budgetSeconds = 1 / spec.tickRate;
     this.setFixedTimestep((context) => {
+      const startedAt = performance.now();
       for (const client of this.clients) {
         this.#allowance.set(client, Math.min((this.#allowance.get(client) ?? 0) + 1, bank));
       }
       this.step(context);
+      this.observer.tick(this.roomName, (performance.now() - startedAt) / 1000, budgetSeconds);
     }, spec.tickRate);
   }
 

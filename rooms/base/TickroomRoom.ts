@@ -13,6 +13,7 @@ import {
 import { z } from "zod";
 import { CloseCode, ErrorCode, type RoomError } from "./errors.ts";
 import { generateJoinCode } from "./joinCodes.ts";
+import { readObserver, silentObserver, type RoomObserver } from "./observer.ts";
 import { socketsClosedForOversizedFrames } from "./protocolViolations.ts";
 import { defaultRoomSettings, readRoomSettings, type RoomSettings } from "./settings.ts";
 
@@ -49,6 +50,8 @@ interface SeatOptions {
  */
 export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends Room<T> {
   protected settings: RoomSettings = defaultRoomSettings;
+  /** Where this room reports ticks, rejections and reconnections (server metrics). */
+  protected observer: RoomObserver = silentObserver;
   /** Player slots. `maxClients` is set to players plus spectators. */
   protected abstract readonly maxPlayers: number;
   /** Spectator slots; 0 refuses spectators. @default 0 */
@@ -78,6 +81,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends 
 
   /** Tell one client its well-formed action was refused; state stays as it was. */
   protected refuse(client: Client, error: RoomError): void {
+    this.observer.rejected(this.roomName, error.code);
     client.send("error", error);
   }
 
@@ -100,11 +104,13 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends 
       if (parsed.success) {
         if (!this.refuseSpectator(client)) handler(client, parsed.data);
       }
-      else this.closeForMalformedInput(client, `invalid payload: ${parsed.error.issues[0]?.message ?? "wrong shape"}`);
+      else this.closeForMalformedInput(client, "invalid_payload", `invalid payload: ${parsed.error.issues[0]?.message ?? "wrong shape"}`);
     };
   }
 
-  protected closeForMalformedInput(client: Client, reason: string): void {
+  /** `category` is the metrics label (a closed set); `reason` goes to the client in the close frame. */
+  protected closeForMalformedInput(client: Client, category: "invalid_payload" | "unknown_type", reason: string): void {
+    this.observer.rejected(this.roomName, category);
     this.#closedForMalformedInput.add(client);
     // A close frame's reason holds at most 123 bytes.
     client.leave(CloseCode.WITH_ERROR, reason.slice(0, 100));
@@ -117,9 +123,10 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends 
    */
   protected async configure(createOptions: unknown): Promise<void> {
     this.settings = readRoomSettings(createOptions);
+    this.observer = readObserver(createOptions);
     this.maxClients = this.maxPlayers + this.maxSpectators;
     this.onMessage("*", (client: Client, type: string | number) => {
-      this.closeForMalformedInput(client, `unknown message type "${String(type).slice(0, 40)}"`);
+      this.closeForMalformedInput(client, "unknown_type", `unknown message type "${String(type).slice(0, 40)}"`);
     });
     if ((createOptions as SeatOptions | undefined)?.private === true) {
       this.joinCode = await this.#uniqueJoinCode();
@@ -208,10 +215,19 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends 
    */
   override onDrop(client: Client): void {
     if (this.#closedForMalformedInput.has(client)) return;
-    if (((client as Client & ClientPrivate)._numMessagesLastSecond ?? 0) > this.maxMessagesPerSecond) return;
+    if (((client as Client & ClientPrivate)._numMessagesLastSecond ?? 0) > this.maxMessagesPerSecond) {
+      this.observer.rejected(this.roomName, "flood");
+      return;
+    }
     if (socketsClosedForOversizedFrames.has(client.ref)) return;
+    this.observer.dropped(this.roomName);
     // A client that never finished joining cannot reconnect; Colyseus rejects at once.
     this.allowReconnection(client, this.settings.reconnectionSeconds).catch(() => undefined);
+  }
+
+  /** A dropped client is back in its seat. Subclasses that override call `super.onReconnect`. */
+  override onReconnect(_client: Client): void {
+    this.observer.reconnected(this.roomName);
   }
 
   /**

@@ -21,7 +21,7 @@ export interface TestServer {
  * listen and its SDK is re-pointed at the real port.
  */
 export async function startTestServer(env: Environment = {}, hooks: Omit<ServerHooks, "handleSignals"> = {}): Promise<TestServer> {
-  const config = parseConfig({ RECONNECTION_WINDOW_SECONDS: "3", ...env });
+  const config = parseConfig({ RECONNECTION_WINDOW_SECONDS: "3", DEV_TOOLS: "off", ...env });
   const server = createTickroomServer(config, { ...hooks, handleSignals: false });
   await server.listen(0, "127.0.0.1");
   const address = server.transport.server?.address() as AddressInfo;

@@ -1,0 +1,35 @@
+/**
+ * What a room reports about itself for operators (the server turns it into Prometheus
+ * metrics). An interface with a silent default, like Colyseus's `LocalPresence`: rooms
+ * never import the metrics library, and a room created bare in a test reports nowhere.
+ */
+export interface RoomObserver {
+  /** One fixed-timestep step of a real-time room took `seconds`; its budget is `budgetSeconds`. */
+  tick(roomType: string, seconds: number, budgetSeconds: number): void;
+  /**
+   * A client message was refused. `reason` is a closed set: a close reason
+   * (`invalid_payload`, `unknown_type`, `flood`) or an `ErrorCode` of an illegal action.
+   */
+  rejected(roomType: string, reason: string): void;
+  /** A dropped client's seat is being held for reconnection. */
+  dropped(roomType: string): void;
+  /** A dropped client came back within the window. */
+  reconnected(roomType: string): void;
+}
+
+export const silentObserver: RoomObserver = Object.freeze({
+  tick: () => undefined,
+  rejected: () => undefined,
+  dropped: () => undefined,
+  reconnected: () => undefined,
+});
+
+/** Read the server-injected observer out of `onCreate` options (as `settings` is). */
+export function readObserver(createOptions: unknown): RoomObserver {
+  const observer = typeof createOptions === "object" && createOptions !== null
+    ? (createOptions as { observer?: Partial<RoomObserver> }).observer
+    : undefined;
+  const complete = observer !== undefined && typeof observer.tick === "function" && typeof observer.rejected === "function"
+    && typeof observer.dropped === "function" && typeof observer.reconnected === "function";
+  return complete ? (observer as RoomObserver) : silentObserver;
+}
