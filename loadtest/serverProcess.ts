@@ -15,9 +15,11 @@ export interface ServerProcess {
 /**
  * Start the real server entry (what `npm start` runs) in its own process on a free port,
  * so what is measured or tested is the server alone, not the load generator beside it.
+ * `entry` runs another script the same way (the benchmark's baselines); it must print
+ * "listening on http://<host>:<port>".
  */
-export async function startServerProcess(env: Record<string, string> = {}, timeoutMs = 20_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], {
+export async function startServerProcess(env: Record<string, string> = {}, timeoutMs = 20_000, entry: readonly string[] = ["server/index.ts"]): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", ...entry], {
     cwd: root,
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DEV_TOOLS: "off", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -6,7 +6,7 @@ import { RealtimeRoom, type RealtimeSpec } from "./base/RealtimeRoom.ts";
 import { normalizeJoinOptions, parseJoinOptions } from "./base/TickroomRoom.ts";
 import { seededRandom, type Random } from "./base/random.ts";
 import { balancedTeam, newTimers, sanitizeInput, spawn, stepArena, type PlayerBody, type PlayerTimers, type Point, type TickInputs } from "./arena/rules.ts";
-import { ARENA, arenaJoinOptions, arenaRoster, type ShotEvent } from "./arena/shapes.ts";
+import { ARENA, arenaJoinOptions, arenaRoster, packShots, type ShotEvent } from "./arena/shapes.ts";
 
 /** Real-time arena: up to 16 players (and 8 spectators) move, aim and shoot; the server simulates at 60 Hz. */
 export class ArenaRoom extends RealtimeRoom<ArenaState, ArenaInput> {
@@ -68,7 +68,7 @@ export class ArenaRoom extends RealtimeRoom<ArenaState, ArenaInput> {
    */
   override onBeforePatch(): void {
     if (this.shotsSincePatch.length === 0) return;
-    this.broadcast("shots", this.shotsSincePatch.slice(), { afterNextPatch: true });
+    this.broadcast("shots", packShots(this.shotsSincePatch), { afterNextPatch: true });
     this.shotsSincePatch.length = 0;
   }
 

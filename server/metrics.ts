@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
 import { performance, type EventLoopUtilization } from "node:perf_hooks";
-import type { Room } from "@colyseus/core";
+import { Protocol, type Room } from "@colyseus/core";
 import type { Request, Response } from "express";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { RoomObserver } from "../rooms/base/observer.ts";
@@ -29,12 +29,8 @@ export interface TrafficObserver {
   socketOpened(roomType: string): SocketTraffic;
 }
 
-/** Colyseus protocol codes (bits 0-4 of byte 0) that matter for accounting. */
+/** The protocol code is bits 0-4 of a frame's first byte; the rest are modifiers (TIMED...). */
 const PROTOCOL_CODE_MASK = 0x1f;
-const ROOM_DATA = 13;
-const ROOM_STATE = 14;
-const ROOM_STATE_PATCH = 15;
-const ROOM_DATA_BYTES = 17;
 
 class TrafficTotals {
   receivedFrames = 0;
@@ -46,9 +42,9 @@ class TrafficTotals {
 function kindOf(frame: Uint8Array | Buffer | string): FrameKind {
   if (typeof frame === "string" || frame.length === 0) return "other";
   const code = (frame[0] as number) & PROTOCOL_CODE_MASK;
-  if (code === ROOM_STATE_PATCH) return "patch";
-  if (code === ROOM_STATE) return "state";
-  if (code === ROOM_DATA || code === ROOM_DATA_BYTES) return "message";
+  if (code === Protocol.ROOM_STATE_PATCH) return "patch";
+  if (code === Protocol.ROOM_STATE) return "state";
+  if (code === Protocol.ROOM_DATA || code === Protocol.ROOM_DATA_BYTES) return "message";
   return "other";
 }
 

@@ -6,7 +6,7 @@ import { RealtimeSession, type RealtimeOptions } from "../../client/netcode.ts";
 import { ImpairmentProxy } from "../../loadtest/impairment/ImpairmentProxy.ts";
 import { ScriptedPlayer } from "../../loadtest/netcode/ScriptedPlayer.ts";
 import type { ArenaRoom } from "../../rooms/ArenaRoom.ts";
-import { ARENA, type ShotEvent } from "../../rooms/arena/shapes.ts";
+import { ARENA, unpackShots, type ShotEvent } from "../../rooms/arena/shapes.ts";
 import type { ArenaInput, ArenaPlayer } from "../../schema/ArenaState.ts";
 import { eventually, serverRoom, startTestServer, type TestServer } from "../support/harness.ts";
 
@@ -150,8 +150,8 @@ describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
     const lagging = await join(room, [560, 800], { interpolationDelayMs: 1000 });
 
     const hits = new Map<string, ShotEvent[]>();
-    shooter.room.onMessage("shots", (shots: ShotEvent[]) => {
-      for (const shot of shots) hits.set(shot.shooter, [...(hits.get(shot.shooter) ?? []), shot]);
+    shooter.room.onMessage("shots", (payload: unknown) => {
+      for (const shot of unpackShots(payload)) hits.set(shot.shooter, [...(hits.get(shot.shooter) ?? []), shot]);
     });
 
     const runner = new ScriptedPlayer(target, (input) => { input.x = 1; input.y = 0; input.angle = 0; input.fire = false; });
@@ -191,8 +191,8 @@ describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
     const target = await join(room, [150, 300]);
     const shooter = await join(room, [500, 800]);
     const results: ShotEvent[] = [];
-    shooter.room.onMessage("shots", (shots: ShotEvent[]) => {
-      for (const shot of shots) if (shot.shooter === shooter.room.sessionId) results.push(shot);
+    shooter.room.onMessage("shots", (payload: unknown) => {
+      for (const shot of unpackShots(payload)) if (shot.shooter === shooter.room.sessionId) results.push(shot);
     });
     const runner = new ScriptedPlayer(target, (input) => { input.x = 1; input.y = 0; input.angle = 0; input.fire = false; });
     let fireAt = Infinity;

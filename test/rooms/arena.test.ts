@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import type { ArenaRoom } from "../../rooms/ArenaRoom.ts";
 import { applyInput, sanitizeInput } from "../../rooms/arena/rules.ts";
 import type { ArenaInput } from "../../schema/ArenaState.ts";
-import { ARENA, type ShotEvent } from "../../rooms/arena/shapes.ts";
+import { ARENA, unpackShots } from "../../rooms/arena/shapes.ts";
 import { CloseCode } from "../../rooms/base/errors.ts";
 import {
   allowQuickReconnect, closed, eventually, killSocket, nextMessage, quietPeriod, reconnected, serverRoom, untilState,
@@ -129,20 +129,22 @@ describe("arena room", () => {
     const trigger = a.input<ArenaInput>();
     Object.assign(trigger.data, { x: 0, y: 0, angle: 0, fire: true });
 
-    const first = nextMessage<ShotEvent[]>(b, "shots");
+    const first = nextMessage<unknown>(b, "shots");
     trigger.send();
-    assert.deepEqual(await first, [{ shooter: a.sessionId, x: 200, y: 300, angle: 0, target: b.sessionId, killed: false }]);
+    const payload = await first;
+    assert.deepEqual(payload, [[a.sessionId, 200, 300, 0, b.sessionId, 0]], "a compact tuple per shot");
+    assert.deepEqual(unpackShots(payload), [{ shooter: a.sessionId, x: 200, y: 300, angle: 0, target: b.sessionId, killed: false }]);
     // Sent after the patch that carries the damage: the receiver's state already shows it.
     assert.equal(b.state.players.get(b.sessionId)!.hp, ARENA.maxHp - ARENA.shotDamage);
 
     let killed = false;
     while (!killed) {
       assert.ok(trigger.sentCount < 200, "target never died");
-      const next = nextMessage<ShotEvent[]>(a, "shots");
+      const next = nextMessage<unknown>(a, "shots");
       // Hold the trigger, one frame per tick as a real client does; shots come at the cooldown rate.
       const holding = setInterval(() => trigger.send(), 1000 / ARENA.tickRate);
       try {
-        killed = (await next).some((shot) => shot.killed);
+        killed = unpackShots(await next).some((shot) => shot.killed);
       } finally {
         clearInterval(holding);
       }

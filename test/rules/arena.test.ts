@@ -5,7 +5,7 @@ import {
   applyInput, newTimers, sanitizeInput, stepArena, traceShot, wrapAngle,
   type ArenaWorld, type InputFrame, type PlayerBody, type PlayerTimers, type TickInputs,
 } from "../../rooms/arena/rules.ts";
-import { ARENA, type ShotEvent } from "../../rooms/arena/shapes.ts";
+import { ARENA, packShots, unpackShots, type ShotEvent } from "../../rooms/arena/shapes.ts";
 
 const DT = 1 / ARENA.tickRate;
 
@@ -203,5 +203,26 @@ describe("arena shots", () => {
     stepArena(w, timers, script, DT, seededRandom(3), shots);
     assert.equal(shots.length, 0);
     assert.equal(players.get("s")!.x, 100);
+  });
+});
+
+describe("shots on the wire", () => {
+  it("pack into tuples of whole units and milliradians and unpack to the same shots at that precision", () => {
+    const shots: ShotEvent[] = [
+      { shooter: "abc", x: 100.4, y: 899.6, angle: -3.14159, target: "def", killed: true },
+      { shooter: "abc", x: 16, y: 16, angle: 0.5, target: "", killed: false },
+    ];
+    const packed = packShots(shots);
+    assert.deepEqual(packed, [["abc", 100, 900, -3142, "def", 1], ["abc", 16, 16, 500, "", 0]]);
+    assert.deepEqual(unpackShots(packed), [
+      { shooter: "abc", x: 100, y: 900, angle: -3.142, target: "def", killed: true },
+      { shooter: "abc", x: 16, y: 16, angle: 0.5, target: "", killed: false },
+    ]);
+  });
+
+  it("reads anything malformed as no shots", () => {
+    for (const payload of [undefined, null, {}, [["abc", 1, 2]], [["abc", "1", 2, 3, "", 0]], [["abc", 1, 2, 3, "", 2]]]) {
+      assert.deepEqual(unpackShots(payload), []);
+    }
   });
 });

@@ -1,0 +1,263 @@
+/**
+ * `npm run bench`: tickroom's arena against two baselines on the same workload, in the
+ * same run, interleaved step by step so machine noise hits all of them alike.
+ *
+ *   npm run bench -- [--steps 16,64,160,320] [--warmup 2] [--seconds 6] [--workers 2]
+ *     [--targets tickroom,tickroom-no-metrics,naive-json,wire-limit] [--out .bench]
+ *     [--impair latency=40,jitter=10,stalls=0.1] [--slo-tick-p99-ms 2] [--slo-patch-p99-ms 50]
+ *     [--slo-setup-p99-ms 1000] [--slo-failed-joins 0]
+ *
+ * Every server runs in its own process; bots run in `--workers` other processes. Writes
+ * report.json, report.md and report.svg to `--out`, prints the Markdown, and exits 1 when
+ * tickroom breached an SLO (2 on a usage error).
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { ARENA } from "../../rooms/arena/shapes.ts";
+import { ImpairmentProxy, type LinkImpairment } from "../impairment/ImpairmentProxy.ts";
+import { startServerProcess, type ServerProcess } from "../serverProcess.ts";
+import type { TargetKind } from "./benchBots.ts";
+import type { ConnectResult, WindowReport, WorkerCommand, WorkerReply } from "./botWorker.ts";
+import { bucketsBetween, bucketsOf, parsePrometheusText, quantileOf, sumOf, type Sample } from "./prometheusText.ts";
+import { cpuSeconds, residentBytes } from "./processStats.ts";
+import {
+  LIMIT, NAIVE, TICKROOM, TICKROOM_WITHOUT_METRICS, defaultSlos, percentiles, ratiosOf, renderMarkdown, renderSvg, sloBreaches,
+  type BenchReport, type SloThresholds, type StepResult,
+} from "./report.ts";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+const { values: flags } = parseArgs({
+  options: {
+    steps: { type: "string", default: "16,64,160,320" },
+    warmup: { type: "string", default: "2" },
+    seconds: { type: "string", default: "6" },
+    workers: { type: "string", default: "2" },
+    "join-concurrency": { type: "string", default: "2" },
+    targets: { type: "string", default: [TICKROOM, TICKROOM_WITHOUT_METRICS, NAIVE, LIMIT].join(",") },
+    out: { type: "string", default: ".bench" },
+    impair: { type: "string", default: "" },
+    "slo-tick-p99-ms": { type: "string", default: String(defaultSlos.tickP99Ms) },
+    "slo-patch-p99-ms": { type: "string", default: String(defaultSlos.patchDelayP99Ms) },
+    "slo-setup-p99-ms": { type: "string", default: String(defaultSlos.setupP99Ms) },
+    "slo-failed-joins": { type: "string", default: String(defaultSlos.failedJoins) },
+  },
+  strict: true,
+});
+
+function usage(message: string): never {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
+
+function positive(name: string, raw: string): number {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) usage(`--${name} must be a non-negative number, got "${raw}"`);
+  return value;
+}
+
+const playersPerRoom = ARENA.maxPlayers;
+const steps = flags.steps.split(",").map((raw) => positive("steps", raw));
+for (const step of steps) if (step === 0 || step % playersPerRoom !== 0) usage(`every step must be a positive multiple of ${playersPerRoom} (full rooms), got ${step}`);
+const warmupSeconds = positive("warmup", flags.warmup);
+const windowSeconds = positive("seconds", flags.seconds);
+const workerCount = Math.max(1, Math.round(positive("workers", flags.workers)));
+const joinConcurrency = Math.max(1, Math.round(positive("join-concurrency", flags["join-concurrency"])));
+const knownTargets = [TICKROOM, TICKROOM_WITHOUT_METRICS, NAIVE, LIMIT];
+const targets = flags.targets.split(",");
+for (const target of targets) if (!knownTargets.includes(target)) usage(`unknown target "${target}" (${knownTargets.join(", ")})`);
+const slos: SloThresholds = {
+  tickP99Ms: positive("slo-tick-p99-ms", flags["slo-tick-p99-ms"]),
+  patchDelayP99Ms: positive("slo-patch-p99-ms", flags["slo-patch-p99-ms"]),
+  setupP99Ms: positive("slo-setup-p99-ms", flags["slo-setup-p99-ms"]),
+  failedJoins: positive("slo-failed-joins", flags["slo-failed-joins"]),
+};
+const impairment = parseImpairment(flags.impair);
+
+function parseImpairment(spec: string): Partial<LinkImpairment> | undefined {
+  if (spec === "") return undefined;
+  const names: Record<string, keyof LinkImpairment> = { latency: "latencyMs", jitter: "jitterMs", bandwidth: "bandwidthBytesPerSecond", stalls: "stallsPerSecond", "stall-ms": "stallMs" };
+  const link: Partial<LinkImpairment> = {};
+  for (const pair of spec.split(",")) {
+    const [name, raw] = pair.split("=");
+    const field = names[name ?? ""];
+    if (field === undefined || raw === undefined) usage(`--impair takes ${Object.keys(names).join("|")}=<number>, comma-separated`);
+    link[field] = positive("impair", raw);
+  }
+  return link;
+}
+
+/** A bot process and a typed request/response over its IPC channel. */
+class Worker {
+  readonly child: ChildProcess;
+  #waiting: ((reply: WorkerReply) => void) | undefined;
+
+  constructor(index: number) {
+    this.child = fork(join(root, "loadtest/bench/botWorker.ts"), [], { execArgv: ["--import", "tsx"], cwd: root, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    this.child.on("message", (reply: WorkerReply) => this.#waiting?.(reply));
+    this.child.once("exit", (code) => { if (code !== 0 && code !== null) console.error(`bench: worker ${index} exited with ${code}`); });
+  }
+
+  request(command: WorkerCommand): Promise<WorkerReply> {
+    return new Promise((resolve) => {
+      this.#waiting = resolve;
+      this.child.send(command);
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+}
+
+interface Target {
+  readonly name: string;
+  readonly kind: TargetKind;
+  readonly server: ServerProcess;
+  /** Port the bots dial: the server's, or the impairment proxy's in front of it. */
+  readonly port: number;
+  readonly proxy: ImpairmentProxy | undefined;
+  readonly hasMetrics: boolean;
+}
+
+async function startTarget(name: string): Promise<Target> {
+  const server = name === TICKROOM || name === TICKROOM_WITHOUT_METRICS
+    ? await startServerProcess({ NODE_ENV: "production", METRICS_ENABLED: name === TICKROOM ? "true" : "false" })
+    : await startServerProcess({}, 20_000, ["loadtest/bench/baselines/serve.ts", name]);
+  let port = server.port;
+  let proxy: ImpairmentProxy | undefined;
+  if (impairment !== undefined) {
+    proxy = new ImpairmentProxy({ target: { host: "127.0.0.1", port: server.port }, up: impairment, down: impairment });
+    port = await proxy.listen();
+  }
+  const kind: TargetKind = name === NAIVE ? "naive-json" : name === LIMIT ? "wire-limit" : "tickroom";
+  return { name, kind, server, port, proxy, hasMetrics: name !== TICKROOM_WITHOUT_METRICS };
+}
+
+async function scrape(target: Target): Promise<Sample[] | undefined> {
+  if (!target.hasMetrics) return undefined;
+  const response = await fetch(`http://127.0.0.1:${target.server.port}/metrics`);
+  return parsePrometheusText(await response.text());
+}
+
+const sleep = (seconds: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+
+async function runStep(target: Target, requested: number, step: number, workers: Worker[]): Promise<StepResult> {
+  // Groups of a full room each, dealt round-robin to the workers; each group has its own
+  // region, so rooms fill to exactly 16 whatever order the joins land in.
+  const groups = requested / playersPerRoom;
+  const connects = workers.map(async (worker, index) => {
+    const mine = Array.from({ length: groups }, (_, g) => g)
+      .filter((g) => g % workers.length === index)
+      .map((g) => ({ region: `s${step}-g${g}`, count: playersPerRoom }));
+    const reply = await worker.request({ cmd: "connect", kind: target.kind, port: target.port, groups: mine, concurrency: joinConcurrency });
+    return reply.cmd === "connect" ? [reply.result] : [];
+  });
+  const connected: ConnectResult[] = (await Promise.all(connects)).flat();
+  const failedJoins = connected.reduce((sum, r) => sum + r.failed, 0);
+  for (const error of new Set(connected.flatMap((r) => r.errors))) console.error(`bench: ${target.name} join failed: ${error}`);
+  await sleep(warmupSeconds);
+
+  const pid = target.server.child.pid ?? 0;
+  const metricsBefore = await scrape(target);
+  const cpuBefore = cpuSeconds(pid);
+  const generatorBefore = workers.reduce((sum, w) => sum + cpuSeconds(w.pid), 0);
+  const startedAt = performance.now();
+  await Promise.all(workers.map((w) => w.request({ cmd: "measure" })));
+  await sleep(windowSeconds);
+  const windows = (await Promise.all(workers.map((w) => w.request({ cmd: "report" }))))
+    .flatMap((reply) => reply.cmd === "report" ? [reply.result] : []);
+  const wallSeconds = (performance.now() - startedAt) / 1000;
+  const cpuUsed = cpuSeconds(pid) - cpuBefore;
+  const generatorUsed = workers.reduce((sum, w) => sum + cpuSeconds(w.pid), 0) - generatorBefore;
+  const rss = residentBytes(pid);
+  const metricsAfter = await scrape(target);
+
+  const clients = windows.reduce((sum, w) => sum + w.clients, 0);
+  const seconds = Math.max(...windows.map((w: WindowReport) => w.seconds), 1e-9);
+  const total = (pick: (w: WindowReport) => number): number => windows.reduce((sum, w) => sum + pick(w), 0);
+  let tickMs: StepResult["tickMs"];
+  let tickOverruns: number | undefined;
+  if (metricsBefore !== undefined && metricsAfter !== undefined) {
+    const ticks = bucketsBetween(
+      bucketsOf(metricsBefore, "tickroom_tick_duration_seconds", { type: "arena" }),
+      bucketsOf(metricsAfter, "tickroom_tick_duration_seconds", { type: "arena" }),
+    );
+    const q = (p: number): number => (quantileOf(ticks, p) ?? 0) * 1000;
+    tickMs = { p50: q(0.5), p95: q(0.95), p99: q(0.99) };
+    tickOverruns = sumOf(metricsAfter, "tickroom_tick_overruns_total", { type: "arena" }) - sumOf(metricsBefore, "tickroom_tick_overruns_total", { type: "arena" });
+  }
+
+  await Promise.all(workers.map((w) => w.request({ cmd: "disconnect" })));
+  // Let the server dispose the rooms before the next server is loaded.
+  await sleep(0.5);
+  return {
+    target: target.name,
+    requested,
+    ccu: clients,
+    failedJoins,
+    dropped: total((w) => w.dropped),
+    setupMs: percentiles(connected.flatMap((r) => r.setupMs)),
+    patchHz: clients === 0 ? 0 : total((w) => w.patches) / clients / seconds,
+    patchDelayMs: percentiles(windows.flatMap((w) => w.delaysMs)),
+    tickMs,
+    tickOverruns,
+    cpuUsPerClientSecond: clients === 0 ? 0 : (cpuUsed * 1e6) / (clients * wallSeconds),
+    serverCpuPercent: (cpuUsed / wallSeconds) * 100,
+    bytesPerClientSecond: clients === 0 ? 0 : total((w) => w.bytes) / clients / seconds,
+    serverRssMiB: rss / (1024 * 1024),
+    generatorCpuPercent: (generatorUsed / wallSeconds) * 100,
+  };
+}
+
+const started = new Date();
+const startedAt = performance.now();
+const load = loadavg();
+const running: Target[] = [];
+const workers = Array.from({ length: workerCount }, (_, i) => new Worker(i));
+const results: StepResult[] = [];
+try {
+  for (const name of targets) running.push(await startTarget(name));
+  for (const [index, requested] of steps.entries()) {
+    for (const target of running) {
+      const result = await runStep(target, requested, index, workers);
+      results.push(result);
+      console.error(`bench: ${target.name} @ ${requested}: ${result.ccu} CCU, ${result.cpuUsPerClientSecond.toFixed(0)} µs CPU/client·s, ` +
+        `${result.bytesPerClientSecond.toFixed(0)} B/client·s, patch delay p99 ${result.patchDelayMs.p99.toFixed(1)} ms, generator ${result.generatorCpuPercent.toFixed(0)}%`);
+    }
+  }
+} finally {
+  for (const worker of workers) worker.child.kill();
+  await Promise.all(running.map(async (t) => { await t.proxy?.close(); await t.server.stop(); }));
+}
+
+const report: BenchReport = {
+  startedAt: started.toISOString(),
+  durationSeconds: (performance.now() - startedAt) / 1000,
+  machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown", node: process.version, load },
+  settings: {
+    steps,
+    playersPerRoom,
+    warmupSeconds,
+    windowSeconds,
+    workers: workerCount,
+    impairment: impairment === undefined ? "loopback, unimpaired" : `impaired both ways (${flags.impair})`,
+  },
+  results,
+  ratios: ratiosOf(results),
+  slos,
+  breaches: sloBreaches(results, slos),
+};
+const out = resolve(root, flags.out);
+mkdirSync(out, { recursive: true });
+writeFileSync(join(out, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+const markdown = renderMarkdown(report);
+writeFileSync(join(out, "report.md"), markdown);
+writeFileSync(join(out, "report.svg"), renderSvg(report));
+console.log(markdown);
+console.error(`bench: wrote ${join(out, "report.{json,md,svg}")}`);
+process.exit(report.breaches.length === 0 ? 0 : 1);

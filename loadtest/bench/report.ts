@@ -1,0 +1,214 @@
+/**
+ * The benchmark's results and what is derived from them (ratios against the baselines,
+ * SLO verdicts), rendered as JSON, Markdown and an SVG chart. Pure: no I/O, no clock.
+ */
+
+export const TICKROOM = "tickroom";
+export const TICKROOM_WITHOUT_METRICS = "tickroom-no-metrics";
+export const NAIVE = "naive-json";
+export const LIMIT = "wire-limit";
+
+export interface Percentiles {
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+}
+
+/** One server under test at one step of the ramp. */
+export interface StepResult {
+  readonly target: string;
+  /** Clients asked for at this step. */
+  readonly requested: number;
+  /** Clients connected when the window opened (the CCU measured). */
+  readonly ccu: number;
+  readonly failedJoins: number;
+  /** Clients whose connection ended during the step without being asked to. */
+  readonly dropped: number;
+  /** Matchmake + WebSocket + join until the full state arrived, ms. */
+  readonly setupMs: Percentiles;
+  /** State frames per client per second. */
+  readonly patchHz: number;
+  /** Patch delay: arrival minus server simulation time, above the connection's fastest delivery, ms. */
+  readonly patchDelayMs: Percentiles;
+  /** Server step duration, ms, from the server's own histogram; undefined without /metrics. */
+  readonly tickMs: Percentiles | undefined;
+  readonly tickOverruns: number | undefined;
+  /** Server CPU time per connected client per second of wall time, microseconds. */
+  readonly cpuUsPerClientSecond: number;
+  /** Server CPU, % of one core. */
+  readonly serverCpuPercent: number;
+  /** WebSocket payload bytes received per client per second. */
+  readonly bytesPerClientSecond: number;
+  readonly serverRssMiB: number;
+  /** All load-generator processes together, % of one core. */
+  readonly generatorCpuPercent: number;
+}
+
+export interface Ratios {
+  readonly ccu: number;
+  /** tickroom / naive JSON, and tickroom / wire limit. Below 1 means tickroom spends less. */
+  readonly cpuVsNaive: number | undefined;
+  readonly bytesVsNaive: number | undefined;
+  readonly cpuVsLimit: number | undefined;
+  readonly bytesVsLimit: number | undefined;
+  /** tickroom with metrics / without: the price of leaving /metrics on. */
+  readonly cpuMetricsOnVsOff: number | undefined;
+}
+
+export interface SloThresholds {
+  /** p99 server step duration, ms. */
+  readonly tickP99Ms: number;
+  /** p99 patch delay, ms. */
+  readonly patchDelayP99Ms: number;
+  /** Failed joins allowed per step. */
+  readonly failedJoins: number;
+  /** p99 connection setup, ms. */
+  readonly setupP99Ms: number;
+}
+
+export const defaultSlos: SloThresholds = Object.freeze({ tickP99Ms: 2, patchDelayP99Ms: 50, failedJoins: 0, setupP99Ms: 1000 });
+
+export interface BenchReport {
+  readonly startedAt: string;
+  readonly durationSeconds: number;
+  readonly machine: { readonly cpus: number; readonly model: string; readonly node: string; readonly load: readonly number[] };
+  readonly settings: {
+    readonly steps: readonly number[];
+    readonly playersPerRoom: number;
+    readonly warmupSeconds: number;
+    readonly windowSeconds: number;
+    readonly workers: number;
+    readonly impairment: string;
+  };
+  readonly results: readonly StepResult[];
+  readonly ratios: readonly Ratios[];
+  readonly slos: SloThresholds;
+  readonly breaches: readonly string[];
+}
+
+/** Nearest-rank percentile of unsorted samples; 0 for none. */
+export function percentiles(samples: readonly number[]): Percentiles {
+  if (samples.length === 0) return { p50: 0, p95: 0, p99: 0 };
+  const sorted = Float64Array.from(samples).sort();
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+  return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+}
+
+function ratio(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined || b === 0 ? undefined : a / b;
+}
+
+export function ratiosOf(results: readonly StepResult[]): Ratios[] {
+  const steps = [...new Set(results.map((r) => r.requested))].sort((a, b) => a - b);
+  return steps.flatMap((requested) => {
+    const of = (target: string): StepResult | undefined => results.find((r) => r.requested === requested && r.target === target);
+    const tickroom = of(TICKROOM);
+    if (tickroom === undefined) return [];
+    const naive = of(NAIVE);
+    const limit = of(LIMIT);
+    const bare = of(TICKROOM_WITHOUT_METRICS);
+    return [{
+      ccu: tickroom.ccu,
+      cpuVsNaive: ratio(tickroom.cpuUsPerClientSecond, naive?.cpuUsPerClientSecond),
+      bytesVsNaive: ratio(tickroom.bytesPerClientSecond, naive?.bytesPerClientSecond),
+      cpuVsLimit: ratio(tickroom.cpuUsPerClientSecond, limit?.cpuUsPerClientSecond),
+      bytesVsLimit: ratio(tickroom.bytesPerClientSecond, limit?.bytesPerClientSecond),
+      cpuMetricsOnVsOff: ratio(tickroom.cpuUsPerClientSecond, bare?.cpuUsPerClientSecond),
+    }];
+  });
+}
+
+/** Every SLO the tickroom target breached, one readable line each. */
+export function sloBreaches(results: readonly StepResult[], slos: SloThresholds): string[] {
+  const breaches: string[] = [];
+  for (const r of results.filter((result) => result.target === TICKROOM)) {
+    const at = `at ${r.requested} CCU`;
+    if (r.tickMs !== undefined && r.tickMs.p99 > slos.tickP99Ms) breaches.push(`${at}: p99 tick ${r.tickMs.p99.toFixed(3)} ms > ${slos.tickP99Ms} ms`);
+    if (r.patchDelayMs.p99 > slos.patchDelayP99Ms) breaches.push(`${at}: p99 patch delay ${r.patchDelayMs.p99.toFixed(1)} ms > ${slos.patchDelayP99Ms} ms`);
+    if (r.failedJoins + r.dropped > slos.failedJoins) breaches.push(`${at}: ${r.failedJoins} failed joins and ${r.dropped} drops > ${slos.failedJoins} allowed`);
+    if (r.setupMs.p99 > slos.setupP99Ms) breaches.push(`${at}: p99 connection setup ${r.setupMs.p99.toFixed(1)} ms > ${slos.setupP99Ms} ms`);
+  }
+  return breaches;
+}
+
+const fixed = (value: number | undefined, digits: number): string => value === undefined || !Number.isFinite(value) ? "–" : value.toFixed(digits);
+
+export function renderMarkdown(report: BenchReport): string {
+  const s = report.settings;
+  const lines = [
+    `# tickroom benchmark`,
+    ``,
+    `${report.startedAt}, ${report.durationSeconds.toFixed(0)} s on ${report.machine.cpus} × ${report.machine.model}, Node ${report.machine.node}` +
+      ` (load average at start ${report.machine.load.map((l) => l.toFixed(2)).join(" ")}).`,
+    `Arena, ${s.playersPerRoom} players per room, 60 Hz tick, 20 Hz patches; ramp ${s.steps.join(", ")} CCU;` +
+      ` ${s.warmupSeconds} s warm-up then a ${s.windowSeconds} s window per step and server; ${s.workers} load-generator processes; link: ${s.impairment}.`,
+    ``,
+    `## Ratios (tickroom ÷ baseline, same step, same run)`,
+    ``,
+    `| CCU | CPU/client vs naive JSON | bytes/client vs naive JSON | CPU/client vs wire limit | bytes/client vs wire limit | CPU with /metrics vs without |`,
+    `|---:|---:|---:|---:|---:|---:|`,
+    ...report.ratios.map((r) => `| ${r.ccu} | ${fixed(r.cpuVsNaive, 2)} | ${fixed(r.bytesVsNaive, 3)} | ${fixed(r.cpuVsLimit, 2)} | ${fixed(r.bytesVsLimit, 2)} | ${fixed(r.cpuMetricsOnVsOff, 2)} |`),
+    ``,
+    `## Every step`,
+    ``,
+    `| server | CCU | failed joins / drops | setup p50/p95/p99 ms | patches/s per client | patch delay p50/p99 ms | tick p50/p99 ms | overruns | CPU µs per client·s | server CPU % | bytes per client·s | RSS MiB | generator CPU % |`,
+    `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
+    ...report.results.map((r) => `| ${r.target} | ${r.ccu} | ${r.failedJoins} / ${r.dropped} | ${fixed(r.setupMs.p50, 1)} / ${fixed(r.setupMs.p95, 1)} / ${fixed(r.setupMs.p99, 1)}` +
+      ` | ${fixed(r.patchHz, 1)} | ${fixed(r.patchDelayMs.p50, 1)} / ${fixed(r.patchDelayMs.p99, 1)} | ${r.tickMs === undefined ? "–" : `${fixed(r.tickMs.p50, 3)} / ${fixed(r.tickMs.p99, 3)}`}` +
+      ` | ${fixed(r.tickOverruns, 0)} | ${fixed(r.cpuUsPerClientSecond, 0)} | ${fixed(r.serverCpuPercent, 1)} | ${fixed(r.bytesPerClientSecond, 0)} | ${fixed(r.serverRssMiB, 0)} | ${fixed(r.generatorCpuPercent, 0)} |`),
+    ``,
+    `## SLOs (tickroom)`,
+    ``,
+    `p99 tick ≤ ${report.slos.tickP99Ms} ms, p99 patch delay ≤ ${report.slos.patchDelayP99Ms} ms, p99 setup ≤ ${report.slos.setupP99Ms} ms, failed joins + drops ≤ ${report.slos.failedJoins} per step.`,
+    ``,
+    ...(report.breaches.length === 0 ? ["All met."] : report.breaches.map((b) => `- BREACHED ${b}`)),
+    ``,
+  ];
+  return lines.join("\n");
+}
+
+const COLORS: Record<string, string> = { [TICKROOM]: "#1f77b4", [TICKROOM_WITHOUT_METRICS]: "#9ecae1", [NAIVE]: "#d62728", [LIMIT]: "#2ca02c" };
+
+/** Two panels against CCU: server CPU per client (linear) and bytes per client (log scale). */
+export function renderSvg(report: BenchReport): string {
+  const width = 960, height = 380, panel = 440, top = 40, plotHeight = 280, left = 60;
+  const targets = [...new Set(report.results.map((r) => r.target))];
+  const ccus = report.results.map((r) => r.ccu);
+  const maxCcu = Math.max(1, ...ccus);
+  const x = (offset: number, ccu: number): number => offset + left + (ccu / maxCcu) * (panel - left - 20);
+  const panels: Array<{ title: string; value: (r: StepResult) => number; log: boolean; offset: number }> = [
+    { title: "server CPU µs per client·second", value: (r) => r.cpuUsPerClientSecond, log: false, offset: 0 },
+    { title: "bytes per client·second (log scale)", value: (r) => r.bytesPerClientSecond, log: true, offset: panel + 60 },
+  ];
+  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`, `<rect width="100%" height="100%" fill="white"/>`];
+  for (const p of panels) {
+    const values = report.results.map(p.value).filter((v) => v > 0);
+    const maxValue = Math.max(1, ...values);
+    const minValue = p.log ? Math.max(1, Math.min(...values, maxValue) / 2) : 0;
+    const y = (v: number): number => {
+      const share = p.log ? (Math.log10(Math.max(v, minValue)) - Math.log10(minValue)) / (Math.log10(maxValue * 1.1) - Math.log10(minValue)) : v / (maxValue * 1.1);
+      return top + plotHeight - share * plotHeight;
+    };
+    parts.push(`<text x="${p.offset + left}" y="24" font-weight="bold">${p.title}</text>`);
+    parts.push(`<line x1="${p.offset + left}" y1="${top + plotHeight}" x2="${p.offset + panel - 20}" y2="${top + plotHeight}" stroke="#333"/>`);
+    parts.push(`<line x1="${p.offset + left}" y1="${top}" x2="${p.offset + left}" y2="${top + plotHeight}" stroke="#333"/>`);
+    parts.push(`<text x="${p.offset + left - 6}" y="${top + 4}" text-anchor="end">${Math.round(maxValue * 1.1)}</text>`);
+    parts.push(`<text x="${p.offset + left - 6}" y="${top + plotHeight}" text-anchor="end">${Math.round(minValue)}</text>`);
+    for (const ccu of [...new Set(ccus)]) parts.push(`<text x="${x(p.offset, ccu)}" y="${top + plotHeight + 16}" text-anchor="middle">${ccu}</text>`);
+    parts.push(`<text x="${p.offset + panel / 2}" y="${top + plotHeight + 34}" text-anchor="middle">CCU</text>`);
+    for (const target of targets) {
+      const points = report.results.filter((r) => r.target === target).map((r) => `${x(p.offset, r.ccu).toFixed(1)},${y(p.value(r)).toFixed(1)}`);
+      parts.push(`<polyline fill="none" stroke="${COLORS[target] ?? "#777"}" stroke-width="2" points="${points.join(" ")}"/>`);
+      for (const point of points) {
+        const [px, py] = point.split(",");
+        parts.push(`<circle cx="${px}" cy="${py}" r="3" fill="${COLORS[target] ?? "#777"}"/>`);
+      }
+    }
+  }
+  targets.forEach((target, i) => {
+    parts.push(`<rect x="${left + i * 200}" y="${height - 14}" width="12" height="12" fill="${COLORS[target] ?? "#777"}"/>`);
+    parts.push(`<text x="${left + i * 200 + 18}" y="${height - 4}">${target}</text>`);
+  });
+  parts.push(`</svg>`);
+  return parts.join("\n");
+}

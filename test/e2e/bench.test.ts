@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, describe, it } from "node:test";
+import type { BenchReport } from "../../loadtest/bench/report.ts";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+/** Run `npm run bench`'s script with `args`; resolves with its exit code and output. */
+function bench(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "loadtest/bench/bench.ts", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => { output += chunk.toString(); });
+    child.stderr.on("data", (chunk: Buffer) => { output += chunk.toString(); });
+    child.once("exit", (code) => resolve({ code, output }));
+  });
+}
+
+/**
+ * The benchmark's plumbing, on the smallest ramp: one full room per server, one-second
+ * windows. What it asserts is behaviour (every server measured, a report written, SLO
+ * verdicts turned into the exit code), never how fast anything was.
+ */
+describe("npm run bench", () => {
+  const out = mkdtempSync(join(tmpdir(), "tickroom-bench-"));
+  after(() => rmSync(out, { recursive: true, force: true }));
+
+  it("drives bots against tickroom and both baselines and writes JSON, Markdown and SVG", async () => {
+    const { code, output } = await bench(["--steps", "16", "--warmup", "0.5", "--seconds", "1", "--workers", "1", "--out", out,
+      "--slo-tick-p99-ms", "1000", "--slo-patch-p99-ms", "10000", "--slo-setup-p99-ms", "60000"]);
+    assert.equal(code, 0, output);
+    const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as BenchReport;
+    assert.deepEqual(report.results.map((r) => r.target), ["tickroom", "tickroom-no-metrics", "naive-json", "wire-limit"]);
+    for (const result of report.results) {
+      assert.equal(result.ccu, 16, `${result.target} seated a full room`);
+      assert.equal(result.failedJoins, 0);
+      assert.ok(result.patchHz > 5, `${result.target} received state (${result.patchHz} Hz)`);
+      assert.ok(result.bytesPerClientSecond > 0);
+      assert.ok(result.serverRssMiB > 0);
+    }
+    const tickroom = report.results[0]!;
+    assert.ok(tickroom.tickMs !== undefined && tickroom.tickMs.p99 > 0, "tick percentiles from the server's /metrics");
+    assert.equal(report.results[1]!.tickMs, undefined, "no /metrics with metrics off");
+    const ratios = report.ratios[0]!;
+    assert.ok(ratios.bytesVsNaive !== undefined && ratios.bytesVsNaive < 1, "tickroom sends less than whole-state JSON");
+    assert.ok(ratios.bytesVsLimit !== undefined && ratios.bytesVsLimit > 1, "and more than the hand-packed floor");
+    assert.match(readFileSync(join(out, "report.md"), "utf8"), /## Ratios/);
+    assert.match(readFileSync(join(out, "report.svg"), "utf8"), /^<svg /);
+  });
+
+  it("exits 1 and names the breach when an SLO is missed", async () => {
+    // No step finishes in zero time, so this threshold is always breached.
+    const { code, output } = await bench(["--steps", "16", "--warmup", "0.5", "--seconds", "1", "--workers", "1", "--targets", "tickroom",
+      "--out", out, "--slo-tick-p99-ms", "0"]);
+    assert.equal(code, 1, output);
+    assert.match(output, /BREACHED at 16 CCU: p99 tick/);
+  });
+
+  it("refuses a step that is not whole rooms (exit 2)", async () => {
+    const { code, output } = await bench(["--steps", "20"]);
+    assert.equal(code, 2);
+    assert.match(output, /multiple of 16/);
+  });
+});
