@@ -2,7 +2,7 @@
  * `npm run bench`: tickroom's arena against two baselines on the same workload, in the
  * same run, interleaved step by step so machine noise hits all of them alike.
  *
- *   npm run bench -- [--steps 16,64,160,320] [--warmup 2] [--seconds 6] [--workers 2]
+ *   npm run bench -- [--steps 16,64,160,320,480] [--warmup 2] [--seconds 6] [--workers 2]
  *     [--targets tickroom,tickroom-no-metrics,naive-json,wire-limit] [--out .bench]
  *     [--impair latency=40,jitter=10,stalls=0.1] [--slo-tick-p99-ms 2] [--slo-patch-p99-ms 50]
  *     [--slo-setup-p99-ms 1000] [--slo-failed-joins 0]
@@ -33,7 +33,7 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 
 const { values: flags } = parseArgs({
   options: {
-    steps: { type: "string", default: "16,64,160,320" },
+    steps: { type: "string", default: "16,64,160,320,480" },
     warmup: { type: "string", default: "2" },
     seconds: { type: "string", default: "6" },
     workers: { type: "string", default: "2" },
@@ -223,7 +223,9 @@ const results: StepResult[] = [];
 try {
   for (const name of targets) running.push(await startTarget(name));
   for (const [index, requested] of steps.entries()) {
-    for (const target of running) {
+    // Rotate who goes first at each step, so no server always follows the same one.
+    const order = running.map((_, i) => running[(i + index) % running.length] as Target);
+    for (const target of order) {
       const result = await runStep(target, requested, index, workers);
       results.push(result);
       console.error(`bench: ${target.name} @ ${requested}: ${result.ccu} CCU, ${result.cpuUsPerClientSecond.toFixed(0)} µs CPU/client·s, ` +
@@ -247,7 +249,7 @@ const report: BenchReport = {
     workers: workerCount,
     impairment: impairment === undefined ? "loopback, unimpaired" : `impaired both ways (${flags.impair})`,
   },
-  results,
+  results: [...results].sort((a, b) => a.requested - b.requested || targets.indexOf(a.target) - targets.indexOf(b.target)),
   ratios: ratiosOf(results),
   slos,
   breaches: sloBreaches(results, slos),
