@@ -82,6 +82,23 @@ describe("GET /metrics", () => {
     await talker.leave();
   });
 
+  it("counts floods and oversized frames as rejections of their room type", async () => {
+    const flooder = await server.client().joinOrCreate("tictactoe", {});
+    const flooded = closed(flooder);
+    for (let i = 0; i < 30; i++) flooder.send("move", { index: 0 });
+    assert.equal(await flooded, CloseCode.WITH_ERROR);
+    const big = await server.client().joinOrCreate("chat", { channel: "metrics-3", name: "big" });
+    const tooBig = closed(big);
+    (big as unknown as { send(type: string, payload: unknown): void }).send("say", { text: "x".repeat(8000) });
+    assert.equal(await tooBig, CloseCode.MESSAGE_TOO_BIG);
+    await scrapeUntil(
+      server,
+      (s) => sumOf(s, "tickroom_rejected_messages_total", { type: "tictactoe", reason: "flood" }) === 1
+        && sumOf(s, "tickroom_rejected_messages_total", { type: "chat", reason: "oversized" }) === 1,
+      "one flood and one oversized frame",
+    );
+  });
+
   it("records matchmaking latency by method and outcome", async () => {
     const before = await scrape(server);
     const okBefore = sumOf(before, "tickroom_matchmake_duration_seconds_count", { method: "joinOrCreate", outcome: "ok" });
