@@ -2,6 +2,7 @@ import { randomInt } from "node:crypto";
 import type { AuthContext, Client, StepContext } from "@colyseus/core";
 import { StateView } from "@colyseus/schema";
 import { ArenaInput, ArenaPlayer, ArenaState } from "../schema/ArenaState.ts";
+import { identityOf } from "./base/identity.ts";
 import { RealtimeRoom, type RealtimeSpec } from "./base/RealtimeRoom.ts";
 import { normalizeJoinOptions, parseJoinOptions } from "./base/TickroomRoom.ts";
 import { seededRandom, type Random } from "./base/random.ts";
@@ -75,7 +76,8 @@ export class ArenaRoom extends RealtimeRoom<ArenaState, ArenaInput> {
   protected onPlayerJoin(client: Client, options: unknown): void {
     const { name } = parseJoinOptions(arenaJoinOptions, options);
     const player = new ArenaPlayer().assign({
-      name: name ?? `player-${client.sessionId.slice(0, 4)}`,
+      // A verified name wins over any asked for: identity comes from the token.
+      name: identityOf(client.auth)?.name ?? name ?? `player-${client.sessionId.slice(0, 4)}`,
       team: this.state.mode === "teams" ? this.roster[client.sessionId] ?? balancedTeam(this.state.players) : 0,
     });
     spawn(player, this.random);

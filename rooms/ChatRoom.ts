@@ -1,5 +1,6 @@
 import type { AuthContext, Client } from "@colyseus/core";
 import { ChatState } from "../schema/ChatState.ts";
+import { identityOf } from "./base/identity.ts";
 import { normalizeJoinOptions, parseJoinOptions, TickroomRoom } from "./base/TickroomRoom.ts";
 import { addMember, guestName, removeMember, say } from "./chat/rules.ts";
 import { chatJoinOptions, sayMessage } from "./chat/shapes.ts";
@@ -32,7 +33,8 @@ export class ChatRoom extends TickroomRoom<{ state: ChatState }> {
 
   protected onPlayerJoin(client: Client, options: unknown): void {
     const { name } = parseJoinOptions(chatJoinOptions, options);
-    addMember(this.state, client.sessionId, name ?? guestName(client.sessionId), Date.now());
+    // A verified name wins over any asked for: identity comes from the token.
+    addMember(this.state, client.sessionId, identityOf(client.auth)?.name ?? name ?? guestName(client.sessionId), Date.now());
   }
 
   protected onPlayerLeave(client: Client): void {

@@ -1,4 +1,5 @@
 import { matchMaker, ServerError, type AuthContext, type Client } from "@colyseus/core";
+import { identityOf } from "./base/identity.ts";
 import { normalizeJoinOptions, parseJoinOptions, ROOM_FULL_STATUS, TickroomRoom, INVALID_JOIN_OPTIONS_STATUS } from "./base/TickroomRoom.ts";
 import { GuestRatings, type RatingSource } from "./queue/ratings.ts";
 import { formMatches, type FormedMatch, type MatchShape } from "./queue/rules.ts";
@@ -29,9 +30,9 @@ export class MatchQueueRoom extends TickroomRoom {
   /** A cycle awaits room creation (possibly on another process): never two at once. */
   private cycling = false;
 
-  static override async onAuth(token: string, options: unknown, _context: AuthContext): Promise<{ token: string | undefined }> {
+  static override async onAuth(_token: string, options: unknown, _context: AuthContext): Promise<true> {
     normalizeJoinOptions(queueJoinOptions, options);
-    return { token: token || undefined };
+    return true;
   }
 
   override async onCreate(options: unknown): Promise<void> {
@@ -53,8 +54,7 @@ export class MatchQueueRoom extends TickroomRoom {
     if (partySize > this.shape.teamSize) {
       throw new ServerError(INVALID_JOIN_OPTIONS_STATUS, `a party of ${partySize} does not fit a team of ${this.shape.teamSize}`);
     }
-    const token = (client.auth as { token?: string } | undefined)?.token;
-    const rating = await this.ratings.ratingOf({ sessionId: client.sessionId, token });
+    const rating = await this.ratings.ratingOf({ sessionId: client.sessionId, playerId: identityOf(client.auth)?.id });
     // After the await, in one synchronous step: party members joining at once see one ticket.
     const joined = this.book.join(client.sessionId, rating, party, partySize, this.clock.currentTime);
     if (!joined.ok) {

@@ -1,4 +1,4 @@
-import { defineRoom, defineServer, type Room } from "@colyseus/core";
+import { defineRoom, defineServer, ServerError, type AuthContext, type Room } from "@colyseus/core";
 import { ArenaRoom } from "../rooms/ArenaRoom.ts";
 import { ChatRoom } from "../rooms/ChatRoom.ts";
 import { MatchQueueRoom } from "../rooms/MatchQueueRoom.ts";
@@ -6,6 +6,7 @@ import { GuestRatings, type RatingSource } from "../rooms/queue/ratings.ts";
 import { TickroomLobby } from "../rooms/TickroomLobby.ts";
 import { TicTacToeRoom } from "../rooms/TicTacToeRoom.ts";
 import { silentObserver, type RoomObserver } from "../rooms/base/observer.ts";
+import { GuestAuth, UNAUTHENTICATED_STATUS } from "./auth.ts";
 import type { TickroomConfig } from "./config.ts";
 import { bearerToken, mountDevTools } from "./devTools.ts";
 import { healthRoute } from "./health.ts";
@@ -20,6 +21,32 @@ import { TickroomTransport } from "./transport.ts";
  */
 
 type RoomClass = new () => Room;
+type OnAuth = (token: string, options: unknown, context: AuthContext) => unknown;
+
+/**
+ * The room type with token verification in front of its own `onAuth` (which validates join
+ * options). Colyseus calls the static `onAuth` unbound with only the client's token, options
+ * and context, so the verifier is closed over in a subclass made per server. A presented
+ * token must be valid (401 otherwise, even where tokens are optional: a tampered token is
+ * an attack, not a guest); with `AUTH_REQUIRED` a missing one is refused too. The verified
+ * identity becomes `client.auth.identity`.
+ */
+function withVerifiedIdentity<T extends RoomClass>(roomClass: T, auth: GuestAuth): T {
+  const validateOptions = (roomClass as unknown as { onAuth?: OnAuth }).onAuth;
+  const base = roomClass as RoomClass;
+  class Verified extends base {
+    static async onAuth(token: string, options: unknown, context: AuthContext): Promise<unknown> {
+      const identity = token ? await auth.verify(token) : undefined;
+      if (identity === undefined && auth.settings.required) {
+        throw new ServerError(UNAUTHENTICATED_STATUS, "authentication required: send a token from POST /auth/guest");
+      }
+      const result = validateOptions === undefined ? true : await validateOptions(token, options, context);
+      if (identity === undefined) return result;
+      return { ...(typeof result === "object" && result !== null ? result : {}), identity };
+    }
+  }
+  return Verified as unknown as T;
+}
 
 /**
  * Register a room type with the server's settings. Also publishes each new room's
@@ -30,10 +57,10 @@ type RoomClass = new () => Room;
  * A patch with no clients only discards pending changes. test/rooms/tictactoe.test.ts
  * ("moves right after the game starts") fails without this.
  */
-function defineTickroomRoom<T extends RoomClass>(roomClass: T, config: TickroomConfig, observer: RoomObserver, fromServer: Record<string, unknown> = {}) {
+function defineTickroomRoom<T extends RoomClass>(roomClass: T, config: TickroomConfig, auth: GuestAuth, observer: RoomObserver, fromServer: Record<string, unknown> = {}) {
   // Handler options override client options key by key, so `settings` and `observer`
   // always come from here.
-  const handler = defineRoom(roomClass, { ...fromServer, settings: config.rooms, observer });
+  const handler = defineRoom(withVerifiedIdentity(roomClass, auth), { ...fromServer, settings: config.rooms, observer });
   handler.on("create", (room: Room) => room.broadcastPatch());
   return handler;
 }
@@ -50,15 +77,16 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
   const startedAt = Date.now();
   const metrics = config.metrics.enabled ? new TickroomMetrics() : undefined;
   const observer = metrics ?? silentObserver;
+  const auth = new GuestAuth(config.auth);
 
   const rooms = {
-    chat: defineTickroomRoom(ChatRoom, config, observer).filterBy(["channel"]).enableRealtimeListing(),
+    chat: defineTickroomRoom(ChatRoom, config, auth, observer).filterBy(["channel"]).enableRealtimeListing(),
     // Players ask for `open: true` (a free player slot); fullest room first.
-    arena: defineTickroomRoom(ArenaRoom, config, observer).filterBy(["mode", "region", "open"]).sortBy({ players: -1 }).enableRealtimeListing(),
-    tictactoe: defineTickroomRoom(TicTacToeRoom, config, observer).filterBy(["open"]).enableRealtimeListing(),
-    lobby: defineRoom(TickroomLobby),
+    arena: defineTickroomRoom(ArenaRoom, config, auth, observer).filterBy(["mode", "region", "open"]).sortBy({ players: -1 }).enableRealtimeListing(),
+    tictactoe: defineTickroomRoom(TicTacToeRoom, config, auth, observer).filterBy(["open"]).enableRealtimeListing(),
+    lobby: defineRoom(withVerifiedIdentity(TickroomLobby, auth)),
     // One queue per game; it creates the match rooms.
-    queue: defineTickroomRoom(MatchQueueRoom, config, observer, { ratings: hooks.ratings ?? new GuestRatings() }).filterBy(["game"]),
+    queue: defineTickroomRoom(MatchQueueRoom, config, auth, observer, { ratings: hooks.ratings ?? new GuestRatings() }).filterBy(["game"]),
   };
   if (metrics !== undefined) {
     for (const [roomType, handler] of Object.entries(rooms)) metrics.watchRoomType(roomType, handler);
@@ -80,6 +108,7 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
         app.get("/metrics", ...guard, metrics.route());
       }
       app.use(joinCodeRouter());
+      app.use(auth.router());
       await mountDevTools(app, config.devTools);
     },
     greet: false,

@@ -1,5 +1,7 @@
+import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import type { RoomSettings } from "../rooms/base/settings.ts";
+import type { AuthSettings } from "./auth.ts";
 import type { PageAccess } from "./devTools.ts";
 
 /**
@@ -36,6 +38,12 @@ const environmentSchema = z.object({
   DEV_TOOLS_USER: z.string().min(1).default("admin"),
   /** Password for the dev tools; when set they always ask for the login. @default unset */
   DEV_TOOLS_PASSWORD: z.string().min(12, "use at least 12 characters").optional(),
+  /** HMAC secret that signs guest tokens (32+ characters); required in production. @default a random secret per boot outside production */
+  AUTH_SECRET: z.string().min(32, "use at least 32 characters").optional(),
+  /** Every room requires a valid token (`Authorization: Bearer`); otherwise anonymous guests may join. @default false */
+  AUTH_REQUIRED: flag.default(false),
+  /** Lifetime of a guest token. @default 86400 */
+  AUTH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 86400).default(86400),
   /** Players per team in arena matches formed by the queue. @default 2 */
   QUEUE_ARENA_TEAM_SIZE: z.coerce.number().int().min(1).max(8).default(2),
   /** Rating gap queued tickets accept at once. @default 100 */
@@ -63,6 +71,7 @@ export interface TickroomConfig {
   };
   /** Who may open /monitor and /playground. */
   readonly devTools: PageAccess;
+  readonly auth: AuthSettings;
 }
 
 /** Parse and validate an environment; throws one readable error listing every bad variable. */
@@ -77,6 +86,10 @@ export function parseConfig(env: Environment): TickroomConfig {
   const e = parsed.data;
   const production = e.NODE_ENV === "production";
   const devToolsOn = e.DEV_TOOLS === "on" || (e.DEV_TOOLS === "auto" && !production);
+  if (production && e.AUTH_SECRET === undefined) {
+    // A per-boot secret would log every player out on each deploy, and differ between processes.
+    throw new Error("invalid configuration:\n  AUTH_SECRET: required with NODE_ENV=production");
+  }
   if (devToolsOn && production && e.DEV_TOOLS_PASSWORD === undefined) {
     // Never open by default in production: asking for them there without a login is an error.
     throw new Error("invalid configuration:\n  DEV_TOOLS: \"on\" with NODE_ENV=production needs DEV_TOOLS_PASSWORD");
@@ -99,6 +112,13 @@ export function parseConfig(env: Environment): TickroomConfig {
       },
     },
     metrics: { enabled: e.METRICS_ENABLED, token: e.METRICS_TOKEN },
+    auth: {
+      // Outside production a random secret lets `npm start` run with nothing configured;
+      // tokens then last until the process restarts.
+      secret: e.AUTH_SECRET ?? randomBytes(32).toString("base64url"),
+      required: e.AUTH_REQUIRED,
+      tokenTtlSeconds: e.AUTH_TOKEN_TTL_SECONDS,
+    },
     devTools: !devToolsOn
       ? { mode: "off" }
       : e.DEV_TOOLS_PASSWORD === undefined

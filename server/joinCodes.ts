@@ -1,6 +1,7 @@
 import { createAuthContext, matchMaker, ServerError } from "@colyseus/core";
 import express, { type Request, type Response } from "express";
 import { JOIN_CODE_ALPHABET, normalizeJoinCode } from "../rooms/base/joinCodes.ts";
+import { answerBodyErrors } from "./bodyErrors.ts";
 
 /** Body of every error answer: the same shape as Colyseus's own matchmaking errors. */
 interface RouteError {
@@ -51,5 +52,6 @@ export function joinCodeRouter(): express.Router {
     else if (error.type === "entity.too.large") response.status(413).json({ code: 413, error: "body too large" });
     else next(error);
   });
+  router.use("/join-code", answerBodyErrors);
   return router;
 }

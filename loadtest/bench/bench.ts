@@ -12,6 +12,7 @@
  * tickroom breached an SLO (2 on a usage error).
  */
 import { fork, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
@@ -126,7 +127,7 @@ interface Target {
 
 async function startTarget(name: string): Promise<Target> {
   const server = name === TICKROOM || name === TICKROOM_WITHOUT_METRICS
-    ? await startServerProcess({ NODE_ENV: "production", METRICS_ENABLED: name === TICKROOM ? "true" : "false" })
+    ? await startServerProcess({ NODE_ENV: "production", AUTH_SECRET: randomBytes(32).toString("hex"), METRICS_ENABLED: name === TICKROOM ? "true" : "false" })
     : await startServerProcess({}, 20_000, ["loadtest/bench/baselines/serve.ts", name]);
   let port = server.port;
   let proxy: ImpairmentProxy | undefined;

@@ -1,10 +1,10 @@
 /**
  * Where a queued player's rating comes from. An interface so that a persisted rating store
- * (or a verified token's claim, once authentication exists) plugs in without touching the
- * queue. Runs once per player when it enters the queue.
+ * plugs in without touching the queue. Runs once per player when it enters the queue;
+ * `playerId` is the verified identity's id (undefined for an anonymous guest).
  */
 export interface RatingSource {
-  ratingOf(player: { readonly sessionId: string; readonly token: string | undefined }): Promise<number>;
+  ratingOf(player: { readonly sessionId: string; readonly playerId: string | undefined }): Promise<number>;
 }
 
 /** Everyone is a guest at the same rating: the default until accounts exist. */
@@ -16,11 +16,11 @@ export class GuestRatings implements RatingSource {
   }
 }
 
-/** Ratings looked up by bearer token, guests at a default: for tests and small deployments. */
-export class TokenRatings implements RatingSource {
-  constructor(private readonly byToken: ReadonlyMap<string, number>, private readonly guestRating = 1000) {}
+/** Ratings looked up by verified player id, everyone else at a default: for tests and small deployments. */
+export class RatingsById implements RatingSource {
+  constructor(private readonly byId: ReadonlyMap<string, number>, private readonly guestRating = 1000) {}
 
-  async ratingOf(player: { readonly token: string | undefined }): Promise<number> {
-    return (player.token !== undefined ? this.byToken.get(player.token) : undefined) ?? this.guestRating;
+  async ratingOf(player: { readonly playerId: string | undefined }): Promise<number> {
+    return (player.playerId !== undefined ? this.byId.get(player.playerId) : undefined) ?? this.guestRating;
   }
 }

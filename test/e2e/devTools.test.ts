@@ -21,21 +21,24 @@ async function withServer(env: Record<string, string>, body: (server: TestServer
   }
 }
 
+/** Production refuses to start without a token secret. */
+const AUTH_SECRET = "a-test-secret-that-is-long-enough-for-hs256";
+
 describe("dev tools (monitor and playground)", () => {
   it("are not served in production by default", async () => {
-    await withServer({ NODE_ENV: "production", DEV_TOOLS: "auto" }, async (server) => {
+    await withServer({ NODE_ENV: "production", AUTH_SECRET, DEV_TOOLS: "auto" }, async (server) => {
       assert.equal(await statusOf(server, "/monitor/api"), 404);
       assert.equal(await statusOf(server, "/playground/rooms"), 404);
     });
   });
 
   it("refuse to start open in production: turning them on there needs a password", () => {
-    assert.throws(() => parseConfig({ NODE_ENV: "production", DEV_TOOLS: "on" }), /DEV_TOOLS_PASSWORD/);
+    assert.throws(() => parseConfig({ NODE_ENV: "production", AUTH_SECRET, DEV_TOOLS: "on" }), /DEV_TOOLS_PASSWORD/);
   });
 
   it("sit behind the configured login in production", async () => {
     const password = "correct horse battery";
-    await withServer({ NODE_ENV: "production", DEV_TOOLS: "on", DEV_TOOLS_USER: "ops", DEV_TOOLS_PASSWORD: password }, async (server) => {
+    await withServer({ NODE_ENV: "production", AUTH_SECRET, DEV_TOOLS: "on", DEV_TOOLS_USER: "ops", DEV_TOOLS_PASSWORD: password }, async (server) => {
       const challenged = await fetch(`${server.httpUrl}/monitor/api`);
       assert.equal(challenged.status, 401);
       assert.match(challenged.headers.get("www-authenticate") ?? "", /^Basic /);

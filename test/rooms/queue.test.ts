@@ -2,29 +2,39 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Client, Room } from "@colyseus/sdk";
 import { enterQueue } from "../../client/queue.ts";
-import { TokenRatings } from "../../rooms/queue/ratings.ts";
+import { RatingsById } from "../../rooms/queue/ratings.ts";
 import type { ArenaState } from "../../schema/ArenaState.ts";
 import type { TicTacToeState } from "../../schema/TicTacToeState.ts";
 import { quietPeriod, startTestServer, untilState, type TestServer } from "../support/harness.ts";
 
-/** Ratings by bearer token: what a persisted rating store will provide later. */
-const ratings = new TokenRatings(new Map([
+/** Each player's rating, stored by the player id its guest token proves (what a rating store would do). */
+const ratingByName = new Map([
   ["ann", 1000], ["bob", 1600], ["cid", 1020], ["dan", 1580],
   ["far", 2000], ["near", 1950],
   ["p1", 1200], ["p2", 1220], ["s1", 1190], ["s2", 1210],
-]));
+]);
+const ratingById = new Map<string, number>();
+const ratings = new RatingsById(ratingById);
+/** Guest token per player name, issued by the server under test. */
+const tokens = new Map<string, string>();
 
 describe("ranked queue", () => {
   let server: TestServer;
   before(async () => {
     // Widening fast enough for a test: 100 at once, +400 a second.
     server = await startTestServer({ QUEUE_BASE_GAP: "100", QUEUE_GAP_PER_SECOND: "400", QUEUE_ARENA_TEAM_SIZE: "2" }, { ratings });
+    for (const [name, rating] of ratingByName) {
+      const response = await fetch(`${server.httpUrl}/auth/guest`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name }) });
+      const guest = await response.json() as { token: string; id: string };
+      tokens.set(name, guest.token);
+      ratingById.set(guest.id, rating);
+    }
   });
   after(async () => { await server.close(); });
 
-  function player(token: string): Client {
+  function player(name: string): Client {
     const client = server.client();
-    client.auth.token = token;
+    client.auth.token = tokens.get(name)!;
     return client;
   }
 

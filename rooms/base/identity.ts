@@ -1,0 +1,24 @@
+/**
+ * Who a player is, as proved by a verified token (never as claimed in join options).
+ * The server verifies tokens in matchmaking (`onAuth`); rooms read the result from
+ * `client.auth.identity`.
+ */
+export interface Identity {
+  /** Stable player id (the token's subject). */
+  readonly id: string;
+  /** Display name, from the token. */
+  readonly name: string;
+  /** A guest session (issued by `POST /auth/guest`), not an account. */
+  readonly guest: boolean;
+}
+
+/** What `onAuth` hands Colyseus as `client.auth` for a verified player. */
+export interface VerifiedAuth {
+  readonly identity: Identity;
+}
+
+/** The verified identity of a client, if it presented a valid token. */
+export function identityOf(auth: unknown): Identity | undefined {
+  const identity = (auth as Partial<VerifiedAuth> | undefined)?.identity;
+  return identity !== undefined && typeof identity.id === "string" && typeof identity.name === "string" ? identity : undefined;
+}
