@@ -21,7 +21,9 @@ export interface ServerProcess {
 export async function startServerProcess(env: Record<string, string> = {}, timeoutMs = 20_000, entry: readonly string[] = ["server/index.ts"]): Promise<ServerProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", ...entry], {
     cwd: root,
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DEV_TOOLS: "off", ...env },
+    // Load generators and tests join from one address: lift the per-address request limit
+    // unless the caller sets it.
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DEV_TOOLS: "off", HTTP_RATE_PER_SECOND: "100000", HTTP_RATE_BURST: "100000", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

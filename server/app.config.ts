@@ -6,10 +6,12 @@ import { GuestRatings, type RatingSource } from "../rooms/queue/ratings.ts";
 import { TickroomLobby } from "../rooms/TickroomLobby.ts";
 import { TicTacToeRoom } from "../rooms/TicTacToeRoom.ts";
 import { silentObserver, type RoomObserver } from "../rooms/base/observer.ts";
+import { INVALID_JOIN_OPTIONS_STATUS } from "../rooms/base/TickroomRoom.ts";
 import { GuestAuth, UNAUTHENTICATED_STATUS } from "./auth.ts";
 import type { TickroomConfig } from "./config.ts";
 import { bearerToken, mountDevTools } from "./devTools.ts";
 import { healthRoute } from "./health.ts";
+import { guardHttp } from "./httpGuards.ts";
 import { joinCodeRouter } from "./joinCodes.ts";
 import { TickroomMetrics } from "./metrics.ts";
 import { TickroomTransport } from "./transport.ts";
@@ -36,6 +38,10 @@ function withVerifiedIdentity<T extends RoomClass>(roomClass: T, auth: GuestAuth
   const base = roomClass as RoomClass;
   class Verified extends base {
     static async onAuth(token: string, options: unknown, context: AuthContext): Promise<unknown> {
+      // Colyseus's matchmaker reads options as an object after this (a `null` body made it throw).
+      if (typeof options !== "object" || options === null || Array.isArray(options)) {
+        throw new ServerError(INVALID_JOIN_OPTIONS_STATUS, "join options must be a JSON object");
+      }
       const identity = token ? await auth.verify(token) : undefined;
       if (identity === undefined && auth.settings.required) {
         throw new ServerError(UNAUTHENTICATED_STATUS, "authentication required: send a token from POST /auth/guest");
@@ -94,9 +100,12 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
   const transport = new TickroomTransport({
     pingInterval: config.transport.pingIntervalMs,
     maxPayload: config.transport.maxPayloadBytes,
-    ...(metrics !== undefined ? { traffic: metrics, onOversizedFrame: (roomType: string) => metrics.rejected(roomType, "oversized") } : {}),
+    ...(metrics !== undefined ? { traffic: metrics, onProtocolViolation: (roomType: string, reason: string) => metrics.rejected(roomType, reason) } : {}),
   });
-  if (metrics !== undefined && transport.server !== undefined) metrics.watchMatchmaking(transport.server);
+  if (transport.server !== undefined) {
+    guardHttp(transport.server, config.http, (reason) => metrics?.rejected("http", reason));
+    if (metrics !== undefined) metrics.watchMatchmaking(transport.server);
+  }
 
   return defineServer({
     rooms,

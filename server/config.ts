@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { RoomSettings } from "../rooms/base/settings.ts";
 import type { AuthSettings } from "./auth.ts";
 import type { PageAccess } from "./devTools.ts";
+import type { HttpLimits } from "./httpGuards.ts";
 
 /**
  * The only reader of `process.env`. Everything else receives a slice of the frozen
@@ -44,6 +45,14 @@ const environmentSchema = z.object({
   AUTH_REQUIRED: flag.default(false),
   /** Lifetime of a guest token. @default 86400 */
   AUTH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 86400).default(86400),
+  /** Largest body accepted on matchmaking, join-code and auth routes (413 above). @default 8192 */
+  HTTP_MAX_BODY_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(8192),
+  /** Matchmaking, join-code and auth requests per second one address may average (429 beyond). @default 10 */
+  HTTP_RATE_PER_SECOND: z.coerce.number().min(0).default(10),
+  /** Such requests one address may make in a burst. @default 30 */
+  HTTP_RATE_BURST: z.coerce.number().int().min(1).default(30),
+  /** Rooms one process hosts at most; creating another answers 503. @default 2000 */
+  MAX_ROOMS_PER_PROCESS: z.coerce.number().int().min(1).default(2000),
   /** Players per team in arena matches formed by the queue. @default 2 */
   QUEUE_ARENA_TEAM_SIZE: z.coerce.number().int().min(1).max(8).default(2),
   /** Rating gap queued tickets accept at once. @default 100 */
@@ -72,6 +81,7 @@ export interface TickroomConfig {
   /** Who may open /monitor and /playground. */
   readonly devTools: PageAccess;
   readonly auth: AuthSettings;
+  readonly http: HttpLimits;
 }
 
 /** Parse and validate an environment; throws one readable error listing every bad variable. */
@@ -104,6 +114,7 @@ export function parseConfig(env: Environment): TickroomConfig {
     },
     rooms: {
       reconnectionSeconds: e.RECONNECTION_WINDOW_SECONDS,
+      maxRoomsPerProcess: e.MAX_ROOMS_PER_PROCESS,
       queue: {
         arenaTeamSize: e.QUEUE_ARENA_TEAM_SIZE,
         baseGap: e.QUEUE_BASE_GAP,
@@ -112,6 +123,7 @@ export function parseConfig(env: Environment): TickroomConfig {
       },
     },
     metrics: { enabled: e.METRICS_ENABLED, token: e.METRICS_TOKEN },
+    http: { maxBodyBytes: e.HTTP_MAX_BODY_BYTES, perAddressPerSecond: e.HTTP_RATE_PER_SECOND, perAddressBurst: e.HTTP_RATE_BURST },
     auth: {
       // Outside production a random secret lets `npm start` run with nothing configured;
       // tokens then last until the process restarts.

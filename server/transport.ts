@@ -2,8 +2,9 @@ import type { IncomingMessage } from "node:http";
 import { matchMaker } from "@colyseus/core";
 import { WebSocketTransport, type TransportOptions } from "@colyseus/ws-transport";
 import type { WebSocket } from "ws";
-import { socketsClosedForOversizedFrames } from "../rooms/base/protocolViolations.ts";
+import { socketsClosedForProtocolViolations } from "../rooms/base/protocolViolations.ts";
 import type { TrafficObserver } from "./metrics.ts";
+import { wireViolation } from "./wireGuard.ts";
 
 /** ws's error code when a client frame exceeds `maxPayload` (it then closes with 1009). */
 const OVERSIZED_FRAME = "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH";
@@ -11,8 +12,8 @@ const OVERSIZED_FRAME = "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH";
 export interface TickroomTransportOptions extends TransportOptions {
   /** Where each socket's frames and bytes are counted. @default nowhere */
   traffic?: TrafficObserver;
-  /** Told of every frame ws refused for its size. @default nothing */
-  onOversizedFrame?: (roomType: string) => void;
+  /** Told of every socket closed for breaking the wire protocol, with why. @default nothing */
+  onProtocolViolation?: (roomType: string, reason: string) => void;
 }
 
 /** The room a WebSocket URL (`/<processId>/<roomId>?...`) points at, if it lives here. */
@@ -22,7 +23,9 @@ function roomTypeOf(request: IncomingMessage): string {
 }
 
 /**
- * Colyseus's WebSocket transport, plus two things it lacks:
+ * Colyseus's WebSocket transport, plus what it lacks:
+ * - a structural check of every client frame (`wireGuard.ts`); a violating client is
+ *   closed with 4002 and recorded, so its room gives it no reconnection window;
  * - a record of sockets ws closed for an oversized frame. The room only sees such a
  *   close as 1006 (the client never answers the close frame once ws stopped reading), so
  *   without this record it could not tell it from a network drop and would hold the seat;
@@ -30,7 +33,7 @@ function roomTypeOf(request: IncomingMessage): string {
  */
 export class TickroomTransport extends WebSocketTransport {
   constructor(options: TickroomTransportOptions = {}) {
-    const { traffic, onOversizedFrame, ...transportOptions } = options;
+    const { traffic, onProtocolViolation, ...transportOptions } = options;
     super(transportOptions);
     // Runs after Colyseus's own listener, which reaches its first await before sending
     // anything, so the wrapped `send` sees every frame including the handshake.
@@ -38,9 +41,24 @@ export class TickroomTransport extends WebSocketTransport {
       const roomType = roomTypeOf(request);
       socket.on("error", (error: Error & { code?: string }) => {
         if (error.code !== OVERSIZED_FRAME) return;
-        socketsClosedForOversizedFrames.add(socket);
-        onOversizedFrame?.(roomType);
+        socketsClosedForProtocolViolations.add(socket);
+        onProtocolViolation?.(roomType, "oversized");
       });
+      // Filter frames before any listener (Colyseus's room listener included) sees them.
+      const emit = socket.emit;
+      socket.emit = function (this: WebSocket, event: string | symbol, ...args: unknown[]): boolean {
+        if (event === "message") {
+          if (socketsClosedForProtocolViolations.has(socket)) return false;
+          const violation = wireViolation(args[0] as Uint8Array, args[1] === true);
+          if (violation !== undefined) {
+            socketsClosedForProtocolViolations.add(socket);
+            onProtocolViolation?.(roomType, violation);
+            socket.close(4002, violation);
+            return false;
+          }
+        }
+        return emit.call(this, event, ...args);
+      } as WebSocket["emit"];
       if (traffic === undefined) return;
       const counted = traffic.socketOpened(roomType);
       socket.on("message", (data: Buffer) => counted.received(data.length));

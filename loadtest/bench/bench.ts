@@ -127,7 +127,10 @@ interface Target {
 
 async function startTarget(name: string): Promise<Target> {
   const server = name === TICKROOM || name === TICKROOM_WITHOUT_METRICS
-    ? await startServerProcess({ NODE_ENV: "production", AUTH_SECRET: randomBytes(32).toString("hex"), METRICS_ENABLED: name === TICKROOM ? "true" : "false" })
+    ? await startServerProcess({
+      NODE_ENV: "production",
+      AUTH_SECRET: randomBytes(32).toString("hex"),
+      METRICS_ENABLED: name === TICKROOM ? "true" : "false" })
     : await startServerProcess({}, 20_000, ["loadtest/bench/baselines/serve.ts", name]);
   let port = server.port;
   let proxy: ImpairmentProxy | undefined;

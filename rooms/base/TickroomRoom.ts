@@ -14,13 +14,15 @@ import { z } from "zod";
 import { CloseCode, ErrorCode, type RoomError } from "./errors.ts";
 import { generateJoinCode } from "./joinCodes.ts";
 import { readObserver, silentObserver, type RoomObserver } from "./observer.ts";
-import { socketsClosedForOversizedFrames } from "./protocolViolations.ts";
+import { socketsClosedForProtocolViolations } from "./protocolViolations.ts";
 import { defaultRoomSettings, readRoomSettings, type RoomSettings } from "./settings.ts";
 
 /** HTTP status (and SDK `MatchMakeError.code`) for join options that fail validation. */
 export const INVALID_JOIN_OPTIONS_STATUS = 400;
 /** Join refused: no player (or spectator) slot left, or the game no longer seats players. */
 export const ROOM_FULL_STATUS = 409;
+/** A new room refused: the process hosts `MAX_ROOMS_PER_PROCESS` rooms already. */
+export const SERVER_FULL_STATUS = 503;
 
 /**
  * What a room shows in listings and the lobby. Flat keys only: Colyseus filters and
@@ -124,6 +126,10 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends 
   protected async configure(createOptions: unknown): Promise<void> {
     this.settings = readRoomSettings(createOptions);
     this.observer = readObserver(createOptions);
+    // Counted before this room is: refuse the one past the limit.
+    if (matchMaker.stats.local.roomCount >= this.settings.maxRoomsPerProcess) {
+      throw new ServerError(SERVER_FULL_STATUS, `this server hosts its maximum of ${this.settings.maxRoomsPerProcess} rooms`);
+    }
     this.maxClients = this.maxPlayers + this.maxSpectators;
     this.onMessage("*", (client: Client, type: string | number) => {
       this.closeForMalformedInput(client, "unknown_type", `unknown message type "${String(type).slice(0, 40)}"`);
@@ -219,7 +225,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends 
       this.observer.rejected(this.roomName, "flood");
       return;
     }
-    if (socketsClosedForOversizedFrames.has(client.ref)) return;
+    if (socketsClosedForProtocolViolations.has(client.ref)) return;
     this.observer.dropped(this.roomName);
     // A client that never finished joining cannot reconnect; Colyseus rejects at once.
     this.allowReconnection(client, this.settings.reconnectionSeconds).catch(() => undefined);
@@ -236,8 +242,9 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends 
    * not the room or the process.
    */
   override onUncaughtException(error: RoomException, method: RoomMethodName): void {
-    // A join refused on purpose (no slot) is an answer to the client, not a bug.
-    if (method === "onJoin" && error.cause instanceof ServerError && error.cause.code < 500) return;
+    // A join or a room refused on purpose (no slot, server full) is an answer to the
+    // client, not a bug: rooms throw ServerError only deliberately.
+    if ((method === "onJoin" || method === "onCreate") && error.cause instanceof ServerError) return;
     const sessionId = "client" in error && error.client ? ` session=${error.client.sessionId}` : "";
     logger.error(
       `[tickroom] uncaught exception room=${this.roomName}/${this.roomId} method=${method}${sessionId}:`,

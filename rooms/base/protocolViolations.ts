@@ -1,6 +1,7 @@
 /**
  * Sockets the transport closed for breaking the wire protocol (a frame over the size
- * limit). The transport records them; rooms read this to give such clients no
- * reconnection window, as for any other malformed input. A WeakSet: nothing to clean up.
+ * limit, an unknown protocol code, a text frame, an undecodable message). The transport
+ * records them; rooms read this to give such clients no reconnection window, as for any
+ * other malformed input. A WeakSet: nothing to clean up.
  */
-export const socketsClosedForOversizedFrames = new WeakSet<object>();
+export const socketsClosedForProtocolViolations = new WeakSet<object>();

@@ -8,6 +8,8 @@ import { z } from "zod";
 export const roomSettingsSchema = z.object({
   /** Seconds a dropped client's seat (and entity) is held for the SDK to reconnect. @default 20 */
   reconnectionSeconds: z.number().min(0).max(3600).default(20),
+  /** Rooms one process hosts at most; creating one more answers 503. @default 2000 */
+  maxRoomsPerProcess: z.number().int().min(1).default(2000),
   queue: z.object({
     /** Players per team in queued arena matches (two teams). @default 2 */
     arenaTeamSize: z.number().int().min(1).max(8).default(2),
