@@ -1,6 +1,8 @@
 import type { AuthContext, Client } from "@colyseus/core";
 import { ChatState } from "../schema/ChatState.ts";
+import { ErrorCode } from "./base/errors.ts";
 import { identityOf } from "./base/identity.ts";
+import { TokenBuckets } from "./base/tokenBuckets.ts";
 import { normalizeJoinOptions, parseJoinOptions, TickroomRoom } from "./base/TickroomRoom.ts";
 import { addMember, guestName, removeMember, say } from "./chat/rules.ts";
 import { chatJoinOptions, sayMessage } from "./chat/shapes.ts";
@@ -11,6 +13,11 @@ export class ChatRoom extends TickroomRoom<{ state: ChatState }> {
   /** Chat is typed by humans; ten frames a second is already a bot. */
   override maxMessagesPerSecond = 10;
   override state = new ChatState();
+  /**
+   * Each line is stored, broadcast to everyone and kept in history: the costly action.
+   * A burst of 5, then 1 a second, per member; faster typing gets RATE_LIMITED.
+   */
+  private readonly lines = new TokenBuckets<string>(1, 5);
 
   static override async onAuth(_token: string, options: unknown, _context: AuthContext): Promise<true> {
     normalizeJoinOptions(chatJoinOptions, options);
@@ -21,6 +28,10 @@ export class ChatRoom extends TickroomRoom<{ state: ChatState }> {
   // timers: Date.now() is the right source; scheduling would go through this.clock.
   override messages = {
     say: this.accept(sayMessage, (client, message) => {
+      if (!this.lines.take(client.sessionId, this.clock.currentTime)) {
+        this.refuse(client, { code: ErrorCode.RATE_LIMITED, message: `too many lines: wait ${this.lines.retryAfter(client.sessionId)} s` });
+        return;
+      }
       const result = say(this.state, client.sessionId, message.text, Date.now());
       if (!result.ok) this.refuse(client, result.error);
     }),
@@ -38,6 +49,7 @@ export class ChatRoom extends TickroomRoom<{ state: ChatState }> {
   }
 
   protected onPlayerLeave(client: Client): void {
+    this.lines.forget(client.sessionId);
     removeMember(this.state, client.sessionId);
   }
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { TokenBuckets } from "../rooms/base/tokenBuckets.ts";
 
 /**
  * Limits on the HTTP routes a player can call before having a seat: matchmaking
@@ -15,44 +16,6 @@ export interface HttpLimits {
   readonly perAddressBurst: number;
 }
 
-/** A token bucket per key, refilled continuously; `now` in ms is injected so it is testable. */
-export class RateLimiter {
-  readonly #buckets = new Map<string, { tokens: number; at: number }>();
-  #sinceSweep = 0;
-
-  constructor(private readonly perSecond: number, private readonly burst: number) {}
-
-  /** Take one token for `key`; false when it has none left. */
-  take(key: string, now: number): boolean {
-    this.#sweep(now);
-    const bucket = this.#buckets.get(key) ?? { tokens: this.burst, at: now };
-    bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond);
-    bucket.at = now;
-    this.#buckets.set(key, bucket);
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
-    return true;
-  }
-
-  /** Seconds until `key` has a token again. */
-  retryAfter(key: string): number {
-    const bucket = this.#buckets.get(key);
-    return bucket === undefined || this.perSecond === 0 ? 1 : Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond));
-  }
-
-  get size(): number {
-    return this.#buckets.size;
-  }
-
-  /** Forget buckets that have refilled completely, so the map is bounded by active addresses. */
-  #sweep(now: number): void {
-    if (++this.#sinceSweep < 1000) return;
-    this.#sinceSweep = 0;
-    const full = this.perSecond === 0 ? Infinity : (this.burst / this.perSecond) * 1000;
-    for (const [key, bucket] of this.#buckets) if (now - bucket.at >= full) this.#buckets.delete(key);
-  }
-}
-
 function guarded(url: string): boolean {
   return url.startsWith("/matchmake/") || url.startsWith("/join-code/") || url.startsWith("/auth/");
 }
@@ -64,8 +27,8 @@ function refuse(response: ServerResponse, status: number, error: string, headers
 }
 
 /** Install the limits on `server`: a refused request never reaches another listener. */
-export function guardHttp(server: Server, limits: HttpLimits, onRefused: (reason: string) => void = () => undefined): RateLimiter {
-  const limiter = new RateLimiter(limits.perAddressPerSecond, limits.perAddressBurst);
+export function guardHttp(server: Server, limits: HttpLimits, onRefused: (reason: string) => void = () => undefined): TokenBuckets<string> {
+  const limiter = new TokenBuckets<string>(limits.perAddressPerSecond, limits.perAddressBurst);
   const emit = server.emit;
   server.emit = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
     if (event === "request") {

@@ -20,6 +20,8 @@ export const ErrorCode = {
   NOT_YOUR_TURN: "NOT_YOUR_TURN",
   /** tictactoe `move`: the cell already holds a mark. */
   CELL_OCCUPIED: "CELL_OCCUPIED",
+  /** chat `say`: more lines than the chat allows (a burst of 5, then 1 a second). */
+  RATE_LIMITED: "RATE_LIMITED",
   /** Any action from a spectator: spectators watch, they do not act. */
   SPECTATOR_READ_ONLY: "SPECTATOR_READ_ONLY",
 } as const;

@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import type { ChatRoom } from "../../rooms/ChatRoom.ts";
 import { CloseCode, ErrorCode, type RoomError } from "../../rooms/base/errors.ts";
 import {
-  allowQuickReconnect, closed, killSocket, nextMessage, quietPeriod, reconnected, serverRoom, untilState,
+  allowQuickReconnect, closed, eventually, killSocket, nextMessage, quietPeriod, reconnected, serverRoom, untilState,
   startTestServer, type TestServer,
 } from "../support/harness.ts";
 
@@ -72,6 +72,24 @@ describe("chat room", () => {
     assert.equal(view.messages[0]!.text.length, 500);
     assert.equal(bobErrors, 0);
     await Promise.all([ann.leave(), bob.leave()]);
+  });
+
+  it("rate-limits lines: a burst of 5, then RATE_LIMITED until a token refills; the speaker stays", async () => {
+    const fast = await server.client().joinOrCreate("chat", { channel: "rate" });
+    const refusals: RoomError[] = [];
+    fast.onMessage("error", (error: RoomError) => { refusals.push(error); });
+    // 7 lines in 0.6 s: under the 10 messages/s flood limit, over the line budget.
+    for (let i = 0; i < 7; i++) {
+      fast.send("say", { text: `line ${i}` });
+      await quietPeriod(100);
+    }
+    await eventually(() => refusals.length === 2, "two lines refused");
+    assert.ok(refusals.every((r) => r.code === ErrorCode.RATE_LIMITED));
+    assert.equal((await untilState(fast, (s) => s.messages.length === 5)).messages.length, 5);
+    await quietPeriod(1100);
+    fast.send("say", { text: "after a pause" });
+    await untilState(fast, (s) => s.messages.length === 6, "a refilled token");
+    await fast.leave();
   });
 
   it("closes a client sending a malformed payload or an unknown type (4002); others keep playing", async () => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ErrorCode } from "../../rooms/base/errors.ts";
+import { TokenBuckets } from "../../rooms/base/tokenBuckets.ts";
 import { addMember, checkText, say } from "../../rooms/chat/rules.ts";
 import { HISTORY_LIMIT, TEXT_MAX_LENGTH, chatJoinOptions } from "../../rooms/chat/shapes.ts";
 import { ChatState } from "../../schema/ChatState.ts";
@@ -46,5 +47,19 @@ describe("chat text length", () => {
   it("counts characters, not UTF-16 units: 500 emoji are allowed, 501 are not", () => {
     assert.ok(checkText("😀".repeat(TEXT_MAX_LENGTH)).ok);
     assert.equal(checkText("😀".repeat(TEXT_MAX_LENGTH + 1)).ok, false);
+  });
+});
+
+describe("token buckets (chat lines, per-address requests)", () => {
+  it("allow a burst, then refill continuously at the rate, per key", () => {
+    const buckets = new TokenBuckets<string>(2, 3);
+    assert.deepEqual([1, 2, 3, 4].map(() => buckets.take("a", 0)), [true, true, true, false]);
+    assert.equal(buckets.take("b", 0), true, "keys are independent");
+    assert.equal(buckets.retryAfter("a"), 1);
+    assert.equal(buckets.take("a", 400), false, "0.8 of a token after 400 ms");
+    assert.equal(buckets.take("a", 500), true, "a whole token after 500 ms at 2 a second");
+    assert.deepEqual([1, 2, 3, 4].map(() => buckets.take("a", 60_000)), [true, true, true, false], "never more than the burst");
+    buckets.forget("a");
+    assert.equal(buckets.size, 1);
   });
 });
