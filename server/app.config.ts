@@ -100,6 +100,7 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
   const transport = new TickroomTransport({
     pingInterval: config.transport.pingIntervalMs,
     maxPayload: config.transport.maxPayloadBytes,
+    maxBufferedBytes: config.transport.maxBufferedBytes,
     ...(metrics !== undefined ? { traffic: metrics, onProtocolViolation: (roomType: string, reason: string) => metrics.rejected(roomType, reason) } : {}),
   });
   if (transport.server !== undefined) {

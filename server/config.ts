@@ -53,6 +53,8 @@ const environmentSchema = z.object({
   HTTP_RATE_BURST: z.coerce.number().int().min(1).default(30),
   /** Rooms one process hosts at most; creating another answers 503. @default 2000 */
   MAX_ROOMS_PER_PROCESS: z.coerce.number().int().min(1).default(2000),
+  /** Bytes queued for a client that stopped reading before its socket is cut (it may reconnect). @default 262144 */
+  WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(16_384).max(64 * 1_048_576).default(262_144),
   /** Players per team in arena matches formed by the queue. @default 2 */
   QUEUE_ARENA_TEAM_SIZE: z.coerce.number().int().min(1).max(8).default(2),
   /** Rating gap queued tickets accept at once. @default 100 */
@@ -72,6 +74,7 @@ export interface TickroomConfig {
   readonly transport: {
     readonly pingIntervalMs: number;
     readonly maxPayloadBytes: number;
+    readonly maxBufferedBytes: number;
   };
   readonly rooms: RoomSettings;
   readonly metrics: {
@@ -111,6 +114,7 @@ export function parseConfig(env: Environment): TickroomConfig {
     transport: {
       pingIntervalMs: e.WS_PING_INTERVAL_MS,
       maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
+      maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
     },
     rooms: {
       reconnectionSeconds: e.RECONNECTION_WINDOW_SECONDS,

@@ -12,6 +12,12 @@ const OVERSIZED_FRAME = "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH";
 export interface TickroomTransportOptions extends TransportOptions {
   /** Where each socket's frames and bytes are counted. @default nowhere */
   traffic?: TrafficObserver;
+  /**
+   * Bytes the server may hold queued for one client that is not reading; past this the
+   * socket is cut (the client sees 1006 and may reconnect), so a stalled reader cannot
+   * grow server memory without bound. @default 262144
+   */
+  maxBufferedBytes?: number;
   /** Told of every socket closed for breaking the wire protocol, with why. @default nothing */
   onProtocolViolation?: (roomType: string, reason: string) => void;
 }
@@ -29,11 +35,12 @@ function roomTypeOf(request: IncomingMessage): string {
  * - a record of sockets ws closed for an oversized frame. The room only sees such a
  *   close as 1006 (the client never answers the close frame once ws stopped reading), so
  *   without this record it could not tell it from a network drop and would hold the seat;
- * - per-socket traffic accounting for metrics (frames and bytes each way, by room type).
+ * - per-socket traffic accounting for metrics (frames and bytes each way, by room type);
+ * - a bound on what one client that stopped reading can make the server queue.
  */
 export class TickroomTransport extends WebSocketTransport {
   constructor(options: TickroomTransportOptions = {}) {
-    const { traffic, onProtocolViolation, ...transportOptions } = options;
+    const { traffic, onProtocolViolation, maxBufferedBytes = 262_144, ...transportOptions } = options;
     super(transportOptions);
     // Runs after Colyseus's own listener, which reaches its first await before sending
     // anything, so the wrapped `send` sees every frame including the handshake.
@@ -59,13 +66,16 @@ export class TickroomTransport extends WebSocketTransport {
         }
         return emit.call(this, event, ...args);
       } as WebSocket["emit"];
-      if (traffic === undefined) return;
-      const counted = traffic.socketOpened(roomType);
-      socket.on("message", (data: Buffer) => counted.received(data.length));
+      const counted = traffic?.socketOpened(roomType);
+      if (counted !== undefined) socket.on("message", (data: Buffer) => counted.received(data.length));
       const send = socket.send;
       socket.send = function (this: WebSocket, data: Parameters<WebSocket["send"]>[0], ...rest: unknown[]) {
-        if (data instanceof Uint8Array || typeof data === "string") counted.sent(data);
-        return (send as (...args: unknown[]) => void).call(this, data, ...rest);
+        if (counted !== undefined && (data instanceof Uint8Array || typeof data === "string")) counted.sent(data);
+        (send as (...args: unknown[]) => void).call(this, data, ...rest);
+        if (socket.bufferedAmount > maxBufferedBytes && socket.readyState === socket.OPEN) {
+          onProtocolViolation?.(roomType, "slow_reader");
+          socket.terminate();
+        }
       } as WebSocket["send"];
     });
   }
