@@ -55,11 +55,18 @@ describe("server entry point, end to end", () => {
     const chatClosed = closed(chat, 10_000);
     const arenaClosed = closed(arena, 10_000);
     const exited = once(server.child, "exit");
+    const killedAt = performance.now();
     server.child.kill("SIGTERM");
+    // Draining: no new room or seat. Either matchmaking answers 503 or the port is already closed.
+    const late = await fetch(`http://127.0.0.1:${server.port}/matchmake/joinOrCreate/tictactoe`, {
+      method: "POST", headers: { "content-type": "application/json" }, body: "{}",
+    }).then((response) => response.status, () => "refused");
+    assert.ok(late === 503 || late === "refused", `a join during the drain got ${late}`);
     assert.equal(await chatClosed, CloseCode.SERVER_SHUTDOWN);
     assert.equal(await arenaClosed, CloseCode.SERVER_SHUTDOWN);
     const [code] = await exited;
     assert.equal(code, 0, server.output());
+    assert.ok(performance.now() - killedAt < 10_000, "drained within SHUTDOWN_TIMEOUT_SECONDS");
     assert.match(server.output(), /SIGTERM received/);
   });
 });
