@@ -1,6 +1,6 @@
 import type { Client, Room } from "@colyseus/sdk";
 import { applyInput, sanitizeInput } from "../rooms/arena/rules.ts";
-import type { ArenaInput, ArenaPlayer } from "../schema/ArenaState.ts";
+import { ArenaInput, type ArenaPlayer } from "../schema/ArenaState.ts";
 import { RealtimeSession, type RealtimeOptions, type RealtimeSpec } from "./netcode.ts";
 
 /** The arena's netcode: the server's own `applyInput` and `sanitizeInput`, imported. */
@@ -10,6 +10,7 @@ export const arenaNetcode: RealtimeSpec<ArenaPlayer, ArenaInput> = {
   predictedFields: ["x", "y", "angle", "alive"],
   positionFields: ["x", "y"],
   interpolatedFields: { x: {}, y: {}, angle: { angle: true } },
+  input: ArenaInput,
   sanitize: sanitizeInput,
   inputNumberFields: ["x", "y", "angle"],
   // A respawn moves the player across the map: snap there, don't glide.

@@ -25,6 +25,12 @@ export interface RealtimeSpec<E extends object, I extends object> {
   readonly positionFields: readonly [keyof E & string, keyof E & string];
   /** Fields of other entities to interpolate; `angle: true` interpolates the short way round. */
   readonly interpolatedFields: Readonly<Record<string, { readonly angle?: boolean }>>;
+  /**
+   * The input schema class. Given, the SDK uses it as is; without it, the SDK builds a class
+   * from the server's handshake for every room joined, and @colyseus/schema caches each
+   * one forever (about 11 KB per join, found by the soak test).
+   */
+  readonly input?: new () => I;
   /** Make a frame legal in place exactly as the server will (the room's sanitizer). */
   readonly sanitize?: (input: I) => void;
   /** Numeric input fields; they travel as float32, so they are rounded before predicting. */
@@ -119,7 +125,10 @@ export class RealtimeSession<E extends object, I extends object> {
       interpolation[field] = how.angle ? { mode, angle: true } : mode;
     }
     this.#predict.attachAll(spec.collection as never, interpolation as never);
-    this.#input = room.input(options.renderDelayMs !== undefined ? { renderDelay: options.renderDelayMs } : undefined);
+    this.#input = room.input({
+      ...(spec.input !== undefined ? { type: spec.input } : {}),
+      ...(options.renderDelayMs !== undefined ? { renderDelay: options.renderDelayMs } : {}),
+    });
     const reconciler = this.#predict.reconciler(local, {
       input: this.#input as never,
       fields: [...spec.predictedFields] as never,

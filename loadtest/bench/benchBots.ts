@@ -1,5 +1,6 @@
 import { Client, Protocol, Room } from "@colyseus/sdk";
 import type { InputFrame } from "../../rooms/arena/rules.ts";
+import { ArenaInput } from "../../schema/ArenaState.ts";
 
 /**
  * The benchmark's players, one connector per server under test. They join, send one
@@ -125,7 +126,8 @@ export async function joinTickroom(port: number, region: string, name: string, w
   const { record, fullState } = interceptionOf(room);
   const setupMs = (await fullState) - started;
   room.onLeave(() => { record.dropped = true; });
-  const input = room.input();
+  // The class given explicitly: a class rebuilt from each handshake is cached forever.
+  const input = room.input({ type: ArenaInput });
   return {
     record,
     setupMs,

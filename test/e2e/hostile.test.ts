@@ -8,6 +8,7 @@ import { pack } from "msgpackr";
 import { parsePrometheusText, sumOf } from "../../loadtest/bench/prometheusText.ts";
 import { CloseCode } from "../../rooms/base/errors.ts";
 import { seededRandom } from "../../rooms/base/random.ts";
+import { ArenaInput } from "../../schema/ArenaState.ts";
 import { eventually, startTestServer, untilState, type TestServer } from "../support/harness.ts";
 
 v8.setFlagsFromString("--expose-gc");
@@ -110,7 +111,7 @@ describe("hostile input", () => {
     speaker.send("say", { text: `still here ${said}` });
     said++;
     await untilState(listener, (s) => s.messages.length === said, "chat still served");
-    const input = runner.input();
+    const input = runner.input({ type: ArenaInput });
     const before = input.lastProcessed;
     input.send();
     await eventually(() => input.lastProcessed > before, "arena still stepping");

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { bucketsOf, parsePrometheusText, sumOf, type Sample } from "../../loadtest/bench/prometheusText.ts";
 import { CloseCode } from "../../rooms/base/errors.ts";
+import { ArenaInput } from "../../schema/ArenaState.ts";
 import {
   allowQuickReconnect, closed, killSocket, nextMessage, reconnected, startTestServer, untilState, type TestServer,
 } from "../support/harness.ts";
@@ -48,7 +49,7 @@ describe("GET /metrics", () => {
   it("times every arena step and counts patch, state and input traffic", async () => {
     const room = await server.client().joinOrCreate("arena", { name: "ticker" });
     await untilState(room, (s) => s.tick > 30, "half a second of ticks");
-    const input = room.input();
+    const input = room.input({ type: ArenaInput });
     for (let i = 0; i < 10; i++) { input.data.x = 1; input.send(); }
     const samples = await scrapeUntil(server, (s) => sumOf(s, "tickroom_received_messages_total", { type: "arena" }) >= 11, "the inputs counted");
     const steps = bucketsOf(samples, "tickroom_tick_duration_seconds", { type: "arena" }).at(-1)?.count ?? 0;

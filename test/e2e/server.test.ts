@@ -57,12 +57,13 @@ describe("server entry point, end to end", () => {
     const exited = once(server.child, "exit");
     const killedAt = performance.now();
     server.child.kill("SIGTERM");
-    // Draining: no new room or seat. Either matchmaking answers 503 or the port is already closed.
+    assert.equal(await chatClosed, CloseCode.SERVER_SHUTDOWN);
+    // Clients are told only once the drain began: from then on no new room or seat. Either
+    // matchmaking answers 503 or the port is already closed.
     const late = await fetch(`http://127.0.0.1:${server.port}/matchmake/joinOrCreate/tictactoe`, {
       method: "POST", headers: { "content-type": "application/json" }, body: "{}",
     }).then((response) => response.status, () => "refused");
     assert.ok(late === 503 || late === "refused", `a join during the drain got ${late}`);
-    assert.equal(await chatClosed, CloseCode.SERVER_SHUTDOWN);
     assert.equal(await arenaClosed, CloseCode.SERVER_SHUTDOWN);
     const [code] = await exited;
     assert.equal(code, 0, server.output());
