@@ -1,4 +1,6 @@
-import { defineRoom, defineServer, ServerError, type AuthContext, type Room } from "@colyseus/core";
+import { defineRoom, defineServer, matchMaker, ServerError, type AuthContext, type Room } from "@colyseus/core";
+import { RedisDriver } from "@colyseus/redis-driver";
+import { RedisPresence } from "@colyseus/redis-presence";
 import { ArenaRoom } from "../rooms/ArenaRoom.ts";
 import { ChatRoom } from "../rooms/ChatRoom.ts";
 import { MatchQueueRoom } from "../rooms/MatchQueueRoom.ts";
@@ -108,9 +110,17 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
     if (metrics !== undefined) metrics.watchMatchmaking(transport.server);
   }
 
-  return defineServer({
+  // One Redis for presence (pub/sub, IPC between processes) and the room listings.
+  const cluster = config.cluster === undefined ? {} : {
+    presence: new RedisPresence(config.cluster.redisUrl),
+    driver: new RedisDriver(config.cluster.redisUrl),
+    publicAddress: config.cluster.publicAddress,
+  };
+
+  const server = defineServer({
     rooms,
     transport,
+    ...cluster,
     express: async (app) => {
       app.get("/health", healthRoute(startedAt));
       if (metrics !== undefined) {
@@ -124,6 +134,22 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
     greet: false,
     gracefullyShutdown: hooks.handleSignals ?? true,
   });
+  if (config.cluster !== undefined) sweepDeadProcesses(server, config.cluster.processCheckIntervalMs);
+  return server;
+}
+
+/**
+ * Colyseus checks its peers only when a process starts or when a request to a room times
+ * out, so a crashed process's rooms would stay in listings and the lobby until someone
+ * tried one. Every interval, each process asks Redis which peers still hold their IPC
+ * channel and health-checks the rest (2 s IPC timeout); a dead one's rooms are removed.
+ */
+function sweepDeadProcesses(server: { onShutdown(callback: () => void): void }, intervalMs: number): void {
+  const timer = setInterval(() => {
+    matchMaker.healthCheckAllProcesses().catch(() => undefined);
+  }, intervalMs);
+  timer.unref();
+  server.onShutdown(() => clearInterval(timer));
 }
 
 export type TickroomServer = ReturnType<typeof createTickroomServer>;

@@ -55,6 +55,16 @@ const environmentSchema = z.object({
   MAX_ROOMS_PER_PROCESS: z.coerce.number().int().min(1).default(2000),
   /** Bytes queued for a client that stopped reading before its socket is cut (it may reconnect). @default 262144 */
   WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(16_384).max(64 * 1_048_576).default(262_144),
+  /** Redis for presence and the matchmaking driver, shared by every process of a deployment. @default unset (in-process) */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, "a redis:// or rediss:// URL").optional(),
+  /** host[:port][/path] clients reach this process at (no scheme); seat reservations carry it. @default "127.0.0.1:<PORT>" with REDIS_URL */
+  PUBLIC_ADDRESS: z.string().regex(/^[^\s/:]+(:\d+)?(\/\S*)?$/, "host[:port][/path], no scheme").optional(),
+  /** Host in the derived public address (`<PUBLIC_HOST>:<PORT>`) when PUBLIC_ADDRESS is unset. @default "127.0.0.1" */
+  PUBLIC_HOST: z.string().regex(/^[^\s/:]+$/, "a host name or IPv4 address").default("127.0.0.1"),
+  /** Processes `npm run start:cluster` starts, on ports PORT, PORT+1, ... @default 2 */
+  CLUSTER_PROCESSES: z.coerce.number().int().min(1).max(64).default(2),
+  /** How often each process looks for dead peers and drops their rooms from listings (Redis only). @default 5 */
+  PROCESS_CHECK_INTERVAL_SECONDS: z.coerce.number().min(1).max(3600).default(5),
   /** Players per team in arena matches formed by the queue. @default 2 */
   QUEUE_ARENA_TEAM_SIZE: z.coerce.number().int().min(1).max(8).default(2),
   /** Rating gap queued tickets accept at once. @default 100 */
@@ -85,6 +95,14 @@ export interface TickroomConfig {
   readonly devTools: PageAccess;
   readonly auth: AuthSettings;
   readonly http: HttpLimits;
+  /** What `npm run start:cluster` launches. */
+  readonly launcher: { readonly processes: number; readonly publicHost: string };
+  /** Set when processes share Redis; absent: in-process presence and driver. */
+  readonly cluster: {
+    readonly redisUrl: string;
+    readonly publicAddress: string;
+    readonly processCheckIntervalMs: number;
+  } | undefined;
 }
 
 /** Parse and validate an environment; throws one readable error listing every bad variable. */
@@ -102,6 +120,10 @@ export function parseConfig(env: Environment): TickroomConfig {
   if (production && e.AUTH_SECRET === undefined) {
     // A per-boot secret would log every player out on each deploy, and differ between processes.
     throw new Error("invalid configuration:\n  AUTH_SECRET: required with NODE_ENV=production");
+  }
+  if (e.REDIS_URL !== undefined && e.PUBLIC_ADDRESS === undefined && e.PORT === 0) {
+    // Seats name the process's address; with an OS-picked port it cannot be known in advance.
+    throw new Error("invalid configuration:\n  PUBLIC_ADDRESS: required with REDIS_URL when PORT is 0");
   }
   if (devToolsOn && production && e.DEV_TOOLS_PASSWORD === undefined) {
     // Never open by default in production: asking for them there without a login is an error.
@@ -127,6 +149,12 @@ export function parseConfig(env: Environment): TickroomConfig {
       },
     },
     metrics: { enabled: e.METRICS_ENABLED, token: e.METRICS_TOKEN },
+    launcher: { processes: e.CLUSTER_PROCESSES, publicHost: e.PUBLIC_HOST },
+    cluster: e.REDIS_URL === undefined ? undefined : {
+      redisUrl: e.REDIS_URL,
+      publicAddress: e.PUBLIC_ADDRESS ?? `${e.PUBLIC_HOST}:${e.PORT}`,
+      processCheckIntervalMs: e.PROCESS_CHECK_INTERVAL_SECONDS * 1000,
+    },
     http: { maxBodyBytes: e.HTTP_MAX_BODY_BYTES, perAddressPerSecond: e.HTTP_RATE_PER_SECOND, perAddressBurst: e.HTTP_RATE_BURST },
     auth: {
       // Outside production a random secret lets `npm start` run with nothing configured;

@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import { matchMaker } from "@colyseus/core";
 import { createTickroomServer } from "./app.config.ts";
 import { loadConfig } from "./config.ts";
 
@@ -28,3 +29,6 @@ await server.listen(config.port, config.host);
 const address = server.transport.server?.address() as AddressInfo | null;
 const port = address?.port ?? config.port;
 console.log(`tickroom listening on http://${config.host}:${port} (WebSocket ws://${config.host}:${port}, health /health)`);
+if (config.cluster !== undefined) {
+  console.log(`tickroom: process ${matchMaker.processId} on Redis, public address ${config.cluster.publicAddress}`);
+}
