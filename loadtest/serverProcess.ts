@@ -47,7 +47,8 @@ export async function startServerProcess(env: Record<string, string> = {}, timeo
     port,
     output: () => output,
     stop: async (graceMs = 10_000) => {
-      if (child.exitCode !== null) return child.exitCode;
+      // Already gone (exited, or killed by a signal such as a test's SIGKILL).
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
