@@ -3,11 +3,15 @@
  * same run, interleaved step by step so machine noise hits all of them alike.
  *
  *   npm run bench -- [--steps 16,64,160,320,480] [--warmup 2] [--seconds 6] [--workers 2]
- *     [--targets tickroom,tickroom-no-metrics,naive-json,wire-limit] [--out .bench]
+ *     [--targets tickroom,tickroom-2proc,tickroom-no-metrics,naive-json,wire-limit] [--out .bench]
+ *     [--redis redis://127.0.0.1:6379]
  *     [--impair latency=40,jitter=10,stalls=0.1] [--slo-tick-p99-ms 2] [--slo-patch-p99-ms 50]
  *     [--slo-setup-p99-ms 1000] [--slo-failed-joins 0]
  *
- * Every server runs in its own process; bots run in `--workers` other processes. Writes
+ * Every server runs in its own process; bots run in `--workers` other processes.
+ * `tickroom-2proc` is two tickroom processes sharing Redis (database 12 of `--redis`,
+ * flushed first), the bots matchmaking through the first; it runs by default when Redis
+ * answers, and the impairment proxy sits only in front of its matchmaking. Writes
  * report.json, report.md and report.svg to `--out`, prints the Markdown, and exits 1 when
  * tickroom breached an SLO (2 on a usage error).
  */
@@ -20,13 +24,14 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ARENA } from "../../rooms/arena/shapes.ts";
 import { ImpairmentProxy, type LinkImpairment } from "../impairment/ImpairmentProxy.ts";
-import { startServerProcess, type ServerProcess } from "../serverProcess.ts";
+import { freePort, startServerProcess, type ServerProcess } from "../serverProcess.ts";
 import type { TargetKind } from "./benchBots.ts";
 import type { ConnectResult, WindowReport, WorkerCommand, WorkerReply } from "./botWorker.ts";
 import { bucketsBetween, bucketsOf, parsePrometheusText, quantileOf, sumOf, type Sample } from "./prometheusText.ts";
 import { cpuSeconds, residentBytes } from "./processStats.ts";
+import { flushRedisDatabase, redisAnswers } from "../redisCommand.ts";
 import {
-  LIMIT, NAIVE, TICKROOM, TICKROOM_WITHOUT_METRICS, defaultSlos, percentiles, ratiosOf, renderMarkdown, renderSvg, sloBreaches,
+  LIMIT, NAIVE, TICKROOM, TICKROOM_TWO_PROCESSES, TICKROOM_WITHOUT_METRICS, defaultSlos, percentiles, ratiosOf, renderMarkdown, renderSvg, sloBreaches,
   type BenchReport, type SloThresholds, type StepResult,
 } from "./report.ts";
 
@@ -39,7 +44,9 @@ const { values: flags } = parseArgs({
     seconds: { type: "string", default: "6" },
     workers: { type: "string", default: "2" },
     "join-concurrency": { type: "string", default: "2" },
-    targets: { type: "string", default: [TICKROOM, TICKROOM_WITHOUT_METRICS, NAIVE, LIMIT].join(",") },
+    /** Default: all of them; tickroom-2proc only when Redis answers at --redis. */
+    targets: { type: "string" },
+    redis: { type: "string", default: "redis://127.0.0.1:6379" },
     out: { type: "string", default: ".bench" },
     impair: { type: "string", default: "" },
     "slo-tick-p99-ms": { type: "string", default: String(defaultSlos.tickP99Ms) },
@@ -68,8 +75,12 @@ const warmupSeconds = positive("warmup", flags.warmup);
 const windowSeconds = positive("seconds", flags.seconds);
 const workerCount = Math.max(1, Math.round(positive("workers", flags.workers)));
 const joinConcurrency = Math.max(1, Math.round(positive("join-concurrency", flags["join-concurrency"])));
-const knownTargets = [TICKROOM, TICKROOM_WITHOUT_METRICS, NAIVE, LIMIT];
-const targets = flags.targets.split(",");
+const knownTargets = [TICKROOM, TICKROOM_TWO_PROCESSES, TICKROOM_WITHOUT_METRICS, NAIVE, LIMIT];
+/** Database index the two-process target flushes and uses, away from anything else's. */
+const BENCH_REDIS_DATABASE = 12;
+const redisReachable = await redisAnswers(flags.redis);
+if (flags.targets === undefined && !redisReachable) console.error(`bench: no Redis at ${flags.redis}: skipping ${TICKROOM_TWO_PROCESSES}`);
+const targets = flags.targets?.split(",") ?? knownTargets.filter((t) => t !== TICKROOM_TWO_PROCESSES || redisReachable);
 for (const target of targets) if (!knownTargets.includes(target)) usage(`unknown target "${target}" (${knownTargets.join(", ")})`);
 const slos: SloThresholds = {
   tickP99Ms: positive("slo-tick-p99-ms", flags["slo-tick-p99-ms"]),
@@ -118,20 +129,35 @@ class Worker {
 interface Target {
   readonly name: string;
   readonly kind: TargetKind;
-  readonly server: ServerProcess;
-  /** Port the bots dial: the server's, or the impairment proxy's in front of it. */
+  /** The server processes; bots matchmake through the first. */
+  readonly servers: readonly ServerProcess[];
+  /** Port the bots dial: the first server's, or the impairment proxy's in front of it. */
   readonly port: number;
   readonly proxy: ImpairmentProxy | undefined;
   readonly hasMetrics: boolean;
 }
 
+const authSecret = randomBytes(32).toString("hex");
+const tickroomEnv = { NODE_ENV: "production", AUTH_SECRET: authSecret };
+
+async function startServers(name: string): Promise<ServerProcess[]> {
+  if (name === TICKROOM || name === TICKROOM_WITHOUT_METRICS) {
+    return [await startServerProcess({ ...tickroomEnv, METRICS_ENABLED: name === TICKROOM ? "true" : "false" })];
+  }
+  if (name === TICKROOM_TWO_PROCESSES) {
+    if (!redisReachable) usage(`${TICKROOM_TWO_PROCESSES} needs Redis at --redis (${flags.redis})`);
+    await flushRedisDatabase(flags.redis, BENCH_REDIS_DATABASE);
+    const redisUrl = new URL(`/${BENCH_REDIS_DATABASE}`, flags.redis).href;
+    // Ports known in advance: each process announces 127.0.0.1:<port> in its seats.
+    const ports = [await freePort(), await freePort()];
+    return Promise.all(ports.map((port) => startServerProcess({ ...tickroomEnv, PORT: String(port), REDIS_URL: redisUrl })));
+  }
+  return [await startServerProcess({}, 20_000, ["loadtest/bench/baselines/serve.ts", name])];
+}
+
 async function startTarget(name: string): Promise<Target> {
-  const server = name === TICKROOM || name === TICKROOM_WITHOUT_METRICS
-    ? await startServerProcess({
-      NODE_ENV: "production",
-      AUTH_SECRET: randomBytes(32).toString("hex"),
-      METRICS_ENABLED: name === TICKROOM ? "true" : "false" })
-    : await startServerProcess({}, 20_000, ["loadtest/bench/baselines/serve.ts", name]);
+  const servers = await startServers(name);
+  const server = servers[0] as ServerProcess;
   let port = server.port;
   let proxy: ImpairmentProxy | undefined;
   if (impairment !== undefined) {
@@ -139,14 +165,18 @@ async function startTarget(name: string): Promise<Target> {
     port = await proxy.listen();
   }
   const kind: TargetKind = name === NAIVE ? "naive-json" : name === LIMIT ? "wire-limit" : "tickroom";
-  return { name, kind, server, port, proxy, hasMetrics: name !== TICKROOM_WITHOUT_METRICS };
+  return { name, kind, servers, port, proxy, hasMetrics: name !== TICKROOM_WITHOUT_METRICS };
 }
 
+/** Every server's samples together: sums and histogram buckets then cover the whole target. */
 async function scrape(target: Target): Promise<Sample[] | undefined> {
   if (!target.hasMetrics) return undefined;
-  const response = await fetch(`http://127.0.0.1:${target.server.port}/metrics`);
-  return parsePrometheusText(await response.text());
+  const texts = await Promise.all(target.servers.map(async (server) => (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text()));
+  return texts.flatMap(parsePrometheusText);
 }
+
+const serverCpuSeconds = (target: Target): number => target.servers.reduce((sum, s) => sum + cpuSeconds(s.child.pid ?? 0), 0);
+const serverResidentBytes = (target: Target): number => target.servers.reduce((sum, s) => sum + residentBytes(s.child.pid ?? 0), 0);
 
 const sleep = (seconds: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 
@@ -166,9 +196,8 @@ async function runStep(target: Target, requested: number, step: number, workers:
   for (const error of new Set(connected.flatMap((r) => r.errors))) console.error(`bench: ${target.name} join failed: ${error}`);
   await sleep(warmupSeconds);
 
-  const pid = target.server.child.pid ?? 0;
   const metricsBefore = await scrape(target);
-  const cpuBefore = cpuSeconds(pid);
+  const cpuBefore = serverCpuSeconds(target);
   const generatorBefore = workers.reduce((sum, w) => sum + cpuSeconds(w.pid), 0);
   const startedAt = performance.now();
   await Promise.all(workers.map((w) => w.request({ cmd: "measure" })));
@@ -176,9 +205,9 @@ async function runStep(target: Target, requested: number, step: number, workers:
   const windows = (await Promise.all(workers.map((w) => w.request({ cmd: "report" }))))
     .flatMap((reply) => reply.cmd === "report" ? [reply.result] : []);
   const wallSeconds = (performance.now() - startedAt) / 1000;
-  const cpuUsed = cpuSeconds(pid) - cpuBefore;
+  const cpuUsed = serverCpuSeconds(target) - cpuBefore;
   const generatorUsed = workers.reduce((sum, w) => sum + cpuSeconds(w.pid), 0) - generatorBefore;
-  const rss = residentBytes(pid);
+  const rss = serverResidentBytes(target);
   const metricsAfter = await scrape(target);
 
   const clients = windows.reduce((sum, w) => sum + w.clients, 0);
@@ -238,7 +267,7 @@ try {
   }
 } finally {
   for (const worker of workers) worker.child.kill();
-  await Promise.all(running.map(async (t) => { await t.proxy?.close(); await t.server.stop(); }));
+  await Promise.all(running.map(async (t) => { await t.proxy?.close(); await Promise.all(t.servers.map((s) => s.stop())); }));
 }
 
 const report: BenchReport = {

@@ -5,6 +5,8 @@
 
 export const TICKROOM = "tickroom";
 export const TICKROOM_WITHOUT_METRICS = "tickroom-no-metrics";
+/** Two tickroom processes sharing Redis, bots matchmaking through the first. */
+export const TICKROOM_TWO_PROCESSES = "tickroom-2proc";
 export const NAIVE = "naive-json";
 export const LIMIT = "wire-limit";
 
@@ -53,6 +55,9 @@ export interface Ratios {
   readonly bytesVsLimit: number | undefined;
   /** tickroom with metrics / without: the price of leaving /metrics on. */
   readonly cpuMetricsOnVsOff: number | undefined;
+  /** Two processes on Redis / one process: p99 connection setup, and CPU per client (both processes). */
+  readonly setupP99TwoVsOne: number | undefined;
+  readonly cpuTwoVsOne: number | undefined;
 }
 
 export interface SloThresholds {
@@ -107,6 +112,7 @@ export function ratiosOf(results: readonly StepResult[]): Ratios[] {
     const naive = of(NAIVE);
     const limit = of(LIMIT);
     const bare = of(TICKROOM_WITHOUT_METRICS);
+    const two = of(TICKROOM_TWO_PROCESSES);
     return [{
       ccu: tickroom.ccu,
       cpuVsNaive: ratio(tickroom.cpuUsPerClientSecond, naive?.cpuUsPerClientSecond),
@@ -114,6 +120,8 @@ export function ratiosOf(results: readonly StepResult[]): Ratios[] {
       cpuVsLimit: ratio(tickroom.cpuUsPerClientSecond, limit?.cpuUsPerClientSecond),
       bytesVsLimit: ratio(tickroom.bytesPerClientSecond, limit?.bytesPerClientSecond),
       cpuMetricsOnVsOff: ratio(tickroom.cpuUsPerClientSecond, bare?.cpuUsPerClientSecond),
+      setupP99TwoVsOne: ratio(two?.setupMs.p99, tickroom.setupMs.p99),
+      cpuTwoVsOne: ratio(two?.cpuUsPerClientSecond, tickroom.cpuUsPerClientSecond),
     }];
   });
 }
@@ -145,9 +153,9 @@ export function renderMarkdown(report: BenchReport): string {
     ``,
     `## Ratios (tickroom ÷ baseline, same step, same run)`,
     ``,
-    `| CCU | CPU/client vs naive JSON | bytes/client vs naive JSON | CPU/client vs wire limit | bytes/client vs wire limit | CPU with /metrics vs without |`,
-    `|---:|---:|---:|---:|---:|---:|`,
-    ...report.ratios.map((r) => `| ${r.ccu} | ${fixed(r.cpuVsNaive, 2)} | ${fixed(r.bytesVsNaive, 3)} | ${fixed(r.cpuVsLimit, 2)} | ${fixed(r.bytesVsLimit, 2)} | ${fixed(r.cpuMetricsOnVsOff, 2)} |`),
+    `| CCU | CPU/client vs naive JSON | bytes/client vs naive JSON | CPU/client vs wire limit | bytes/client vs wire limit | CPU with /metrics vs without | p99 setup, 2 processes vs 1 | CPU/client, 2 processes vs 1 |`,
+    `|---:|---:|---:|---:|---:|---:|---:|---:|`,
+    ...report.ratios.map((r) => `| ${r.ccu} | ${fixed(r.cpuVsNaive, 2)} | ${fixed(r.bytesVsNaive, 3)} | ${fixed(r.cpuVsLimit, 2)} | ${fixed(r.bytesVsLimit, 2)} | ${fixed(r.cpuMetricsOnVsOff, 2)} | ${fixed(r.setupP99TwoVsOne, 2)} | ${fixed(r.cpuTwoVsOne, 2)} |`),
     ``,
     `## Every step`,
     ``,
@@ -167,7 +175,7 @@ export function renderMarkdown(report: BenchReport): string {
   return lines.join("\n");
 }
 
-const COLORS: Record<string, string> = { [TICKROOM]: "#1f77b4", [TICKROOM_WITHOUT_METRICS]: "#9ecae1", [NAIVE]: "#d62728", [LIMIT]: "#2ca02c" };
+const COLORS: Record<string, string> = { [TICKROOM_TWO_PROCESSES]: "#9467bd", [TICKROOM]: "#1f77b4", [TICKROOM_WITHOUT_METRICS]: "#9ecae1", [NAIVE]: "#d62728", [LIMIT]: "#2ca02c" };
 
 /** Two panels against CCU: server CPU per client (linear) and bytes per client (log scale). */
 export function renderSvg(report: BenchReport): string {

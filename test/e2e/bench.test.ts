@@ -6,8 +6,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, describe, it } from "node:test";
 import type { BenchReport } from "../../loadtest/bench/report.ts";
+import { redisAnswers } from "../../loadtest/redisCommand.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
+/** The two-process target needs Redis; .ci/run makes sure one answers. */
+const redisHere = await redisAnswers("redis://127.0.0.1:6379");
 
 /** Run `npm run bench`'s script with `args`; resolves with its exit code and output. */
 function bench(args: string[]): Promise<{ code: number | null; output: string }> {
@@ -31,6 +34,7 @@ describe("npm run bench", () => {
 
   it("drives bots against tickroom and both baselines and writes JSON, Markdown and SVG", async () => {
     const { code, output } = await bench(["--steps", "16", "--warmup", "0.5", "--seconds", "1", "--workers", "1", "--out", out,
+      "--targets", "tickroom,tickroom-no-metrics,naive-json,wire-limit",
       "--slo-tick-p99-ms", "1000", "--slo-patch-p99-ms", "10000", "--slo-setup-p99-ms", "60000"]);
     assert.equal(code, 0, output);
     const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as BenchReport;
@@ -50,6 +54,19 @@ describe("npm run bench", () => {
     assert.ok(ratios.bytesVsLimit !== undefined && ratios.bytesVsLimit > 1, "and more than the hand-packed floor");
     assert.match(readFileSync(join(out, "report.md"), "utf8"), /## Ratios/);
     assert.match(readFileSync(join(out, "report.svg"), "utf8"), /^<svg /);
+  });
+
+  it("measures two processes on Redis against one (CCU and join latency)", { skip: !redisHere && "no Redis" }, async () => {
+    const { code, output } = await bench(["--steps", "32", "--warmup", "0.5", "--seconds", "1", "--workers", "1", "--out", out,
+      "--targets", "tickroom,tickroom-2proc", "--slo-tick-p99-ms", "1000", "--slo-patch-p99-ms", "10000", "--slo-setup-p99-ms", "60000"]);
+    assert.equal(code, 0, output);
+    const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as BenchReport;
+    const two = report.results.find((r) => r.target === "tickroom-2proc")!;
+    assert.equal(two.ccu, 32);
+    assert.equal(two.failedJoins, 0);
+    assert.ok(two.patchHz > 5 && two.setupMs.p99 > 0);
+    assert.ok(report.ratios[0]!.setupP99TwoVsOne !== undefined && report.ratios[0]!.cpuTwoVsOne !== undefined);
+    assert.match(readFileSync(join(out, "report.md"), "utf8"), /2 processes vs 1/);
   });
 
   it("exits 1 and names the breach when an SLO is missed", async () => {

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { createConnection, createServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { Client, type Room } from "@colyseus/sdk";
 import { joinByCode } from "../../client/joinCode.ts";
 import { enterQueue } from "../../client/queue.ts";
-import { startServerProcess, type ServerProcess } from "../../loadtest/serverProcess.ts";
+import { flushRedisDatabase, redisAnswers } from "../../loadtest/redisCommand.ts";
+import { freePort, startServerProcess, type ServerProcess } from "../../loadtest/serverProcess.ts";
 import type { TicTacToeState } from "../../schema/TicTacToeState.ts";
 import { nextMessage, untilState } from "../support/harness.ts";
 
@@ -19,33 +19,6 @@ const redisUrl = `redis://${REDIS.host}/${DATABASE}`;
 /** How often each process sweeps dead peers in this test; a sweep adds a 2 s health check. */
 const SWEEP_SECONDS = 1;
 
-/** Send raw RESP commands; resolves with the reply text, rejects when nothing answers. */
-function redis(commands: string[][], timeoutMs = 1000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = createConnection(Number(REDIS.port || 6379), REDIS.hostname);
-    let reply = "";
-    const timer = setTimeout(() => { socket.destroy(); reject(new Error("no answer from Redis")); }, timeoutMs);
-    socket.once("error", (error) => { clearTimeout(timer); reject(error); });
-    socket.on("data", (chunk) => {
-      reply += chunk.toString();
-      if (reply.split("\r\n").length > commands.length) {
-        clearTimeout(timer);
-        socket.end();
-        resolve(reply);
-      }
-    });
-    socket.write(commands.map((args) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`).join(""));
-  });
-}
-
-async function redisAnswers(): Promise<boolean> {
-  try {
-    return (await redis([["PING"]])).startsWith("+PONG");
-  } catch {
-    return false;
-  }
-}
-
 /** Poll an asynchronous condition (here: a fresh lobby's list) until it holds. */
 async function until(predicate: () => Promise<boolean>, what: string, ms: number): Promise<void> {
   const deadline = performance.now() + ms;
@@ -55,15 +28,6 @@ async function until(predicate: () => Promise<boolean>, what: string, ms: number
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 interface Reservation {
   readonly roomId: string;
   readonly processId: string;
@@ -71,7 +35,7 @@ interface Reservation {
   readonly sessionId: string;
 }
 
-const available = await redisAnswers();
+const available = await redisAnswers(REDIS.href);
 if (!available) {
   const message = `\n!!! Redis does not answer at ${REDIS.host}: the cross-process tests are SKIPPED. Start one (see .ci/run) to run them. !!!\n`;
   if (process.env.CI === "true") throw new Error(`${message}Under CI=true this is a failure.`);
@@ -128,7 +92,7 @@ describe("two processes on Redis", { skip: !available && "no Redis" }, () => {
   }
 
   before(async () => {
-    await redis([["SELECT", String(DATABASE)], ["FLUSHDB"]]);
+    await flushRedisDatabase(REDIS.href, DATABASE);
     a = await start();
     b = await start();
   });
