@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { Client, type Room } from "@colyseus/sdk";
 import { joinByCode } from "../../client/joinCode.ts";
@@ -118,6 +121,16 @@ describe("two processes on Redis", { skip: !available && "no Redis" }, () => {
     await Promise.all([x.leave(), o.leave()]);
   });
 
+  it("lands joinOrCreate through either process in the matching room, wherever it lives", async () => {
+    const host = await roomOn(a, b, "chat", { channel: "only-on-b", name: "host" });
+    for (const via of [a, b]) {
+      const guest = await client(via).joinOrCreate("chat", { channel: "only-on-b", name: "guest" });
+      assert.equal(guest.roomId, host.roomId, `joinOrCreate through ${via === a ? "A" : "B"}`);
+      await guest.leave();
+    }
+    await host.leave();
+  });
+
   it("resolves a private join code from either process", async () => {
     const host = await roomOn(a, b, "tictactoe", { private: true });
     const { code } = await nextMessage<{ code: string }>(host, "joinCode");
@@ -179,5 +192,43 @@ describe("two processes on Redis", { skip: !available && "no Redis" }, () => {
     const joined = await client(a).joinOrCreate("chat", { channel: "doomed" });
     assert.notEqual(joined.roomId, doomedId, "the dead room is not matched");
     await joined.leave();
+  });
+});
+
+describe("npm run start:cluster", { skip: !available && "no Redis" }, () => {
+  it("starts CLUSTER_PROCESSES processes on consecutive ports sharing Redis, and drains them all on SIGTERM", async () => {
+    // Two consecutive free ports: try until the one after a free port is free too.
+    let base = 0;
+    for (let attempt = 0; attempt < 20 && base === 0; attempt++) {
+      const candidate = await freePort();
+      const probe = await new Promise<boolean>((resolve) => {
+        const server = createServer().once("error", () => resolve(false)).listen(candidate + 1, "127.0.0.1", () => server.close(() => resolve(true)));
+      });
+      if (probe) base = candidate;
+    }
+    assert.ok(base > 0, "two consecutive free ports");
+    await flushRedisDatabase(REDIS.href, DATABASE);
+    const launcher = spawn(process.execPath, ["--import", "tsx", "server/cluster.ts"], {
+      cwd: fileURLToPath(new URL("../..", import.meta.url)),
+      env: { ...process.env, PORT: String(base), CLUSTER_PROCESSES: "2", REDIS_URL: redisUrl, DEV_TOOLS: "off" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    launcher.stdout.on("data", (chunk: Buffer) => { output += chunk.toString(); });
+    launcher.stderr.on("data", (chunk: Buffer) => { output += chunk.toString(); });
+    try {
+      await until(async () => (output.match(/on Redis, public address/g) ?? []).length === 2, "both processes up", 20_000);
+      const seats = await Promise.all([base, base + 1].map(async (port) => {
+        const response = await fetch(`http://127.0.0.1:${port}/matchmake/create/tictactoe`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+        return await response.json() as Reservation;
+      }));
+      for (const seat of seats) assert.match(seat.publicAddress, new RegExp(`^127\\.0\\.0\\.1:(${base}|${base + 1})$`));
+      const exited = new Promise<number | null>((resolve) => launcher.once("exit", (code) => resolve(code)));
+      launcher.kill("SIGTERM");
+      assert.equal(await exited, 0, output);
+      assert.equal((output.match(/all rooms disposed, exiting/g) ?? []).length, 2, output);
+    } finally {
+      if (launcher.exitCode === null) launcher.kill("SIGKILL");
+    }
   });
 });
