@@ -1,4 +1,4 @@
-import { LobbyRoom, logger, type AuthContext, type IRoomCache } from "@colyseus/core";
+import { LobbyRoom, logger, matchMaker, type AuthContext, type IRoomCache } from "@colyseus/core";
 import { z } from "zod";
 import { normalizeJoinOptions } from "./base/TickroomRoom.ts";
 
@@ -14,7 +14,34 @@ type LobbyFilter = z.output<typeof lobbyFilter>;
  * change what you see), with filters validated, and tolerant of rooms without metadata
  * (the stock filter throws on them and stops updating every client after that one).
  */
+/** How often a lobby re-reads the listings to drop rooms that vanished unannounced. */
+const RECONCILE_MS = 2000;
+
 export class TickroomLobby extends LobbyRoom {
+  /**
+   * Rooms normally announce their own disposal, but a process that crashes cannot: its
+   * peers delete its listings (server/app.config.ts sweeps dead processes) without telling
+   * lobbies, which would go on showing them. Every RECONCILE_MS the lobby re-reads the
+   * listings and sends "-" for every room that is gone.
+   */
+  override async onCreate(options: unknown): Promise<void> {
+    await super.onCreate(options);
+    this.clock.setInterval(() => { void this.#dropVanishedRooms(); }, RECONCILE_MS);
+  }
+
+  async #dropVanishedRooms(): Promise<void> {
+    // Only entries already listed before the query: one added or updated meanwhile is newer than it.
+    const listedBefore = new Set(this.rooms);
+    const live = new Set((await matchMaker.query({ private: false, unlisted: false })).map((room) => room.roomId));
+    for (const room of this.rooms.filter((listed) => listedBefore.has(listed) && !live.has(listed.roomId))) {
+      this.rooms.splice(this.rooms.indexOf(room), 1);
+      for (const client of this.clients) {
+        const options = this.clientOptions[client.sessionId];
+        if (options !== undefined && this.filterItemForClient(room, options.filter)) client.send("-", room.roomId);
+      }
+    }
+  }
+
   static override async onAuth(_token: string, options: unknown, _context: AuthContext): Promise<true> {
     normalizeJoinOptions(z.object({ filter: lobbyFilter.optional() }), options);
     return true;

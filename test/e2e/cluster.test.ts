@@ -175,6 +175,16 @@ describe("two processes on Redis", { skip: !available && "no Redis" }, () => {
     const doomed = await roomOn(a, b, "chat", { channel: "doomed" });
     doomed.reconnection.enabled = false;
     const doomedId = doomed.roomId;
+    // A lobby open through the whole failure must be told too, not only a fresh one.
+    // It lives on the survivor (a lobby room lives on one process like any room); a filter
+    // message makes it send its list again, now that a handler is listening.
+    const watcher = await roomOn(b, a, "lobby");
+    const relisted = nextMessage<Array<{ roomId: string }>>(watcher, "rooms");
+    watcher.send("filter", {});
+    const listed = await relisted;
+    assert.ok(listed.some((r) => r.roomId === doomedId));
+    watcher.onMessage("+", () => undefined);
+    const unlisted = new Promise<void>((resolve) => watcher.onMessage("-", (roomId: string) => { if (roomId === doomedId) resolve(); }));
     b.child.kill("SIGKILL");
     const killedAt = performance.now();
     // Documented bound: one sweep interval plus the 2 s health check, with slack for timers.
@@ -185,6 +195,8 @@ describe("two processes on Redis", { skip: !available && "no Redis" }, () => {
       return !rooms.some((r) => r.roomId === doomedId);
     }, "the dead process's room unlisted", (SWEEP_SECONDS + 2) * 1000 + 4000);
     console.log(`dead process's rooms unlisted after ${Math.round(performance.now() - killedAt)} ms`);
+    await Promise.race([unlisted, new Promise((_, reject) => setTimeout(() => reject(new Error("the open lobby was never told")), 5000))]);
+    await watcher.leave();
     for (let i = 0; i < 3; i++) {
       const seat = await reserve(a, "create", "tictactoe");
       assert.equal(processIdOf.get(seat.processId), a, "new rooms only on the survivor");
