@@ -1,4 +1,4 @@
-import { defineRoom, defineServer, matchMaker, ServerError, type AuthContext, type Room } from "@colyseus/core";
+import { defineRoom, defineServer, matchMaker, type Room } from "@colyseus/core";
 import { RedisDriver } from "@colyseus/redis-driver";
 import { RedisPresence } from "@colyseus/redis-presence";
 import { ArenaRoom } from "../rooms/ArenaRoom.ts";
@@ -8,8 +8,7 @@ import { GuestRatings, type RatingSource } from "../rooms/queue/ratings.ts";
 import { TickroomLobby } from "../rooms/TickroomLobby.ts";
 import { TicTacToeRoom } from "../rooms/TicTacToeRoom.ts";
 import { silentObserver, type RoomObserver } from "../rooms/base/observer.ts";
-import { INVALID_JOIN_OPTIONS_STATUS } from "../rooms/base/TickroomRoom.ts";
-import { GuestAuth, UNAUTHENTICATED_STATUS } from "./auth.ts";
+import { GuestAuth, withVerifiedIdentity } from "./auth.ts";
 import type { TickroomConfig } from "./config.ts";
 import { bearerToken, mountDevTools } from "./devTools.ts";
 import { healthRoute } from "./health.ts";
@@ -25,37 +24,6 @@ import { TickroomTransport } from "./transport.ts";
  */
 
 type RoomClass = new () => Room;
-type OnAuth = (token: string, options: unknown, context: AuthContext) => unknown;
-
-/**
- * The room type with token verification in front of its own `onAuth` (which validates join
- * options). Colyseus calls the static `onAuth` unbound with only the client's token, options
- * and context, so the verifier is closed over in a subclass made per server. A presented
- * token must be valid (401 otherwise, even where tokens are optional: a tampered token is
- * an attack, not a guest); with `AUTH_REQUIRED` a missing one is refused too. The verified
- * identity becomes `client.auth.identity`.
- */
-function withVerifiedIdentity<T extends RoomClass>(roomClass: T, auth: GuestAuth): T {
-  const validateOptions = (roomClass as unknown as { onAuth?: OnAuth }).onAuth;
-  const base = roomClass as RoomClass;
-  class Verified extends base {
-    static async onAuth(token: string, options: unknown, context: AuthContext): Promise<unknown> {
-      // Colyseus's matchmaker reads options as an object after this (a `null` body made it throw).
-      if (typeof options !== "object" || options === null || Array.isArray(options)) {
-        throw new ServerError(INVALID_JOIN_OPTIONS_STATUS, "join options must be a JSON object");
-      }
-      const identity = token ? await auth.verify(token) : undefined;
-      if (identity === undefined && auth.settings.required) {
-        throw new ServerError(UNAUTHENTICATED_STATUS, "authentication required: send a token from POST /auth/guest");
-      }
-      const result = validateOptions === undefined ? true : await validateOptions(token, options, context);
-      if (identity === undefined) return result;
-      return { ...(typeof result === "object" && result !== null ? result : {}), identity };
-    }
-  }
-  return Verified as unknown as T;
-}
-
 /**
  * Register a room type with the server's settings. Also publishes each new room's
  * initial state as the patch baseline before any client can join: with

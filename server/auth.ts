@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { ServerError } from "@colyseus/core";
+import { ServerError, type AuthContext, type Room } from "@colyseus/core";
 import express, { type Request, type Response } from "express";
 import { errors, jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
 import type { Identity } from "../rooms/base/identity.ts";
+import { INVALID_JOIN_OPTIONS_STATUS } from "../rooms/base/TickroomRoom.ts";
 import { answerBodyErrors } from "./bodyErrors.ts";
 
 /** HTTP status for a missing, malformed, tampered or expired token. */
@@ -77,4 +78,36 @@ export class GuestAuth {
     router.use("/auth", answerBodyErrors);
     return router;
   }
+}
+
+type RoomClass = new () => Room;
+type OnAuth = (token: string, options: unknown, context: AuthContext) => unknown;
+
+/**
+ * The room type with token verification in front of its own `onAuth` (which validates join
+ * options). Colyseus calls the static `onAuth` unbound with only the client's token, options
+ * and context, so the verifier is closed over in a subclass made per server. A presented
+ * token must be valid (401 otherwise, even where tokens are optional: a tampered token is
+ * an attack, not a guest); with `AUTH_REQUIRED` a missing one is refused too. The verified
+ * identity becomes `client.auth.identity`.
+ */
+export function withVerifiedIdentity<T extends RoomClass>(roomClass: T, auth: GuestAuth): T {
+  const validateOptions = (roomClass as unknown as { onAuth?: OnAuth }).onAuth;
+  const base = roomClass as RoomClass;
+  class Verified extends base {
+    static async onAuth(token: string, options: unknown, context: AuthContext): Promise<unknown> {
+      // Colyseus's matchmaker reads options as an object after this (a `null` body made it throw).
+      if (typeof options !== "object" || options === null || Array.isArray(options)) {
+        throw new ServerError(INVALID_JOIN_OPTIONS_STATUS, "join options must be a JSON object");
+      }
+      const identity = token ? await auth.verify(token) : undefined;
+      if (identity === undefined && auth.settings.required) {
+        throw new ServerError(UNAUTHENTICATED_STATUS, "authentication required: send a token from POST /auth/guest");
+      }
+      const result = validateOptions === undefined ? true : await validateOptions(token, options, context);
+      if (identity === undefined) return result;
+      return { ...(typeof result === "object" && result !== null ? result : {}), identity };
+    }
+  }
+  return Verified as unknown as T;
 }
