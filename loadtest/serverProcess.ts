@@ -14,6 +14,9 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Load generators and tests join from one address: the per-address request limit lifted. */
+export const generousHttpLimits = { HTTP_RATE_PER_SECOND: "100000", HTTP_RATE_BURST: "100000" } as const;
+
 export interface ServerProcess {
   readonly child: ChildProcess;
   readonly port: number;
@@ -32,9 +35,7 @@ export interface ServerProcess {
 export async function startServerProcess(env: Record<string, string> = {}, timeoutMs = 20_000, entry: readonly string[] = ["server/index.ts"]): Promise<ServerProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", ...entry], {
     cwd: root,
-    // Load generators and tests join from one address: lift the per-address request limit
-    // unless the caller sets it.
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DEV_TOOLS: "off", HTTP_RATE_PER_SECOND: "100000", HTTP_RATE_BURST: "100000", ...env },
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DEV_TOOLS: "off", ...generousHttpLimits, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -4,6 +4,7 @@ import { Protocol, type Room } from "@colyseus/core";
 import type { Request, Response } from "express";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { RoomObserver } from "../rooms/base/observer.ts";
+import { protocolCodeOf } from "./wireGuard.ts";
 
 /**
  * Prometheus metrics of one server process (`GET /metrics`). Each server gets its own
@@ -29,8 +30,6 @@ export interface TrafficObserver {
   socketOpened(roomType: string): SocketTraffic;
 }
 
-/** The protocol code is bits 0-4 of a frame's first byte; the rest are modifiers (TIMED...). */
-const PROTOCOL_CODE_MASK = 0x1f;
 
 class TrafficTotals {
   receivedFrames = 0;
@@ -41,7 +40,7 @@ class TrafficTotals {
 
 function kindOf(frame: Uint8Array | Buffer | string): FrameKind {
   if (typeof frame === "string" || frame.length === 0) return "other";
-  const code = (frame[0] as number) & PROTOCOL_CODE_MASK;
+  const code = protocolCodeOf(frame);
   if (code === Protocol.ROOM_STATE_PATCH) return "patch";
   if (code === Protocol.ROOM_STATE) return "state";
   if (code === Protocol.ROOM_DATA || code === Protocol.ROOM_DATA_BYTES) return "message";

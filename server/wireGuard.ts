@@ -11,6 +11,11 @@ import { unpack } from "msgpackr";
 export type WireViolation = "text_frame" | "empty_frame" | "unknown_protocol_code" | "bad_modifier" | "undecodable_message";
 
 const PROTOCOL_CODE_MASK = 0x1f;
+
+/** A frame's protocol code: bits 0-4 of its first byte (the rest are modifiers such as TIMED). */
+export function protocolCodeOf(frame: Uint8Array): number {
+  return (frame[0] as number) & PROTOCOL_CODE_MASK;
+}
 const MODIFIER_MASK = 0xe0;
 
 /** What a client may send; the input codes alone may carry modifiers (TIMED). */
@@ -49,7 +54,7 @@ export function wireViolation(data: Uint8Array, isBinary: boolean): WireViolatio
   if (!isBinary) return "text_frame";
   if (data.length === 0) return "empty_frame";
   const head = data[0] as number;
-  const code = head & PROTOCOL_CODE_MASK;
+  const code = protocolCodeOf(data);
   if (!CLIENT_CODES.has(code)) return "unknown_protocol_code";
   if ((head & MODIFIER_MASK) !== 0 && !MAY_CARRY_MODIFIERS.has(code)) return "bad_modifier";
   if (code !== Protocol.ROOM_DATA && code !== Protocol.ROOM_REQUEST) return undefined;

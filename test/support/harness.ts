@@ -3,6 +3,7 @@ import { matchMaker, type Room as ServerRoom } from "@colyseus/core";
 import { Client, type Room } from "@colyseus/sdk";
 import { ColyseusTestServer } from "@colyseus/testing";
 import { createTickroomServer, type ServerHooks, type TickroomServer } from "../../server/app.config.ts";
+import { generousHttpLimits } from "../../loadtest/serverProcess.ts";
 import { parseConfig, type Environment } from "../../server/config.ts";
 
 /** A real tickroom server on an OS-assigned port, with SDK clients pointed at it. */
@@ -15,15 +16,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Every test client comes from 127.0.0.1: the per-address limits are tested on their own. */
-export const generousHttpLimits = { HTTP_RATE_PER_SECOND: "100000", HTTP_RATE_BURST: "100000" } as const;
-
 /**
  * Boot on port 0 (never collides with another test file or a running dev server).
  * `@colyseus/testing`'s boot() pins port 2568, so the test server is built around our own
  * listen and its SDK is re-pointed at the real port.
  */
 export async function startTestServer(env: Environment = {}, hooks: Omit<ServerHooks, "handleSignals"> = {}): Promise<TestServer> {
+  // Every test client comes from 127.0.0.1: the per-address limits are tested on their own.
   const config = parseConfig({ RECONNECTION_WINDOW_SECONDS: "3", DEV_TOOLS: "off", ...generousHttpLimits, ...env });
   const server = createTickroomServer(config, { ...hooks, handleSignals: false });
   await server.listen(0, "127.0.0.1");
