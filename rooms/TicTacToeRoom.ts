@@ -1,10 +1,13 @@
 import type { AuthContext, Client } from "@colyseus/core";
 import { TicTacToeState } from "../schema/TicTacToeState.ts";
 import { normalizeJoinOptions, TickroomRoom } from "./base/TickroomRoom.ts";
-import { playMove, removePlayer, seatPlayer } from "./tictactoe/rules.ts";
-import { moveMessage, tictactoeJoinOptions } from "./tictactoe/shapes.ts";
+import { playMove, removePlayer, requestRematch, seatPlayer } from "./tictactoe/rules.ts";
+import { moveMessage, rematchMessage, tictactoeJoinOptions } from "./tictactoe/shapes.ts";
 
-/** Turn-based tic-tac-toe for two, with up to 8 spectators: X moves first; leaving mid-game forfeits. */
+/**
+ * Turn-based tic-tac-toe for two, with up to 8 spectators: X moves first; leaving mid-game
+ * forfeits; once it is over, both players may ask for a `rematch` (marks swap).
+ */
 export class TicTacToeRoom extends TickroomRoom<{ state: TicTacToeState }> {
   protected readonly maxPlayers = 2;
   protected override readonly maxSpectators = 8;
@@ -22,6 +25,11 @@ export class TicTacToeRoom extends TickroomRoom<{ state: TicTacToeState }> {
       if (!result.ok) this.refuse(client, result.error);
       // The listing shows the status: republish only when a move ended the game.
       else if (this.state.status === "finished") void this.updateListing();
+    }),
+    rematch: this.accept(rematchMessage, (client) => {
+      const result = requestRematch(this.state, client.sessionId);
+      if (!result.ok) this.refuse(client, result.error);
+      else if (this.state.status === "playing") void this.updateListing();
     }),
   };
 

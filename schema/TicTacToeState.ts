@@ -16,4 +16,6 @@ export class TicTacToeState extends Schema {
   /** sessionId of the winner; "" for none (yet) or a draw. */
   @type("string") winner = "";
   @type("boolean") draw = false;
+  /** sessionIds of the players who asked for a rematch of the finished game. */
+  @type({ map: "boolean" }) rematch = new MapSchema<boolean>();
 }

@@ -20,6 +20,10 @@ export const ErrorCode = {
   NOT_YOUR_TURN: "NOT_YOUR_TURN",
   /** tictactoe `move`: the cell already holds a mark. */
   CELL_OCCUPIED: "CELL_OCCUPIED",
+  /** tictactoe `rematch`: the game is not over yet. */
+  GAME_NOT_OVER: "GAME_NOT_OVER",
+  /** tictactoe `rematch`: the opponent has left the room; only a new game is possible. */
+  OPPONENT_LEFT: "OPPONENT_LEFT",
   /** chat `say`: more lines than the chat allows (a burst of 5, then 1 a second). */
   RATE_LIMITED: "RATE_LIMITED",
   /** Any action from a spectator: spectators watch, they do not act. */

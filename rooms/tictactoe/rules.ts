@@ -15,6 +15,14 @@ export interface TicTacToeGame {
   status: GameStatus;
   winner: string;
   draw: boolean;
+  /** Players who asked for a rematch of the finished game. */
+  rematch: {
+    has(sessionId: string): boolean;
+    set(sessionId: string, wanted: boolean): unknown;
+    delete(sessionId: string): unknown;
+    clear(): void;
+    readonly size: number;
+  };
 }
 
 export const X: Mark = 1;
@@ -81,8 +89,33 @@ export function playMove(game: TicTacToeGame, sessionId: string, index: number):
 }
 
 /**
+ * A player asks to play the finished game again with the same opponent. When both have
+ * asked, the board is cleared and the marks swap, so the player who moved second now
+ * moves first. Refused while the game is on, or once the opponent has left.
+ */
+export function requestRematch(game: TicTacToeGame, sessionId: string): RuleResult {
+  if (game.status !== "finished") return refused(ErrorCode.GAME_NOT_OVER, "a rematch is for a finished game");
+  if (game.players.get(sessionId) === undefined) return refused(ErrorCode.SPECTATOR_READ_ONLY, "only the two players can ask for a rematch");
+  if (game.players.size < 2) return refused(ErrorCode.OPPONENT_LEFT, "your opponent has left: find a new game");
+  game.rematch.set(sessionId, true);
+  if (game.rematch.size < 2) return accepted;
+
+  const swapped: Array<[string, Mark]> = [];
+  game.players.forEach((mark, id) => { swapped.push([id, mark === X ? O : X]); });
+  for (const [id, mark] of swapped) game.players.set(id, mark);
+  for (let i = 0; i < game.board.length; i++) game.board[i] = 0;
+  game.rematch.clear();
+  game.winner = "";
+  game.draw = false;
+  game.status = "playing";
+  game.currentTurn = sessionWithMark(game, X);
+  return accepted;
+}
+
+/**
  * A player left for good. Mid-game, the other player wins by forfeit; while waiting,
- * the seat is simply freed; after the end, the result stands.
+ * the seat is simply freed; after the end, the result stands (`winner`, `draw`) and the
+ * leaver's seat goes, so nobody waits for its rematch.
  */
 export function removePlayer(game: TicTacToeGame, sessionId: string): void {
   if (game.status === "playing" && game.players.get(sessionId) !== undefined) {
@@ -90,7 +123,8 @@ export function removePlayer(game: TicTacToeGame, sessionId: string): void {
     game.players.forEach((_mark, id) => { if (id !== sessionId) opponent = id; });
     finish(game, opponent);
   }
-  if (game.status !== "finished") game.players.delete(sessionId);
+  game.players.delete(sessionId);
+  game.rematch.delete(sessionId);
 }
 
 function finish(game: TicTacToeGame, winner: string): void {

@@ -53,6 +53,55 @@ describe("tictactoe room", () => {
     await Promise.all([x.leave(), o.leave()]);
   });
 
+  it("a rematch both players ask for clears the board and swaps the marks; a spectator may not ask", async () => {
+    const [x, o] = await game();
+    for (const [room, index] of [[x, 0], [o, 3], [x, 1], [o, 4]] as const) await move(room, index);
+    x.send("move", { index: 2 });
+    await untilState(o, (s) => s.status === "finished", "first game over");
+
+    const watcher = await server.client().joinById(x.roomId, { spectator: true });
+    const refusedWatcher = nextMessage<RoomError>(watcher, "error");
+    watcher.send("rematch");
+    assert.equal((await refusedWatcher).code, ErrorCode.SPECTATOR_READ_ONLY);
+
+    o.send("rematch");
+    await untilState(x, (s) => s.rematch.has(o.sessionId), "x sees o's request");
+    assert.equal(x.state.status, "finished");
+    x.send("rematch", {});
+    for (const room of [x, o, watcher]) {
+      const s = await untilState(room, (st) => st.status === "playing", "rematch started");
+      assert.deepEqual([...s.board], [0, 0, 0, 0, 0, 0, 0, 0, 0]);
+      assert.equal(s.players.get(o.sessionId), 1);
+      assert.equal(s.players.get(x.sessionId), 2);
+      assert.equal(s.currentTurn, o.sessionId);
+      assert.equal(s.winner, "");
+    }
+    await move(o, 4);
+    await untilState(x, (s) => s.currentTurn === x.sessionId && s.board[4] === 1, "o (now X) moved first");
+    await Promise.all([x.leave(), o.leave(), watcher.leave()]);
+  });
+
+  it("a rematch is refused mid-game and once the opponent has left", async () => {
+    const [x, o] = await game();
+    const early = nextMessage<RoomError>(x, "error");
+    x.send("rematch");
+    assert.equal((await early).code, ErrorCode.GAME_NOT_OVER);
+    await o.leave();
+    await untilState(x, (s) => s.status === "finished" && !s.players.has(o.sessionId), "forfeit");
+    const alone = nextMessage<RoomError>(x, "error");
+    x.send("rematch");
+    assert.equal((await alone).code, ErrorCode.OPPONENT_LEFT);
+    await x.leave();
+  });
+
+  it("a rematch message with a payload is malformed (4002)", async () => {
+    const [x, o] = await game();
+    const gone = closed(x);
+    x.send("rematch", { now: true });
+    assert.equal(await gone, CloseCode.WITH_ERROR);
+    await o.leave();
+  });
+
   it("moves right after the game starts: the board stays 9 cells on every client", async () => {
     // Regression: joins and a move inside the first patch interval of a fresh room used to
     // duplicate the replaced cell on clients (see server/app.config.ts defineTickroomRoom).

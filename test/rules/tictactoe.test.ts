@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ErrorCode } from "../../rooms/base/errors.ts";
-import { lineWinner, playMove, removePlayer, seatPlayer, O, X, type TicTacToeGame } from "../../rooms/tictactoe/rules.ts";
+import { lineWinner, playMove, removePlayer, requestRematch, seatPlayer, O, X, type TicTacToeGame } from "../../rooms/tictactoe/rules.ts";
 
 function game(): TicTacToeGame {
-  return { board: [0, 0, 0, 0, 0, 0, 0, 0, 0], players: new Map(), currentTurn: "", status: "waiting", winner: "", draw: false };
+  return { board: [0, 0, 0, 0, 0, 0, 0, 0, 0], players: new Map(), currentTurn: "", status: "waiting", winner: "", draw: false, rematch: new Map() };
 }
 
 function started(): TicTacToeGame {
@@ -108,5 +108,75 @@ describe("tic-tac-toe rules", () => {
     removePlayer(done, "o");
     assert.equal(done.winner, "x");
     assert.equal(done.status, "finished");
+    assert.equal(done.players.get("o"), undefined);
+  });
+
+  describe("rematch", () => {
+    it("starts when both players ask, with the board cleared and the marks swapped", () => {
+      const g = started();
+      play(g, [0, 3, 1, 4, 2]);
+      assert.ok(requestRematch(g, "o").ok);
+      assert.equal(g.status, "finished", "one request is not enough");
+      assert.equal(g.rematch.has("o"), true);
+      assert.ok(requestRematch(g, "x").ok);
+      assert.equal(g.status, "playing");
+      assert.deepEqual([...(g.board as number[])], [0, 0, 0, 0, 0, 0, 0, 0, 0]);
+      assert.equal(g.players.get("o"), X);
+      assert.equal(g.players.get("x"), O);
+      assert.equal(g.currentTurn, "o", "the new X moves first");
+      assert.equal(g.winner, "");
+      assert.equal(g.rematch.size, 0);
+      // The new game plays out under the swapped marks.
+      assert.ok(playMove(g, "o", 4).ok);
+      assert.equal(playMove(g, "o", 0).ok, false);
+      assert.ok(playMove(g, "x", 0).ok);
+    });
+
+    it("follows a draw too", () => {
+      const g = started();
+      play(g, [0, 1, 2, 4, 3, 5, 7, 6, 8]);
+      assert.equal(g.draw, true);
+      requestRematch(g, "x");
+      requestRematch(g, "o");
+      assert.equal(g.draw, false);
+      assert.equal(g.status, "playing");
+    });
+
+    it("asking twice counts once", () => {
+      const g = started();
+      play(g, [0, 3, 1, 4, 2]);
+      requestRematch(g, "x");
+      requestRematch(g, "x");
+      assert.equal(g.status, "finished");
+    });
+
+    it("is refused while the game is on, and leaves it untouched", () => {
+      const g = started();
+      play(g, [0]);
+      const result = requestRematch(g, "o");
+      assert.equal(result.ok, false);
+      assert.equal(!result.ok && result.error.code, ErrorCode.GAME_NOT_OVER);
+      assert.equal(g.rematch.size, 0);
+      assert.equal(g.board[0], X);
+    });
+
+    it("is refused once the opponent has left, and a leaver's request is withdrawn", () => {
+      const g = started();
+      play(g, [0, 3, 1, 4, 2]);
+      requestRematch(g, "o");
+      removePlayer(g, "o");
+      assert.equal(g.rematch.size, 0);
+      const result = requestRematch(g, "x");
+      assert.equal(!result.ok && result.error.code, ErrorCode.OPPONENT_LEFT);
+      assert.equal(g.status, "finished");
+    });
+
+    it("after a forfeit the winner cannot rematch a departed opponent", () => {
+      const g = started();
+      play(g, [0]);
+      removePlayer(g, "x");
+      const result = requestRematch(g, "o");
+      assert.equal(!result.ok && result.error.code, ErrorCode.OPPONENT_LEFT);
+    });
   });
 });
