@@ -16,6 +16,7 @@ import { guardHttp } from "./httpGuards.ts";
 import { joinCodeRouter } from "./joinCodes.ts";
 import { TickroomMetrics } from "./metrics.ts";
 import { TickroomTransport } from "./transport.ts";
+import { mountWebClient } from "./webClient.ts";
 
 /**
  * Imports come from the scoped packages rather than the `colyseus` meta package: the meta
@@ -98,6 +99,8 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
       app.use(joinCodeRouter());
       app.use(auth.router());
       await mountDevTools(app, config.devTools);
+      // Last: static files only answer paths no route above took.
+      mountWebClient(app, config.webClient);
     },
     greet: false,
     gracefullyShutdown: hooks.handleSignals ?? true,

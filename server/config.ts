@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import type { RoomSettings } from "../rooms/base/settings.ts";
 import type { AuthSettings } from "./auth.ts";
 import type { PageAccess } from "./devTools.ts";
 import type { HttpLimits } from "./httpGuards.ts";
+import type { WebClientSettings } from "./webClient.ts";
 
 /**
  * The only reader of `process.env`. Everything else receives a slice of the frozen
@@ -29,6 +31,10 @@ const environmentSchema = z.object({
   WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(4096),
   /** "production" turns the dev tools off unless a password is set. @default "development" */
   NODE_ENV: z.string().default("development"),
+  /** Serve the web client (the built `client/web`) at `/`. @default true */
+  WEB_CLIENT_ENABLED: flag.default(true),
+  /** Folder of the built web client (`npm run build:client` writes it). @default "<project>/dist/client" */
+  WEB_CLIENT_DIR: z.string().min(1).default(fileURLToPath(new URL("../dist/client", import.meta.url))),
   /** Serve Prometheus metrics at GET /metrics. @default true */
   METRICS_ENABLED: flag.default(true),
   /** When set, /metrics requires `Authorization: Bearer <token>`. @default unset (open) */
@@ -91,6 +97,7 @@ export interface TickroomConfig {
     readonly enabled: boolean;
     readonly token: string | undefined;
   };
+  readonly webClient: WebClientSettings;
   /** Who may open /monitor and /playground. */
   readonly devTools: PageAccess;
   readonly auth: AuthSettings;
@@ -149,6 +156,7 @@ export function parseConfig(env: Environment): TickroomConfig {
       },
     },
     metrics: { enabled: e.METRICS_ENABLED, token: e.METRICS_TOKEN },
+    webClient: { enabled: e.WEB_CLIENT_ENABLED, dir: e.WEB_CLIENT_DIR },
     launcher: { processes: e.CLUSTER_PROCESSES, publicHost: e.PUBLIC_HOST },
     cluster: e.REDIS_URL === undefined ? undefined : {
       redisUrl: e.REDIS_URL,

@@ -1,0 +1,76 @@
+import type { Room } from "@colyseus/sdk";
+import { TrafficMeter } from "./trafficMeter.ts";
+
+/**
+ * Reconnection tokens by seat (`arena/<roomId>`, `chat/<channel>`...), per tab. A reload
+ * drops the socket like a network cut; the server holds the seat for the reconnection
+ * window, and the reloaded page takes it back with the token instead of joining anew.
+ */
+export class SeatMemory {
+  constructor(private readonly storage: Storage) {}
+
+  recall(seat: string): string | undefined {
+    return this.storage.getItem(`tickroom:seat:${seat}`) ?? undefined;
+  }
+
+  remember(seat: string, reconnectionToken: string): void {
+    this.storage.setItem(`tickroom:seat:${seat}`, reconnectionToken);
+  }
+
+  forget(seat: string): void {
+    this.storage.removeItem(`tickroom:seat:${seat}`);
+  }
+}
+
+/**
+ * A room the page has joined, wrapped the moment the join resolves so nothing sent right
+ * after the join is missed: the private-room `joinCode` message, and every frame for the
+ * traffic meter.
+ */
+export class JoinedRoom<S = unknown> {
+  readonly traffic: TrafficMeter;
+  /** Resolves with the first full state (joining resolves before it arrives). */
+  readonly ready: Promise<S>;
+  #joinCode: string | undefined;
+  readonly #codeListeners = new Set<(code: string) => void>();
+  #seat: string | undefined;
+
+  constructor(readonly room: Room<any, S>, readonly spectator: boolean, private readonly seats: SeatMemory) {
+    this.traffic = new TrafficMeter(room);
+    this.ready = new Promise<S>((resolve) => {
+      const arrived = (state: S): void => {
+        room.onStateChange.remove(arrived);
+        resolve(state);
+      };
+      room.onStateChange(arrived);
+    });
+    room.onMessage("joinCode", (message: { code?: unknown }) => {
+      if (typeof message.code !== "string") return;
+      this.#joinCode = message.code;
+      for (const listener of this.#codeListeners) listener(message.code);
+    });
+    // The SDK only reconnects a connection that has been up 5 s by default; a player
+    // whose Wi-Fi blinks in the first seconds of a game deserves the same recovery.
+    room.reconnection.minUptime = 1000;
+  }
+
+  /** Remember this seat under `seat` so a reload of the page takes it back. */
+  keepSeat(seat: string): void {
+    if (this.#seat !== undefined) return;
+    this.#seat = seat;
+    const { room, seats } = this;
+    seats.remember(seat, room.reconnectionToken);
+    const remember = (): void => seats.remember(seat, room.reconnectionToken);
+    addEventListener("pagehide", remember);
+    room.onLeave(() => {
+      removeEventListener("pagehide", remember);
+      seats.forget(seat);
+    });
+  }
+
+  /** The private room's join code, as soon as the server has sent it. */
+  onJoinCode(listener: (code: string) => void): void {
+    this.#codeListeners.add(listener);
+    if (this.#joinCode !== undefined) listener(this.#joinCode);
+  }
+}

@@ -1,0 +1,90 @@
+import type { RoomError } from "../../../rooms/base/errors.ts";
+import { TEXT_MAX_LENGTH } from "../../../rooms/chat/shapes.ts";
+import type { ChatMessage, ChatState } from "../../../schema/ChatState.ts";
+import { el } from "../elements.ts";
+import { PingProbe } from "../netStatsOverlay.ts";
+import type { Route } from "../routes.ts";
+import { openRoom, type View } from "./context.ts";
+
+type ChatRoute = Extract<Route, { view: "chat" }>;
+
+/** Chat: one channel, its shared history (the last 100 lines), its members, a line to type in. */
+export const chatView: View<ChatRoute> = async (container, route, context) => {
+  const joined = await openRoom<ChatState>(context, { view: "chat", channel: route.channel, spectate: false, options: { channel: route.channel } });
+  const { room } = joined;
+
+  const history = el("ol", { class: "messages", "data-testid": "messages", "aria-live": "polite" });
+  const members = el("ul", { class: "members", "data-testid": "members" });
+  const input = el("input", { name: "text", maxlength: TEXT_MAX_LENGTH, autocomplete: "off", placeholder: "Say something…", "aria-label": "Message" });
+  const notice = el("p", { class: "notice", role: "alert", "data-testid": "chat-error" });
+  const form = el("form", { class: "row say" }, input, el("button", { type: "submit" }, "Send"));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = input.value;
+    if (text.trim() === "") return;
+    room.send("say", { text });
+    input.value = "";
+  });
+  const channelInput = el("input", { name: "channel", value: route.channel, maxlength: 32, pattern: "[\\w-]*", "aria-label": "Channel" });
+  const channelForm = el("form", { class: "row" }, el("span", {}, "#"), channelInput, el("button", { type: "submit" }, "Switch"));
+  channelForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    context.navigate({ view: "chat", channel: channelInput.value.trim() });
+  });
+  const code = el("p", { class: "join-code", hidden: true });
+  joined.onJoinCode((joinCode) => {
+    code.hidden = false;
+    code.replaceChildren("Private channel. Share the code ", el("strong", { "data-testid": "join-code" }, joinCode));
+  });
+
+  // Lines are keyed by id: the history is re-read on every change, only new lines are added.
+  const shown = new Map<number, HTMLLIElement>();
+  const render = (state: ChatState): void => {
+    // Joining resolves before the first state: the collections arrive with it.
+    if (state.messages === undefined || state.members === undefined) return;
+    const present = new Set<number>();
+    state.messages.forEach((message: ChatMessage) => {
+      present.add(message.id);
+      if (shown.has(message.id)) return;
+      const mine = message.sessionId === room.sessionId;
+      const line = el("li", { class: mine ? "mine" : undefined, "data-message-id": message.id },
+        el("time", { datetime: new Date(message.at).toISOString() }, new Date(message.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })),
+        el("strong", {}, message.name), " ", el("span", { class: "text" }, message.text));
+      shown.set(message.id, line);
+      history.append(line);
+    });
+    for (const [id, line] of shown) if (!present.has(id)) { line.remove(); shown.delete(id); }
+    history.scrollTop = history.scrollHeight;
+    const names: HTMLLIElement[] = [];
+    state.members.forEach((member, sessionId) => {
+      names.push(el("li", { class: sessionId === room.sessionId ? "me" : undefined }, member.name, sessionId === room.sessionId ? " (you)" : ""));
+    });
+    members.replaceChildren(...names);
+    title.textContent = `Chat #${state.channel || "lobby"}`;
+  };
+  const title = el("h1", {}, `Chat #${route.channel}`);
+  room.onStateChange(render);
+  room.onMessage("error", (error: RoomError) => {
+    notice.textContent = `${error.code}: ${error.message}`;
+    setTimeout(() => { notice.textContent = ""; }, 4000);
+  });
+
+  const unwatch = context.banner.watch(room);
+  const ping = new PingProbe(room);
+  const hideStats = context.stats.show(() => ({ rttMs: ping.rttMs, ...joined.traffic.rates() }));
+
+  container.replaceChildren(el("section", { class: "chat", "data-view": "chat" },
+    title, code, channelForm,
+    el("div", { class: "chat-layout" },
+      el("div", { class: "chat-main" }, history, form, notice),
+      el("aside", {}, el("h3", {}, "Members"), members)),
+  ));
+  if (room.state !== undefined) render(room.state);
+  input.focus();
+  return () => {
+    hideStats();
+    ping.stop();
+    unwatch();
+    void room.leave();
+  };
+};

@@ -1,0 +1,97 @@
+import type { RoomError } from "../../../rooms/base/errors.ts";
+import type { TicTacToeState } from "../../../schema/TicTacToeState.ts";
+import { el } from "../elements.ts";
+import { PingProbe } from "../netStatsOverlay.ts";
+import type { Route } from "../routes.ts";
+import { openRoom, type View } from "./context.ts";
+
+type TicTacToeRoute = Extract<Route, { view: "tictactoe" }>;
+
+const MARKS = ["", "X", "O"] as const;
+
+/** What the status line says to this player (or spectator) about the game. */
+export function describeGame(state: TicTacToeState, me: string, spectator: boolean): string {
+  const myMark = state.players.get(me);
+  const markOf = (sessionId: string): string => MARKS[state.players.get(sessionId) ?? 0] || "?";
+  switch (state.status) {
+    case "waiting":
+      return spectator ? "Waiting for two players." : "Waiting for an opponent to join…";
+    case "playing":
+      if (spectator || myMark === undefined) return `${markOf(state.currentTurn)} to move.`;
+      return state.currentTurn === me ? `Your turn: you are ${MARKS[myMark]}.` : `Opponent's turn (${markOf(state.currentTurn)}).`;
+    case "finished": {
+      if (state.draw) return "Draw.";
+      if (spectator || myMark === undefined) return state.winner === "" ? "Game over." : `${state.players.get(state.winner) !== undefined ? markOf(state.winner) : "The remaining player"} wins.`;
+      const forfeit = state.players.size < 2 ? " Your opponent left." : "";
+      return state.winner === me ? `You won!${forfeit}` : "You lost.";
+    }
+  }
+}
+
+/** Tic-tac-toe: the board, whose turn, the result and a rematch both players must ask for. */
+export const ticTacToeView: View<TicTacToeRoute> = async (container, route, context) => {
+  const joined = await openRoom<TicTacToeState>(context, { view: "tictactoe", roomId: route.roomId, spectate: route.spectate, options: {} });
+  const { room } = joined;
+  context.settle({ view: "tictactoe", roomId: room.roomId, spectate: joined.spectator });
+
+  const cells = Array.from({ length: 9 }, (_, index) => {
+    const cell = el("button", { class: "cell", "data-cell": index, "aria-label": `cell ${index + 1}` });
+    cell.addEventListener("click", () => room.send("move", { index }));
+    return cell;
+  });
+  const status = el("p", { class: "status", "data-testid": "ttt-status", role: "status" });
+  const notice = el("p", { class: "notice", "data-testid": "ttt-error", role: "alert" });
+  const rematch = el("button", { "data-testid": "rematch", hidden: true }, "Rematch");
+  rematch.addEventListener("click", () => room.send("rematch"));
+  const code = el("p", { class: "join-code", hidden: true });
+  joined.onJoinCode((joinCode) => {
+    code.hidden = false;
+    code.replaceChildren("Private game. Share the code ", el("strong", { "data-testid": "join-code" }, joinCode), " or the link ", el("code", {}, `${location.origin}${location.pathname}${location.search}#/code/${joinCode}`));
+  });
+
+  const render = (state: TicTacToeState): void => {
+    // Joining resolves before the first state: the collections arrive with it.
+    if (state.board === undefined || state.players === undefined || state.rematch === undefined) return;
+    const me = room.sessionId;
+    const myTurn = !joined.spectator && state.status === "playing" && state.currentTurn === me;
+    for (let i = 0; i < 9; i++) {
+      const cell = cells[i]!;
+      const mark = state.board[i] ?? 0;
+      cell.textContent = MARKS[mark as 0 | 1 | 2];
+      cell.dataset.mark = MARKS[mark as 0 | 1 | 2];
+      cell.disabled = !myTurn || mark !== 0;
+    }
+    status.textContent = describeGame(state, me, joined.spectator);
+    status.dataset.status = state.status;
+    const player = !joined.spectator && state.players.has(me);
+    rematch.hidden = !(player && state.status === "finished");
+    const opponentAsked = [...state.rematch.keys()].some((id) => id !== me);
+    rematch.disabled = state.rematch.has(me) || state.players.size < 2;
+    rematch.textContent = state.players.size < 2 ? "Rematch (opponent left)" : state.rematch.has(me) ? "Waiting for your opponent…" : opponentAsked ? "Accept rematch" : "Rematch";
+  };
+  room.onStateChange(render);
+  if (room.state !== undefined) render(room.state);
+  room.onMessage("error", (error: RoomError) => {
+    notice.textContent = `${error.code}: ${error.message}`;
+  });
+  room.onStateChange(() => { notice.textContent = ""; });
+
+  const unwatch = context.banner.watch(room);
+  const ping = new PingProbe(room);
+  const hideStats = context.stats.show(() => ({ rttMs: ping.rttMs, ...joined.traffic.rates() }));
+
+  container.replaceChildren(el("section", { class: "tictactoe", "data-view": "tictactoe" },
+    el("h1", {}, joined.spectator ? "Tic-tac-toe (watching)" : "Tic-tac-toe"),
+    code,
+    status,
+    el("div", { class: "board", "data-testid": "board" }, ...cells),
+    el("div", { class: "row" }, rematch, el("a", { class: "button", href: "#/" }, "Leave")),
+    notice,
+  ));
+  return () => {
+    hideStats();
+    ping.stop();
+    unwatch();
+    void room.leave();
+  };
+};
