@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parseServerAddress, resolveEndpoint, type PageLocation } from "../../client/web/endpoint.ts";
+import { formatRoute, parseRoute, type Route } from "../../client/web/routes.ts";
+import { describeGame } from "../../client/web/views/ticTacToeView.ts";
+import { TicTacToeState } from "../../schema/TicTacToeState.ts";
+
+const page = (search = "", host = "game.example:8080", protocol = "https:"): PageLocation => ({
+  protocol, host, hostname: host.split(":")[0]!, search,
+});
+
+describe("web client endpoint", () => {
+  it("defaults to the server that served the page", () => {
+    assert.deepEqual(resolveEndpoint(page(), false), { http: "https://game.example:8080", source: "page" });
+  });
+
+  it("under the Vite dev server, points at the game server's default port on the same host", () => {
+    assert.deepEqual(resolveEndpoint(page("", "localhost:5173", "http:"), true), { http: "http://localhost:2567", source: "dev-server" });
+  });
+
+  it("takes ?server= in every spelling a person would type", () => {
+    for (const [typed, expected] of [
+      ["10.0.0.5:2567", "https://10.0.0.5:2567"],
+      ["//10.0.0.5:2567", "https://10.0.0.5:2567"],
+      ["http://play.example:2567/", "http://play.example:2567"],
+      ["ws://play.example:2567", "http://play.example:2567"],
+      ["wss://play.example/game", "https://play.example/game"],
+    ] as const) {
+      assert.deepEqual(resolveEndpoint(page(`?server=${encodeURIComponent(typed)}`), false), { http: expected, source: "query" }, typed);
+    }
+  });
+
+  it("ignores a ?server= that is not a server address", () => {
+    for (const typed of ["ftp://x", "http://user:pw@host", "http://host/?q=1", "::::", "javascript:alert(1)"]) {
+      assert.equal(parseServerAddress(typed, "http:"), undefined, typed);
+    }
+    assert.equal(resolveEndpoint(page("?server=ftp%3A%2F%2Fx"), false).source, "page");
+  });
+});
+
+describe("web client routes", () => {
+  it("round-trips every view", () => {
+    const routes: Route[] = [
+      { view: "lobby" },
+      { view: "arena", mode: "ffa", spectate: false },
+      { view: "arena", roomId: "abc_D-1", mode: "teams", spectate: true },
+      { view: "tictactoe", spectate: false },
+      { view: "tictactoe", roomId: "r00m", spectate: true },
+      { view: "chat", channel: "general" },
+      { view: "code", code: "ABC234" },
+    ];
+    for (const route of routes) assert.deepEqual(parseRoute(formatRoute(route)), route, formatRoute(route));
+  });
+
+  it("falls back to the lobby (or defaults) on anything it does not know", () => {
+    assert.deepEqual(parseRoute(""), { view: "lobby" });
+    assert.deepEqual(parseRoute("#/nowhere/at/all"), { view: "lobby" });
+    assert.deepEqual(parseRoute("#/code"), { view: "lobby" });
+    assert.deepEqual(parseRoute("#/chat/no spaces!"), { view: "chat", channel: "general" });
+    assert.deepEqual(parseRoute("#/arena/%E0%A4%A"), { view: "arena", mode: "ffa", spectate: false });
+  });
+});
+
+describe("tic-tac-toe status line", () => {
+  function state(fill: (s: TicTacToeState) => void): TicTacToeState {
+    const s = new TicTacToeState();
+    fill(s);
+    return s;
+  }
+  const playing = state((s) => { s.players.set("me", 1); s.players.set("you", 2); s.status = "playing"; s.currentTurn = "me"; });
+
+  it("tells each side whose turn it is", () => {
+    assert.equal(describeGame(playing, "me", false), "Your turn: you are X.");
+    assert.equal(describeGame(playing, "you", false), "Opponent's turn (X).");
+    assert.equal(describeGame(playing, "watcher", true), "X to move.");
+  });
+
+  it("tells the result, including a forfeit", () => {
+    const won = state((s) => { s.players.set("me", 1); s.players.set("you", 2); s.status = "finished"; s.winner = "me"; });
+    assert.equal(describeGame(won, "me", false), "You won!");
+    assert.equal(describeGame(won, "you", false), "You lost.");
+    const forfeit = state((s) => { s.players.set("me", 2); s.status = "finished"; s.winner = "me"; });
+    assert.equal(describeGame(forfeit, "me", false), "You won! Your opponent left.");
+    const draw = state((s) => { s.players.set("me", 1); s.players.set("you", 2); s.status = "finished"; s.draw = true; });
+    assert.equal(describeGame(draw, "you", false), "Draw.");
+  });
+});

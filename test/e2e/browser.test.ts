@@ -1,0 +1,316 @@
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, it } from "node:test";
+import express from "express";
+import type { Browser, Page } from "playwright-core";
+import { ImpairmentProxy } from "../../loadtest/impairment/ImpairmentProxy.ts";
+import { freePort } from "../../loadtest/serverProcess.ts";
+import type { DrawnPlayer } from "../../client/web/views/arenaCanvas.ts";
+import { mountWebClient } from "../../server/webClient.ts";
+import {
+  buildWebClient, chromiumInstalled, launchChromium, openPlayer, screenshot, viewShown, type Player,
+} from "../support/browser.ts";
+import { startTestServer, type TestServer } from "../support/harness.ts";
+
+const installed = await chromiumInstalled();
+if (!installed) {
+  const message = "\n!!! /usr/bin/chromium is missing: the browser tests are SKIPPED. Install Debian's chromium (see .ci/run). !!!\n";
+  if (process.env.CI === "true") throw new Error(`${message}Under CI=true this is a failure.`);
+  console.warn(message);
+}
+
+/** The arena as page `page` draws it. */
+function arenaPlayers(page: Page): Promise<readonly DrawnPlayer[]> {
+  return page.evaluate(() => window.tickroom?.arena?.players() ?? []);
+}
+
+function playerNamed(players: readonly DrawnPlayer[], name: string): DrawnPlayer {
+  const found = players.find((player) => player.name === name);
+  assert.ok(found !== undefined, `${name} is not drawn (drawn: ${players.map((player) => player.name).join(", ")})`);
+  return found;
+}
+
+/** Wait until `page` draws the player `name` in a way `predicate` accepts. */
+async function untilDrawn(page: Page, name: string, predicate: string, argument: unknown, timeout = 8000): Promise<void> {
+  await page.waitForFunction(({ name: wanted, predicate: source, argument: value }) => {
+    const player = window.tickroom?.arena?.players().find((drawn) => drawn.name === wanted);
+    // eslint-disable-next-line no-new-func
+    return player !== undefined && (new Function("player", "argument", `return ${source};`) as (p: unknown, a: unknown) => boolean)(player, value);
+  }, { name, predicate, argument }, { timeout, polling: 50 });
+}
+
+async function statusOf(page: Page): Promise<string> {
+  return (await page.getByTestId("ttt-status").textContent()) ?? "";
+}
+
+describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/chromium" }, () => {
+  let server: TestServer;
+  let browser: Browser;
+  let removeBuild: () => Promise<void>;
+  const players: Player[] = [];
+  let base: string;
+
+  before(async () => {
+    const built = await buildWebClient();
+    removeBuild = built.remove;
+    server = await startTestServer({ WEB_CLIENT_DIR: built.dir, RECONNECTION_WINDOW_SECONDS: "20" });
+    base = server.httpUrl;
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await removeBuild?.();
+  });
+
+  async function player(name: string): Promise<Player> {
+    const opened = await openPlayer(browser, name);
+    players.push(opened);
+    return opened;
+  }
+
+  async function done(...those: Player[]): Promise<void> {
+    for (const each of those) {
+      assert.deepEqual(each.pageErrors, [], "uncaught errors on the page");
+      await each.close();
+    }
+  }
+
+  it("serves the page at / with its assets, and the lobby lists rooms live", async () => {
+    const page = await fetch(`${base}/`, { headers: { connection: "close" } });
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<script type="module" crossorigin src="\.\/assets\/index-[\w-]+\.js">/);
+
+    const watcher = await player("Watcher");
+    await watcher.page.goto(`${base}/`);
+    await viewShown(watcher.page, "lobby");
+    const rows = watcher.page.locator("[data-testid=room-list] tbody tr[data-room-type=tictactoe]");
+    assert.equal(await rows.count(), 0);
+
+    const host = await player("Host");
+    await host.page.goto(`${base}/#/tictactoe`);
+    await viewShown(host.page, "tictactoe");
+    await rows.first().waitFor({ timeout: 5000 });
+    assert.match((await rows.first().textContent()) ?? "", /1\/2.*waiting/);
+    await screenshot(watcher.page, "lobby");
+
+    // Leaving the view leaves the room; the lobby drops it.
+    await host.page.goto(`${base}/#/`);
+    await viewShown(host.page, "lobby");
+    await rows.first().waitFor({ state: "detached", timeout: 5000 });
+    await done(watcher, host);
+  });
+
+  it("two pages join the same arena and each sees the other move and shoot", async () => {
+    const alice = await player("Alice");
+    const bob = await player("Bob");
+    await alice.page.goto(`${base}/#/arena`);
+    await viewShown(alice.page, "arena");
+    const roomId = /#\/arena\/([\w-]+)/.exec(alice.page.url())?.[1];
+    assert.ok(roomId !== undefined, `the address names the room: ${alice.page.url()}`);
+    await bob.page.goto(`${base}/#/arena/${roomId}`);
+    await viewShown(bob.page, "arena");
+    await untilDrawn(alice.page, "Bob", "true", null);
+    await untilDrawn(bob.page, "Alice", "true", null);
+
+    // Alice walks toward the middle (away from any wall); Bob sees her go.
+    const aliceStart = playerNamed(await arenaPlayers(bob.page), "Alice");
+    const right = aliceStart.x < 512;
+    await alice.page.keyboard.down(right ? "KeyD" : "KeyA");
+    await untilDrawn(bob.page, "Alice", right ? "player.x > argument + 80" : "player.x < argument - 80", aliceStart.x);
+    await alice.page.keyboard.up(right ? "KeyD" : "KeyA");
+
+    // Bob walks vertically; Alice sees him go.
+    const bobStart = playerNamed(await arenaPlayers(alice.page), "Bob");
+    const down = bobStart.y < 512;
+    await bob.page.keyboard.down(down ? "KeyS" : "KeyW");
+    await untilDrawn(alice.page, "Bob", down ? "player.y > argument + 80" : "player.y < argument - 80", bobStart.y);
+    await bob.page.keyboard.up(down ? "KeyS" : "KeyW");
+
+    // Alice aims at Bob with the mouse and fires until Bob's own page shows him hurt.
+    await alice.page.waitForTimeout(300);
+    const target = playerNamed(await arenaPlayers(alice.page), "Bob");
+    const canvas = await alice.page.getByTestId("arena-canvas").boundingBox();
+    assert.ok(canvas !== null);
+    await alice.page.mouse.move(canvas.x + (target.x / 1024) * canvas.width, canvas.y + (target.y / 1024) * canvas.height);
+    await alice.page.mouse.down();
+    await untilDrawn(bob.page, "Bob", "player.hp < 100 || !player.alive", null);
+    await alice.page.mouse.up();
+    assert.ok(await bob.page.evaluate(() => window.tickroom?.arena?.shotsSeen() ?? 0) > 0, "Bob's page received the shots");
+    const row = bob.page.locator("[data-testid=scoreboard] tr.me");
+    assert.match((await row.textContent()) ?? "", /Bob \(you\)/);
+
+    // The net-stats panel reads live numbers.
+    await alice.page.waitForFunction(() => Number.parseFloat(document.querySelector("[data-stat=patch-rate]")?.textContent ?? "0") > 5, null, { timeout: 5000 });
+    const bytesIn = (await alice.page.locator("[data-stat=bytes-in]").textContent()) ?? "";
+    assert.match(bytesIn, /[1-9]/, `bytes per second shown: ${bytesIn}`);
+    assert.match((await alice.page.locator("[data-stat=rtt]").textContent()) ?? "", /\d+ ms/);
+    assert.match((await alice.page.locator("[data-stat=corrections]").textContent()) ?? "", /^\d+ /);
+    await screenshot(alice.page, "arena");
+    await done(alice, bob);
+  });
+
+  it("chat lines typed on one page appear on the other, with both members listed", async () => {
+    const channel = `e2e-${Date.now()}`;
+    const carol = await player("Carol");
+    const dave = await player("Dave");
+    await carol.page.goto(`${base}/#/chat/${channel}`);
+    await viewShown(carol.page, "chat");
+    await dave.page.goto(`${base}/#/chat/${channel}`);
+    await viewShown(dave.page, "chat");
+
+    await carol.page.getByLabel("Message").fill("hello from Carol");
+    await carol.page.getByLabel("Message").press("Enter");
+    await dave.page.getByTestId("messages").getByText("hello from Carol").waitFor({ timeout: 5000 });
+    await dave.page.getByLabel("Message").fill("hi Carol, Dave here");
+    await dave.page.getByRole("button", { name: "Send" }).click();
+    await carol.page.getByTestId("messages").getByText("hi Carol, Dave here").waitFor({ timeout: 5000 });
+
+    for (const page of [carol.page, dave.page]) {
+      const members = (await page.getByTestId("members").textContent()) ?? "";
+      assert.match(members, /Carol/);
+      assert.match(members, /Dave/);
+    }
+    // Who said what travels with the line.
+    assert.match((await dave.page.getByTestId("messages").locator("li").first().textContent()) ?? "", /Carol\s*hello from Carol/);
+    await screenshot(dave.page, "chat");
+    await done(carol, dave);
+  });
+
+  it("a private tic-tac-toe game, joined by code from the lobby, played to a win and a rematch", async () => {
+    const xena = await player("Xena");
+    const otto = await player("Otto");
+    await xena.page.goto(`${base}/#/`);
+    await viewShown(xena.page, "lobby");
+    await xena.page.getByLabel("Room type").selectOption("tictactoe");
+    await xena.page.getByTestId("create-form").getByRole("checkbox").check();
+    await xena.page.getByTestId("create-form").getByRole("button", { name: "Create" }).click();
+    await viewShown(xena.page, "tictactoe");
+    const code = (await xena.page.getByTestId("join-code").textContent({ timeout: 5000 })) ?? "";
+    assert.match(code, /^[A-Z2-9]{6}$/);
+
+    await otto.page.goto(`${base}/#/`);
+    await viewShown(otto.page, "lobby");
+    await otto.page.getByLabel("Join code").fill(code.toLowerCase().replace(/^(...)/, "$1-"));
+    await otto.page.getByTestId("code-form").getByRole("button", { name: "Join" }).click();
+    await viewShown(otto.page, "tictactoe");
+    assert.equal(new URL(otto.page.url()).hash, new URL(xena.page.url()).hash, "both pages show the same room");
+
+    await xena.page.getByText("Your turn: you are X.").waitFor({ timeout: 5000 });
+    assert.match(await statusOf(otto.page), /Opponent's turn/);
+    assert.equal(await xena.page.getByTestId("rematch").isVisible(), false, "no rematch offered mid-game");
+    const cell = (page: Page, index: number) => page.locator(`[data-cell="${index}"]`);
+    for (const [page, index] of [[xena.page, 0], [otto.page, 3], [xena.page, 1], [otto.page, 4], [xena.page, 2]] as const) {
+      await cell(page, index).click({ timeout: 5000 });
+      const other = page === xena.page ? otto.page : xena.page;
+      await other.locator(`[data-cell="${index}"][data-mark="${page === xena.page ? "X" : "O"}"]`).waitFor({ timeout: 5000 });
+    }
+    await xena.page.getByText("You won!").waitFor({ timeout: 5000 });
+    await otto.page.getByText("You lost.").waitFor({ timeout: 5000 });
+    await screenshot(xena.page, "tictactoe");
+
+    await otto.page.getByTestId("rematch").click();
+    await xena.page.getByRole("button", { name: "Accept rematch" }).click();
+    // Marks swap: Otto is X now and moves first, on a clear board.
+    await otto.page.getByText("Your turn: you are X.").waitFor({ timeout: 5000 });
+    assert.match(await statusOf(xena.page), /Opponent's turn/);
+    assert.equal(await xena.page.locator("[data-cell][data-mark=X], [data-cell][data-mark=O]").count(), 0);
+    await cell(otto.page, 4).click();
+    await xena.page.locator('[data-cell="4"][data-mark="X"]').waitFor({ timeout: 5000 });
+    await done(xena, otto);
+  });
+
+  it("two pages in the ranked queue land in the same game", async () => {
+    const [first, second] = [await player("Quinn"), await player("Rita")];
+    for (const each of [first, second]) {
+      await each.page.goto(`${base}/#/`);
+      await viewShown(each.page, "lobby");
+      await each.page.getByTestId("queue-button").click();
+    }
+    await viewShown(first.page, "tictactoe", 15_000);
+    await viewShown(second.page, "tictactoe", 15_000);
+    assert.equal(new URL(first.page.url()).hash, new URL(second.page.url()).hash);
+    await first.page.getByText(/Your turn|Opponent's turn/).waitFor({ timeout: 5000 });
+    await done(first, second);
+  });
+
+  it("a dropped connection shows reconnecting and the game goes on in place", async () => {
+    // Mallory plays through a proxy the test can cut; Nadia connects directly.
+    const proxy = new ImpairmentProxy({ target: { host: "127.0.0.1", port: server.port } });
+    const proxyPort = await proxy.listen();
+    try {
+      const mallory = await player("Mallory");
+      const nadia = await player("Nadia");
+      await mallory.page.goto(`${base}/?server=127.0.0.1:${proxyPort}#/tictactoe`);
+      await viewShown(mallory.page, "tictactoe");
+      const roomId = /#\/tictactoe\/([\w-]+)/.exec(mallory.page.url())?.[1];
+      await nadia.page.goto(`${base}/#/tictactoe/${roomId}`);
+      await viewShown(nadia.page, "tictactoe");
+      await mallory.page.getByText("Your turn: you are X.").waitFor({ timeout: 5000 });
+      // The SDK reconnects only a connection up for a while (the page lowers it to 1 s).
+      await mallory.page.waitForTimeout(1200);
+
+      // Cut the network; hold the way back for a moment so "reconnecting" stays on screen.
+      proxy.configure("up", { latencyMs: 1500 });
+      proxy.severAll();
+      const banner = mallory.page.locator("#banner");
+      await mallory.page.locator('#banner[data-state="reconnecting"]').waitFor({ timeout: 5000 });
+      assert.match((await banner.textContent()) ?? "", /Reconnecting/);
+      await screenshot(mallory.page, "reconnecting");
+      proxy.configure("up", { latencyMs: 0 });
+      await mallory.page.locator('#banner[data-state="reconnected"]').waitFor({ timeout: 10_000 });
+
+      // Same seat, same game: the move reaches the other player.
+      await mallory.page.locator('[data-cell="4"]').click({ timeout: 5000 });
+      await nadia.page.locator('[data-cell="4"][data-mark="X"]').waitFor({ timeout: 5000 });
+      assert.match(await statusOf(nadia.page), /Your turn: you are O/);
+      await done(mallory, nadia);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("an unreachable server gets a clear message, and the page recovers when it answers", async () => {
+    const port = await freePort();
+    const lost = await player("Lost");
+    await lost.page.goto(`${base}/?server=127.0.0.1:${port}#/`);
+    await lost.page.getByTestId("unreachable").waitFor({ timeout: 10_000 });
+    const text = (await lost.page.getByTestId("unreachable").textContent()) ?? "";
+    assert.match(text, /Can't reach the game server/);
+    assert.match(text, new RegExp(`127\\.0\\.0\\.1:${port}`));
+    assert.equal(await lost.page.locator("#server").getAttribute("data-online"), "false");
+    await screenshot(lost.page, "unreachable");
+
+    // A server appears at that address (a proxy to ours): a retry finds it.
+    const proxy = new ImpairmentProxy({ target: { host: "127.0.0.1", port: server.port }, port });
+    await proxy.listen();
+    try {
+      await lost.page.getByRole("button", { name: "Retry now" }).click();
+      await viewShown(lost.page, "lobby");
+      assert.equal(await lost.page.locator("#server").getAttribute("data-online"), "true");
+      await done(lost);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("serves a message instead of a page when the client is not built", async () => {
+    // A bare express app: Colyseus's matchmaker is one per process, so no second server here.
+    const app = express();
+    mountWebClient(app, { enabled: true, dir: "/nonexistent/tickroom-web" });
+    const http = app.listen(0, "127.0.0.1");
+    await once(http, "listening");
+    try {
+      const response = await fetch(`http://127.0.0.1:${(http.address() as AddressInfo).port}/`, { headers: { connection: "close" } });
+      assert.equal(response.status, 503);
+      assert.match(await response.text(), /npm run build:client/);
+    } finally {
+      http.close();
+    }
+  });
+
+  after(async () => {
+    for (const each of players) await each.close().catch(() => undefined);
+  });
+});
