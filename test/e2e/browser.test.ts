@@ -40,6 +40,22 @@ async function untilDrawn(page: Page, name: string, predicate: string, argument:
   }, { name, predicate, argument }, { timeout, polling: 50 });
 }
 
+/**
+ * Where `page` draws `name` once it has stopped moving. A page whose frames were throttled
+ * sends its inputs in bursts; the server applies one per tick, so a player can keep
+ * walking for a few hundred milliseconds after the key is released.
+ */
+async function standingStill(page: Page, name: string): Promise<DrawnPlayer> {
+  let last = playerNamed(await arenaPlayers(page), name);
+  for (let sample = 0; sample < 40; sample++) {
+    await page.waitForTimeout(150);
+    const now = playerNamed(await arenaPlayers(page), name);
+    if (Math.hypot(now.x - last.x, now.y - last.y) < 0.5) return now;
+    last = now;
+  }
+  throw new Error(`${name} never stood still`);
+}
+
 async function statusOf(page: Page): Promise<string> {
   return (await page.getByTestId("ttt-status").textContent()) ?? "";
 }
@@ -113,6 +129,13 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
     await viewShown(bob.page, "arena");
     await untilDrawn(alice.page, "Bob", "true", null);
     await untilDrawn(bob.page, "Alice", "true", null);
+    // A spectator sees both, controls nobody, and takes no player slot.
+    const watcher = await player("Watcher");
+    await watcher.page.goto(`${base}/#/arena/${roomId}?spectate`);
+    await viewShown(watcher.page, "arena");
+    await untilDrawn(watcher.page, "Alice", "true", null);
+    await untilDrawn(watcher.page, "Bob", "true", null);
+    assert.equal((await arenaPlayers(watcher.page)).some((drawn) => drawn.local), false);
 
     // Alice walks toward the middle (away from any wall); Bob sees her go.
     const aliceStart = playerNamed(await arenaPlayers(bob.page), "Alice");
@@ -128,9 +151,18 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
     await untilDrawn(alice.page, "Bob", down ? "player.y > argument + 80" : "player.y < argument - 80", bobStart.y);
     await bob.page.keyboard.up(down ? "KeyS" : "KeyW");
 
-    // Alice aims at Bob with the mouse and fires until Bob's own page shows him hurt.
-    await alice.page.waitForTimeout(300);
-    const target = playerNamed(await arenaPlayers(alice.page), "Bob");
+    // Alice closes in (shots reach 700 units), aims at Bob with the mouse and fires until
+    // Bob's own page shows him hurt.
+    const [aliceNow, bobNow] = [playerNamed(await arenaPlayers(alice.page), "Alice"), playerNamed(await arenaPlayers(alice.page), "Bob")];
+    const keys = [bobNow.x > aliceNow.x ? "KeyD" : "KeyA", bobNow.y > aliceNow.y ? "KeyS" : "KeyW"];
+    for (const key of keys) await alice.page.keyboard.down(key);
+    await alice.page.waitForFunction(() => {
+      const drawn = window.tickroom?.arena?.players() ?? [];
+      const [me, them] = [drawn.find((p) => p.name === "Alice"), drawn.find((p) => p.name === "Bob")];
+      return me !== undefined && them !== undefined && Math.hypot(me.x - them.x, me.y - them.y) < 400;
+    }, null, { timeout: 8000, polling: 20 });
+    for (const key of keys) await alice.page.keyboard.up(key);
+    const target = await standingStill(alice.page, "Bob");
     const canvas = await alice.page.getByTestId("arena-canvas").boundingBox();
     assert.ok(canvas !== null);
     await alice.page.mouse.move(canvas.x + (target.x / 1024) * canvas.width, canvas.y + (target.y / 1024) * canvas.height);
@@ -148,7 +180,9 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
     assert.match((await alice.page.locator("[data-stat=rtt]").textContent()) ?? "", /\d+ ms/);
     assert.match((await alice.page.locator("[data-stat=corrections]").textContent()) ?? "", /^\d+ /);
     await screenshot(alice.page, "arena");
-    await done(alice, bob);
+    // The spectator saw the same fight, interpolated.
+    await untilDrawn(watcher.page, "Bob", "player.hp < 100 || !player.alive", null);
+    await done(alice, bob, watcher);
   });
 
   it("chat lines typed on one page appear on the other, with both members listed", async () => {
