@@ -24,9 +24,11 @@ export async function enterQueue(client: Client, options: QueueOptions): Promise
     queue.onMessage("seat", (message: { seat: unknown; team: number }) => {
       settled = true;
       client.consumeSeatReservation(message.seat as never)
-        .then(async (room) => {
-          await queue.leave();
+        .then((room) => {
+          // Hand the match over at once: whatever it sends while the queue is being left
+          // (its first state, a message) reaches handlers the caller registers now.
           resolve({ room, team: message.team });
+          void queue.leave().catch(() => undefined);
         })
         .catch(reject);
     });
