@@ -269,7 +269,7 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
     await done(first, second);
   });
 
-  it("a dropped connection shows reconnecting and the game goes on in place", async () => {
+  it("a dropped connection (or a reload) shows reconnecting and the game goes on in place", async () => {
     // Mallory plays through a proxy the test can cut; Nadia connects directly.
     const proxy = new ImpairmentProxy({ target: { host: "127.0.0.1", port: server.port } });
     const proxyPort = await proxy.listen();
@@ -299,6 +299,15 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
       await mallory.page.locator('[data-cell="4"]').click({ timeout: 5000 });
       await nadia.page.locator('[data-cell="4"][data-mark="X"]').waitFor({ timeout: 5000 });
       assert.match(await statusOf(nadia.page), /Your turn: you are O/);
+
+      // A reload is a drop too: the tab takes its seat back with its reconnection token.
+      await mallory.page.reload();
+      await viewShown(mallory.page, "tictactoe");
+      await mallory.page.locator('[data-cell="4"][data-mark="X"]').waitFor({ timeout: 5000 });
+      assert.match(await statusOf(mallory.page), /Opponent's turn/, "still X, in the same game");
+      await nadia.page.locator('[data-cell="0"]').click();
+      await mallory.page.locator('[data-cell="0"][data-mark="O"]').waitFor({ timeout: 5000 });
+      assert.match(await statusOf(mallory.page), /Your turn: you are X/);
       await done(mallory, nadia);
     } finally {
       await proxy.close();
