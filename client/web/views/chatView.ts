@@ -2,9 +2,8 @@ import type { RoomError } from "../../../rooms/base/errors.ts";
 import { TEXT_MAX_LENGTH } from "../../../rooms/chat/shapes.ts";
 import type { ChatMessage, ChatState } from "../../../schema/ChatState.ts";
 import { el } from "../elements.ts";
-import { PingProbe } from "../netStatsOverlay.ts";
 import type { Route } from "../routes.ts";
-import { openRoom, type View } from "./context.ts";
+import { followRoom, openRoom, type View } from "./context.ts";
 
 type ChatRoute = Extract<Route, { view: "chat" }>;
 
@@ -69,9 +68,7 @@ export const chatView: View<ChatRoute> = async (container, route, context) => {
     setTimeout(() => { notice.textContent = ""; }, 4000);
   });
 
-  const unwatch = context.banner.watch(room);
-  const ping = new PingProbe(room);
-  const hideStats = context.stats.show(() => ({ rttMs: ping.rttMs, ...joined.traffic.rates() }));
+  const unfollow = followRoom(joined, context);
 
   container.replaceChildren(el("section", { class: "chat", "data-view": "chat" },
     title, code, channelForm,
@@ -82,9 +79,7 @@ export const chatView: View<ChatRoute> = async (container, route, context) => {
   if (room.state !== undefined) render(room.state);
   input.focus();
   return () => {
-    hideStats();
-    ping.stop();
-    unwatch();
+    unfollow();
     void room.leave();
   };
 };

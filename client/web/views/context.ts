@@ -1,6 +1,6 @@
 import type { ConnectionBanner } from "../connectionBanner.ts";
 import { JoinedRoom, type SeatMemory } from "../joinedRoom.ts";
-import type { NetStatsOverlay } from "../netStatsOverlay.ts";
+import { PingProbe, type NetStatsOverlay } from "../netStatsOverlay.ts";
 import type { GameView, Route } from "../routes.ts";
 import type { ServerLink } from "../serverLink.ts";
 
@@ -73,3 +73,19 @@ export async function openRoom<S>(context: ViewContext, request: RoomRequest): P
   return joined;
 }
 
+
+/**
+ * The shell around a turn-based room (chat, tic-tac-toe): the connection banner follows it
+ * and the net-stats panel shows its traffic, with RTT from a protocol ping (these rooms have
+ * no real-time clock). Returns the undo.
+ */
+export function followRoom(joined: JoinedRoom<any>, context: ViewContext): () => void {
+  const unwatch = context.banner.watch(joined.room);
+  const ping = new PingProbe(joined.room);
+  const hideStats = context.stats.show(() => ({ rttMs: ping.rttMs, ...joined.traffic.rates() }));
+  return () => {
+    hideStats();
+    ping.stop();
+    unwatch();
+  };
+}

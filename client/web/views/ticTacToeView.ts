@@ -1,9 +1,8 @@
 import type { RoomError } from "../../../rooms/base/errors.ts";
 import type { TicTacToeState } from "../../../schema/TicTacToeState.ts";
 import { el } from "../elements.ts";
-import { PingProbe } from "../netStatsOverlay.ts";
 import type { Route } from "../routes.ts";
-import { openRoom, type View } from "./context.ts";
+import { followRoom, openRoom, type View } from "./context.ts";
 
 type TicTacToeRoute = Extract<Route, { view: "tictactoe" }>;
 
@@ -76,9 +75,7 @@ export const ticTacToeView: View<TicTacToeRoute> = async (container, route, cont
   });
   room.onStateChange(() => { notice.textContent = ""; });
 
-  const unwatch = context.banner.watch(room);
-  const ping = new PingProbe(room);
-  const hideStats = context.stats.show(() => ({ rttMs: ping.rttMs, ...joined.traffic.rates() }));
+  const unfollow = followRoom(joined, context);
 
   container.replaceChildren(el("section", { class: "tictactoe", "data-view": "tictactoe" },
     el("h1", {}, joined.spectator ? "Tic-tac-toe (watching)" : "Tic-tac-toe"),
@@ -89,9 +86,7 @@ export const ticTacToeView: View<TicTacToeRoute> = async (container, route, cont
     notice,
   ));
   return () => {
-    hideStats();
-    ping.stop();
-    unwatch();
+    unfollow();
     void room.leave();
   };
 };
