@@ -89,3 +89,12 @@ export function followRoom(joined: JoinedRoom<any>, context: ViewContext): () =>
     unwatch();
   };
 }
+
+/** Where a joined room is shown (a chat room by its channel, known once its state has arrived). */
+export async function routeFor(joined: JoinedRoom<unknown>, spectate: boolean): Promise<Route> {
+  const { room } = joined;
+  const view = room.name as GameView;
+  if (view === "chat") return { view: "chat", channel: ((await joined.ready) as { channel: string }).channel };
+  if (view === "arena") return { view: "arena", roomId: room.roomId, mode: "ffa", spectate };
+  return { view: "tictactoe", roomId: room.roomId, spectate };
+}

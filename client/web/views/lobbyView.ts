@@ -3,9 +3,9 @@ import { joinByCode } from "../../joinCode.ts";
 import { enterQueue, type QueueTicket } from "../../queue.ts";
 import { el } from "../elements.ts";
 import { JoinedRoom } from "../joinedRoom.ts";
-import type { GameView, Route } from "../routes.ts";
+import type { GameView } from "../routes.ts";
 import { describeJoinError } from "../serverLink.ts";
-import type { Unmount, View } from "./context.ts";
+import { routeFor, type Unmount, type View } from "./context.ts";
 
 const GAME_VIEWS: readonly GameView[] = ["arena", "tictactoe", "chat"];
 const TITLES: Readonly<Record<GameView, string>> = { arena: "Arena", tictactoe: "Tic-tac-toe", chat: "Chat" };
@@ -19,15 +19,6 @@ interface Listing {
   readonly mode?: string;
   readonly region?: string;
   readonly channel?: string;
-}
-
-/** Where a joined room is shown (a chat room by its channel, known once its state has arrived). */
-async function routeFor(joined: JoinedRoom<unknown>, spectate: boolean): Promise<Route> {
-  const { room } = joined;
-  const view = room.name as GameView;
-  if (view === "chat") return { view: "chat", channel: ((await joined.ready) as { channel: string }).channel };
-  if (view === "arena") return { view: "arena", roomId: room.roomId, mode: "ffa", spectate };
-  return { view: "tictactoe", roomId: room.roomId, spectate };
 }
 
 /**
