@@ -1,7 +1,7 @@
 import type { Client, Room } from "@colyseus/sdk";
 import { applyInput, sanitizeInput } from "../rooms/arena/rules.ts";
 import { ArenaInput, type ArenaPlayer } from "../schema/ArenaState.ts";
-import { RealtimeSession, type RealtimeOptions, type RealtimeSpec } from "./netcode.ts";
+import { type RealtimeOptions, RealtimeSession, type RealtimeSpec } from "./netcode.ts";
 
 /** The arena's netcode: the server's own `applyInput` and `sanitizeInput`, imported. */
 export const arenaNetcode: RealtimeSpec<ArenaPlayer, ArenaInput> = {

@@ -23,7 +23,8 @@ export async function enterQueue(client: Client, options: QueueOptions): Promise
   const match = new Promise<{ room: Room; team: number }>((resolve, reject) => {
     queue.onMessage("seat", (message: { seat: unknown; team: number }) => {
       settled = true;
-      client.consumeSeatReservation(message.seat as never)
+      client
+        .consumeSeatReservation(message.seat as never)
         .then((room) => {
           // Hand the match over at once: whatever it sends while the queue is being left
           // (its first state, a message) reaches handlers the caller registers now.
@@ -36,5 +37,11 @@ export async function enterQueue(client: Client, options: QueueOptions): Promise
       if (!settled) reject(new Error(`left the queue before a match was found (close code ${code})`));
     });
   });
-  return { queue, match, cancel: async () => { await queue.leave(); } };
+  return {
+    queue,
+    match,
+    cancel: async () => {
+      await queue.leave();
+    },
+  };
 }

@@ -21,7 +21,10 @@ async function main(options: Options): Promise<void> {
       session.room.state.players.forEach((other: { x: number; y: number; alive: boolean }, id: string) => {
         if (id === session.room.sessionId || !other.alive) return;
         const distance = Math.hypot(other.x - me.x, other.y - me.y);
-        if (distance < nearest) { nearest = distance; aim = Math.atan2(other.y - me.y, other.x - me.x); }
+        if (distance < nearest) {
+          nearest = distance;
+          aim = Math.atan2(other.y - me.y, other.x - me.x);
+        }
       });
       input.x = Math.cos(heading);
       input.y = Math.sin(heading);

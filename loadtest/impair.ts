@@ -51,6 +51,8 @@ const proxy = new ImpairmentProxy({
 });
 const listening = await proxy.listen();
 console.log(`impairment proxy on 127.0.0.1:${listening} -> ${host}:${port}`, { up: direction("up-"), down: direction("down-") });
-const stop = (): void => { void proxy.close().then(() => process.exit(0)); };
+const stop = (): void => {
+  void proxy.close().then(() => process.exit(0));
+};
 process.once("SIGINT", stop);
 process.once("SIGTERM", stop);

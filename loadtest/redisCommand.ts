@@ -10,8 +10,14 @@ export function redisCommand(url: string, commands: string[][], timeoutMs = 1000
   return new Promise((resolve, reject) => {
     const socket = createConnection(Number(target.port || 6379), target.hostname);
     let reply = "";
-    const timer = setTimeout(() => { socket.destroy(); reject(new Error(`no answer from Redis at ${target.host}`)); }, timeoutMs);
-    socket.once("error", (error) => { clearTimeout(timer); reject(error); });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer from Redis at ${target.host}`));
+    }, timeoutMs);
+    socket.once("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
     socket.on("data", (chunk) => {
       reply += chunk.toString();
       if (reply.split("\r\n").length > commands.length) {

@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { createServer, type AddressInfo } from "node:net";
+import { type ChildProcess, spawn } from "node:child_process";
+import { type AddressInfo, createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -32,15 +32,23 @@ export interface ServerProcess {
  * `entry` runs another script the same way (the benchmark's baselines); it must print
  * "listening on http://<host>:<port>".
  */
-export async function startServerProcess(env: Record<string, string> = {}, timeoutMs = 20_000, entry: readonly string[] = ["server/index.ts"]): Promise<ServerProcess> {
+export async function startServerProcess(
+  env: Record<string, string> = {},
+  timeoutMs = 20_000,
+  entry: readonly string[] = ["server/index.ts"],
+): Promise<ServerProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", ...entry], {
     cwd: root,
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DEV_TOOLS: "off", ...generousHttpLimits, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => { output += chunk.toString(); });
-  child.stderr!.on("data", (chunk: Buffer) => { output += chunk.toString(); });
+  child.stdout!.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr!.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), timeoutMs);
     const onData = (): void => {
@@ -52,7 +60,10 @@ export async function startServerProcess(env: Record<string, string> = {}, timeo
       }
     };
     child.stdout!.on("data", onData);
-    child.once("exit", (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}:\n${output}`)); });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${output}`));
+    });
   });
   return {
     child,

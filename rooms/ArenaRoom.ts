@@ -2,12 +2,12 @@ import { randomInt } from "node:crypto";
 import type { AuthContext, Client, StepContext } from "@colyseus/core";
 import { StateView } from "@colyseus/schema";
 import { ArenaInput, ArenaPlayer, ArenaState } from "../schema/ArenaState.ts";
+import { balancedTeam, newTimers, type PlayerBody, type PlayerTimers, type Point, sanitizeInput, spawn, stepArena, type TickInputs } from "./arena/rules.ts";
+import { ARENA, arenaJoinOptions, arenaRoster, packShots, type ShotEvent } from "./arena/shapes.ts";
 import { identityOf } from "./base/identity.ts";
 import { RealtimeRoom, type RealtimeSpec } from "./base/RealtimeRoom.ts";
+import { type Random, seededRandom } from "./base/random.ts";
 import { normalizeJoinOptions, parseJoinOptions } from "./base/TickroomRoom.ts";
-import { seededRandom, type Random } from "./base/random.ts";
-import { balancedTeam, newTimers, sanitizeInput, spawn, stepArena, type PlayerBody, type PlayerTimers, type Point, type TickInputs } from "./arena/rules.ts";
-import { ARENA, arenaJoinOptions, arenaRoster, packShots, type ShotEvent } from "./arena/shapes.ts";
 
 /** Real-time arena: up to 16 players (and 8 spectators) move, aim and shoot; the server simulates at 60 Hz. */
 export class ArenaRoom extends RealtimeRoom<ArenaState, ArenaInput> {
@@ -78,7 +78,7 @@ export class ArenaRoom extends RealtimeRoom<ArenaState, ArenaInput> {
     const player = new ArenaPlayer().assign({
       // A verified name wins over any asked for: identity comes from the token.
       name: identityOf(client.auth)?.name ?? name ?? `player-${client.sessionId.slice(0, 4)}`,
-      team: this.state.mode === "teams" ? this.roster[client.sessionId] ?? balancedTeam(this.state.players) : 0,
+      team: this.state.mode === "teams" ? (this.roster[client.sessionId] ?? balancedTeam(this.state.players)) : 0,
     });
     spawn(player, this.random);
     this.state.players.set(client.sessionId, player);

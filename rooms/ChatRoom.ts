@@ -2,8 +2,8 @@ import type { AuthContext, Client } from "@colyseus/core";
 import { ChatState } from "../schema/ChatState.ts";
 import { ErrorCode } from "./base/errors.ts";
 import { identityOf } from "./base/identity.ts";
-import { TokenBuckets } from "./base/tokenBuckets.ts";
 import { normalizeJoinOptions, parseJoinOptions, TickroomRoom } from "./base/TickroomRoom.ts";
+import { TokenBuckets } from "./base/tokenBuckets.ts";
 import { addMember, guestName, removeMember, say } from "./chat/rules.ts";
 import { chatJoinOptions, sayMessage } from "./chat/shapes.ts";
 

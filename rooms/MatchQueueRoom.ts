@@ -1,10 +1,10 @@
-import { matchMaker, ServerError, type AuthContext, type Client } from "@colyseus/core";
+import { type AuthContext, type Client, matchMaker, ServerError } from "@colyseus/core";
 import { identityOf } from "./base/identity.ts";
-import { normalizeJoinOptions, parseJoinOptions, ROOM_FULL_STATUS, TickroomRoom, INVALID_JOIN_OPTIONS_STATUS } from "./base/TickroomRoom.ts";
+import { INVALID_JOIN_OPTIONS_STATUS, normalizeJoinOptions, parseJoinOptions, ROOM_FULL_STATUS, TickroomRoom } from "./base/TickroomRoom.ts";
 import { GuestRatings, type RatingSource } from "./queue/ratings.ts";
-import { formMatches, type FormedMatch, type MatchShape } from "./queue/rules.ts";
+import { type FormedMatch, formMatches, type MatchShape } from "./queue/rules.ts";
+import { type QueueGame, type QueueSeat, queueJoinOptions } from "./queue/shapes.ts";
 import { TicketBook } from "./queue/tickets.ts";
-import { queueJoinOptions, type QueueGame, type QueueSeat } from "./queue/shapes.ts";
 
 /** How often tickets are grouped. */
 const CYCLE_MS = 500;
@@ -42,7 +42,9 @@ export class MatchQueueRoom extends TickroomRoom {
     await this.configure(options);
     // A queue is not a room to browse.
     await this.setMatchmaking({ unlisted: true });
-    this.clock.setInterval(() => { void this.cycle(); }, CYCLE_MS);
+    this.clock.setInterval(() => {
+      void this.cycle();
+    }, CYCLE_MS);
   }
 
   private get shape(): MatchShape {
@@ -97,17 +99,22 @@ export class MatchQueueRoom extends TickroomRoom {
   /** Create the match room with its teams, reserve a seat per member under its queue session id, send the seats. */
   private async seat(match: FormedMatch): Promise<void> {
     const roster: Record<string, number> = {};
-    match.teams.forEach((team, index) => { for (const member of team) roster[member] = index + 1; });
+    match.teams.forEach((team, index) => {
+      for (const member of team) roster[member] = index + 1;
+    });
     // Private: a ranked match is for the players the queue chose, never a public joinOrCreate.
     const createOptions = this.game === "arena" ? { mode: "teams", region: "global", roster, private: true } : { private: true };
     // Created server-side: no onAuth, so the roster (which clients can never send) arrives intact.
     const listing = await matchMaker.createRoom(this.game, createOptions);
     const members = Object.keys(roster);
-    const reserved = await matchMaker.reserveMultipleSeatsFor(listing, members.map((sessionId) => ({
-      sessionId,
-      options: this.game === "arena" ? { mode: "teams", region: "global" } : {},
-      auth: this.clients.getById(sessionId)?.auth,
-    })));
+    const reserved = await matchMaker.reserveMultipleSeatsFor(
+      listing,
+      members.map((sessionId) => ({
+        sessionId,
+        options: this.game === "arena" ? { mode: "teams", region: "global" } : {},
+        auth: this.clients.getById(sessionId)?.auth,
+      })),
+    );
     if (!Array.isArray(reserved) || reserved.some((ok) => ok !== true)) throw new Error(`could not reserve every seat in ${listing.roomId}`);
     for (const sessionId of members) {
       const client = this.clients.getById(sessionId);

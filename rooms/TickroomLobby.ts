@@ -1,4 +1,4 @@
-import { LobbyRoom, logger, matchMaker, type AuthContext, type IRoomCache } from "@colyseus/core";
+import { type AuthContext, type IRoomCache, LobbyRoom, logger, matchMaker } from "@colyseus/core";
 import { z } from "zod";
 import { normalizeJoinOptions } from "./base/TickroomRoom.ts";
 
@@ -26,7 +26,9 @@ export class TickroomLobby extends LobbyRoom {
    */
   override async onCreate(options: unknown): Promise<void> {
     await super.onCreate(options);
-    this.clock.setInterval(() => { void this.#dropVanishedRooms(); }, RECONCILE_MS);
+    this.clock.setInterval(() => {
+      void this.#dropVanishedRooms();
+    }, RECONCILE_MS);
   }
 
   async #dropVanishedRooms(): Promise<void> {

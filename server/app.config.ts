@@ -2,12 +2,12 @@ import { defineRoom, defineServer, matchMaker, type Room } from "@colyseus/core"
 import { RedisDriver } from "@colyseus/redis-driver";
 import { RedisPresence } from "@colyseus/redis-presence";
 import { ArenaRoom } from "../rooms/ArenaRoom.ts";
+import { type RoomObserver, silentObserver } from "../rooms/base/observer.ts";
 import { ChatRoom } from "../rooms/ChatRoom.ts";
 import { MatchQueueRoom } from "../rooms/MatchQueueRoom.ts";
 import { GuestRatings, type RatingSource } from "../rooms/queue/ratings.ts";
 import { TickroomLobby } from "../rooms/TickroomLobby.ts";
 import { TicTacToeRoom } from "../rooms/TicTacToeRoom.ts";
-import { silentObserver, type RoomObserver } from "../rooms/base/observer.ts";
 import { GuestAuth, withVerifiedIdentity } from "./auth.ts";
 import type { TickroomConfig } from "./config.ts";
 import { bearerToken, mountDevTools } from "./devTools.ts";
@@ -34,7 +34,13 @@ type RoomClass = new () => Room;
  * A patch with no clients only discards pending changes. test/rooms/tictactoe.test.ts
  * ("moves right after the game starts") fails without this.
  */
-function defineTickroomRoom<T extends RoomClass>(roomClass: T, config: TickroomConfig, auth: GuestAuth, observer: RoomObserver, fromServer: Record<string, unknown> = {}) {
+function defineTickroomRoom<T extends RoomClass>(
+  roomClass: T,
+  config: TickroomConfig,
+  auth: GuestAuth,
+  observer: RoomObserver,
+  fromServer: Record<string, unknown> = {},
+) {
   // Handler options override client options key by key, so `settings` and `observer`
   // always come from here.
   const handler = defineRoom(withVerifiedIdentity(roomClass, auth), { ...fromServer, settings: config.rooms, observer });
@@ -80,11 +86,14 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
   }
 
   // One Redis for presence (pub/sub, IPC between processes) and the room listings.
-  const cluster = config.cluster === undefined ? {} : {
-    presence: new RedisPresence(config.cluster.redisUrl),
-    driver: new RedisDriver(config.cluster.redisUrl),
-    publicAddress: config.cluster.publicAddress,
-  };
+  const cluster =
+    config.cluster === undefined
+      ? {}
+      : {
+          presence: new RedisPresence(config.cluster.redisUrl),
+          driver: new RedisDriver(config.cluster.redisUrl),
+          publicAddress: config.cluster.publicAddress,
+        };
 
   const server = defineServer({
     rooms,

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { ServerError, type AuthContext, type Room } from "@colyseus/core";
+import { type AuthContext, type Room, ServerError } from "@colyseus/core";
 import express, { type Request, type Response } from "express";
 import { errors, jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
@@ -21,7 +21,16 @@ export interface AuthSettings {
 const ISSUER = "tickroom";
 const AUDIENCE = "tickroom-player";
 
-const guestRequest = z.object({ name: z.string().trim().min(1).max(32).regex(/^[^\p{C}]+$/u, "no control characters") }).strict();
+const guestRequest = z
+  .object({
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(32)
+      .regex(/^[^\p{C}]+$/u, "no control characters"),
+  })
+  .strict();
 
 /**
  * Guest sessions as signed JWTs (HS256, via `jose`): `POST /auth/guest` issues one with a

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "./config.ts";
 
@@ -38,11 +38,16 @@ async function stop(signal: NodeJS.Signals): Promise<void> {
   if (stopping) return;
   stopping = true;
   console.log(`tickroom cluster: ${signal}, draining every process`);
-  const codes = await Promise.all(children.map((child) => new Promise<number | null>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
-    child.once("exit", (code) => resolve(code));
-    child.kill("SIGTERM");
-  })));
+  const codes = await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<number | null>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+          child.once("exit", (code) => resolve(code));
+          child.kill("SIGTERM");
+        }),
+    ),
+  );
   process.exit(codes.every((code) => code === 0) ? 0 : 1);
 }
 process.once("SIGTERM", () => void stop("SIGTERM"));

@@ -34,7 +34,10 @@ const environmentSchema = z.object({
   /** Serve the web client (the built `client/web`) at `/`. @default true */
   WEB_CLIENT_ENABLED: flag.default(true),
   /** Folder of the built web client (`npm run build:client` writes it). @default "<project>/dist/client" */
-  WEB_CLIENT_DIR: z.string().min(1).default(fileURLToPath(new URL("../dist/client", import.meta.url))),
+  WEB_CLIENT_DIR: z
+    .string()
+    .min(1)
+    .default(fileURLToPath(new URL("../dist/client", import.meta.url))),
   /** Serve Prometheus metrics at GET /metrics. @default true */
   METRICS_ENABLED: flag.default(true),
   /** When set, /metrics requires `Authorization: Bearer <token>`. @default unset (open) */
@@ -50,7 +53,12 @@ const environmentSchema = z.object({
   /** Every room requires a valid token (`Authorization: Bearer`); otherwise anonymous guests may join. @default false */
   AUTH_REQUIRED: flag.default(false),
   /** Lifetime of a guest token. @default 86400 */
-  AUTH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 86400).default(86400),
+  AUTH_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86400)
+    .default(86400),
   /** Largest body accepted on matchmaking, join-code and auth routes (413 above). @default 8192 */
   HTTP_MAX_BODY_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(8192),
   /** Matchmaking, join-code and auth requests per second one address may average (429 beyond). @default 10 */
@@ -60,13 +68,27 @@ const environmentSchema = z.object({
   /** Rooms one process hosts at most; creating another answers 503. @default 2000 */
   MAX_ROOMS_PER_PROCESS: z.coerce.number().int().min(1).default(2000),
   /** Bytes queued for a client that stopped reading before its socket is cut (it may reconnect). @default 262144 */
-  WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(16_384).max(64 * 1_048_576).default(262_144),
+  WS_MAX_BUFFERED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(16_384)
+    .max(64 * 1_048_576)
+    .default(262_144),
   /** Redis for presence and the matchmaking driver, shared by every process of a deployment. @default unset (in-process) */
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, "a redis:// or rediss:// URL").optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "a redis:// or rediss:// URL")
+    .optional(),
   /** host[:port][/path] clients reach this process at (no scheme); seat reservations carry it. @default "127.0.0.1:<PORT>" with REDIS_URL */
-  PUBLIC_ADDRESS: z.string().regex(/^[^\s/:]+(:\d+)?(\/\S*)?$/, "host[:port][/path], no scheme").optional(),
+  PUBLIC_ADDRESS: z
+    .string()
+    .regex(/^[^\s/:]+(:\d+)?(\/\S*)?$/, "host[:port][/path], no scheme")
+    .optional(),
   /** Host in the derived public address (`<PUBLIC_HOST>:<PORT>`) when PUBLIC_ADDRESS is unset. @default "127.0.0.1" */
-  PUBLIC_HOST: z.string().regex(/^[^\s/:]+$/, "a host name or IPv4 address").default("127.0.0.1"),
+  PUBLIC_HOST: z
+    .string()
+    .regex(/^[^\s/:]+$/, "a host name or IPv4 address")
+    .default("127.0.0.1"),
   /** Processes `npm run start:cluster` starts, on ports PORT, PORT+1, ... @default 2 */
   CLUSTER_PROCESSES: z.coerce.number().int().min(1).max(64).default(2),
   /** How often each process looks for dead peers and drops their rooms from listings (Redis only). @default 5 */
@@ -105,20 +127,20 @@ export interface TickroomConfig {
   /** What `npm run start:cluster` launches. */
   readonly launcher: { readonly processes: number; readonly publicHost: string };
   /** Set when processes share Redis; absent: in-process presence and driver. */
-  readonly cluster: {
-    readonly redisUrl: string;
-    readonly publicAddress: string;
-    readonly processCheckIntervalMs: number;
-  } | undefined;
+  readonly cluster:
+    | {
+        readonly redisUrl: string;
+        readonly publicAddress: string;
+        readonly processCheckIntervalMs: number;
+      }
+    | undefined;
 }
 
 /** Parse and validate an environment; throws one readable error listing every bad variable. */
 export function parseConfig(env: Environment): TickroomConfig {
   const parsed = environmentSchema.safeParse(stripEmpty(env));
   if (!parsed.success) {
-    const problems = parsed.error.issues
-      .map((issue) => `  ${issue.path.join(".")}: ${issue.message}`)
-      .join("\n");
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`).join("\n");
     throw new Error(`invalid configuration:\n${problems}`);
   }
   const e = parsed.data;
@@ -134,7 +156,7 @@ export function parseConfig(env: Environment): TickroomConfig {
   }
   if (devToolsOn && production && e.DEV_TOOLS_PASSWORD === undefined) {
     // Never open by default in production: asking for them there without a login is an error.
-    throw new Error("invalid configuration:\n  DEV_TOOLS: \"on\" with NODE_ENV=production needs DEV_TOOLS_PASSWORD");
+    throw new Error('invalid configuration:\n  DEV_TOOLS: "on" with NODE_ENV=production needs DEV_TOOLS_PASSWORD');
   }
   return deepFreeze({
     port: e.PORT,
@@ -158,11 +180,14 @@ export function parseConfig(env: Environment): TickroomConfig {
     metrics: { enabled: e.METRICS_ENABLED, token: e.METRICS_TOKEN },
     webClient: { enabled: e.WEB_CLIENT_ENABLED, dir: e.WEB_CLIENT_DIR },
     launcher: { processes: e.CLUSTER_PROCESSES, publicHost: e.PUBLIC_HOST },
-    cluster: e.REDIS_URL === undefined ? undefined : {
-      redisUrl: e.REDIS_URL,
-      publicAddress: e.PUBLIC_ADDRESS ?? `${e.PUBLIC_HOST}:${e.PORT}`,
-      processCheckIntervalMs: e.PROCESS_CHECK_INTERVAL_SECONDS * 1000,
-    },
+    cluster:
+      e.REDIS_URL === undefined
+        ? undefined
+        : {
+            redisUrl: e.REDIS_URL,
+            publicAddress: e.PUBLIC_ADDRESS ?? `${e.PUBLIC_HOST}:${e.PORT}`,
+            processCheckIntervalMs: e.PROCESS_CHECK_INTERVAL_SECONDS * 1000,
+          },
     http: { maxBodyBytes: e.HTTP_MAX_BODY_BYTES, perAddressPerSecond: e.HTTP_RATE_PER_SECOND, perAddressBurst: e.HTTP_RATE_BURST },
     auth: {
       // Outside production a random secret lets `npm start` run with nothing configured;

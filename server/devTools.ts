@@ -3,10 +3,7 @@ import { createMiddleware } from "@colyseus/core";
 import type { Application, NextFunction, Request, RequestHandler, Response } from "express";
 
 /** Who may open an operator page: nobody (off), anybody (open), or a basic-auth login. */
-export type PageAccess =
-  | { readonly mode: "off" }
-  | { readonly mode: "open" }
-  | { readonly mode: "login"; readonly user: string; readonly password: string };
+export type PageAccess = { readonly mode: "off" } | { readonly mode: "open" } | { readonly mode: "login"; readonly user: string; readonly password: string };
 
 function sameText(a: string, b: string): boolean {
   const left = Buffer.from(a);

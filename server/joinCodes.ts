@@ -20,7 +20,9 @@ interface RouteError {
 export function joinCodeRouter(): express.Router {
   const router = express.Router();
   router.post("/join-code/:code", express.json({ limit: "4kb" }), async (request: Request, response: Response<unknown>) => {
-    const fail = (status: number, error: string): void => { response.status(status).json({ code: status, error } satisfies RouteError); };
+    const fail = (status: number, error: string): void => {
+      response.status(status).json({ code: status, error } satisfies RouteError);
+    };
     const code = normalizeJoinCode(String(request.params.code ?? ""));
     if (code === undefined) return fail(400, `not a join code: 6 of ${JOIN_CODE_ALPHABET}`);
     const options: unknown = request.body ?? {};

@@ -1,8 +1,8 @@
-import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
-import { performance, type EventLoopUtilization } from "node:perf_hooks";
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node:http";
+import { type EventLoopUtilization, performance } from "node:perf_hooks";
 import { Protocol, type Room } from "@colyseus/core";
 import type { Request, Response } from "express";
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { RoomObserver } from "../rooms/base/observer.ts";
 import { protocolCodeOf } from "./wireGuard.ts";
 
@@ -29,7 +29,6 @@ export interface TrafficObserver {
   /** A WebSocket opened for a room of `roomType` ("none" when the room is unknown). */
   socketOpened(roomType: string): SocketTraffic;
 }
-
 
 class TrafficTotals {
   receivedFrames = 0;
@@ -87,14 +86,20 @@ export class TickroomMetrics implements RoomObserver, TrafficObserver {
     collectDefaultMetrics({ register: this.registry });
     const rooms = this.#rooms;
     new Gauge({
-      name: "tickroom_rooms", help: "Rooms hosted by this process, by room type.", labelNames: ["type"], registers,
+      name: "tickroom_rooms",
+      help: "Rooms hosted by this process, by room type.",
+      labelNames: ["type"],
+      registers,
       collect() {
         this.reset();
         for (const [type, set] of rooms) this.set({ type }, set.size);
       },
     });
     new Gauge({
-      name: "tickroom_clients", help: "Connected clients (seats held for reconnection excluded), by room type.", labelNames: ["type"], registers,
+      name: "tickroom_clients",
+      help: "Connected clients (seats held for reconnection excluded), by room type.",
+      labelNames: ["type"],
+      registers,
       collect() {
         this.reset();
         for (const [type, set] of rooms) {
@@ -121,27 +126,55 @@ export class TickroomMetrics implements RoomObserver, TrafficObserver {
       buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.004, 0.008, 0.0167, 0.033, 0.1],
       registers,
     });
-    this.#tickOverruns = new Counter({ name: "tickroom_tick_overruns_total", help: "Steps that took longer than their tick budget (1/tick rate), by room type.", labelNames: ["type"], registers });
+    this.#tickOverruns = new Counter({
+      name: "tickroom_tick_overruns_total",
+      help: "Steps that took longer than their tick budget (1/tick rate), by room type.",
+      labelNames: ["type"],
+      registers,
+    });
     this.#rejected = new Counter({
       name: "tickroom_rejected_messages_total",
       help: "Client messages refused, by room type and reason (invalid_payload, unknown_type, flood, oversized, or the error code of an illegal action).",
       labelNames: ["type", "reason"],
       registers,
     });
-    this.#drops = new Counter({ name: "tickroom_drops_total", help: "Abnormal disconnects whose seat was held for reconnection, by room type.", labelNames: ["type"], registers });
-    this.#reconnections = new Counter({ name: "tickroom_reconnections_total", help: "Dropped clients that came back within the window, by room type.", labelNames: ["type"], registers });
+    this.#drops = new Counter({
+      name: "tickroom_drops_total",
+      help: "Abnormal disconnects whose seat was held for reconnection, by room type.",
+      labelNames: ["type"],
+      registers,
+    });
+    this.#reconnections = new Counter({
+      name: "tickroom_reconnections_total",
+      help: "Dropped clients that came back within the window, by room type.",
+      labelNames: ["type"],
+      registers,
+    });
 
     // Per-frame traffic lives in plain numbers; the first of these counters folds it into
     // all four when scraped (the registry reads each metric right after its own collect).
     const received: Counter<"type"> = new Counter({
-      name: "tickroom_received_messages_total", help: "WebSocket frames received from clients, by room type.", labelNames: ["type"], registers,
+      name: "tickroom_received_messages_total",
+      help: "WebSocket frames received from clients, by room type.",
+      labelNames: ["type"],
+      registers,
       collect: () => this.#foldTraffic(received, receivedBytes, sent, sentBytes),
     });
-    const receivedBytes = new Counter({ name: "tickroom_received_bytes_total", help: "WebSocket payload bytes received from clients, by room type.", labelNames: ["type"], registers });
-    const sent = new Counter({ name: "tickroom_sent_messages_total", help: "WebSocket frames sent to clients, by room type and kind (state, patch, message, other).", labelNames: ["type", "kind"], registers });
+    const receivedBytes = new Counter({
+      name: "tickroom_received_bytes_total",
+      help: "WebSocket payload bytes received from clients, by room type.",
+      labelNames: ["type"],
+      registers,
+    });
+    const sent = new Counter({
+      name: "tickroom_sent_messages_total",
+      help: "WebSocket frames sent to clients, by room type and kind (state, patch, message, other).",
+      labelNames: ["type", "kind"],
+      registers,
+    });
     const sentBytes = new Counter({
       name: "tickroom_sent_bytes_total",
-      help: "WebSocket payload bytes sent to clients, by room type and kind; kind=\"patch\" is the state patch bytes.",
+      help: 'WebSocket payload bytes sent to clients, by room type and kind; kind="patch" is the state patch bytes.',
       labelNames: ["type", "kind"],
       registers,
     });
@@ -164,10 +197,18 @@ export class TickroomMetrics implements RoomObserver, TrafficObserver {
     this.#rooms.set(roomType, rooms);
     const joins = this.#joins.labels(roomType);
     const leaves = this.#leaves.labels(roomType);
-    handler.on("create", (room: Room) => { rooms.add(room); });
-    handler.on("dispose", (room: Room) => { rooms.delete(room); });
-    handler.on("join", () => { joins.inc(); });
-    handler.on("leave", () => { leaves.inc(); });
+    handler.on("create", (room: Room) => {
+      rooms.add(room);
+    });
+    handler.on("dispose", (room: Room) => {
+      rooms.delete(room);
+    });
+    handler.on("join", () => {
+      joins.inc();
+    });
+    handler.on("leave", () => {
+      leaves.inc();
+    });
   }
 
   /** Record the latency of every matchmaking request the HTTP server answers. */

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { matchMaker } from "@colyseus/core";
-import { WebSocketTransport, type TransportOptions } from "@colyseus/ws-transport";
+import { type TransportOptions, WebSocketTransport } from "@colyseus/ws-transport";
 import type { WebSocket } from "ws";
 import { socketsClosedForProtocolViolations } from "../rooms/base/protocolViolations.ts";
 import type { TrafficObserver } from "./metrics.ts";

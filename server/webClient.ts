@@ -17,16 +17,21 @@ export interface WebClientSettings {
 export function mountWebClient(app: express.Application, settings: WebClientSettings): void {
   if (!settings.enabled) return;
   app.use("/assets", express.static(join(settings.dir, "assets"), { immutable: true, maxAge: "365d", index: false }));
-  app.use(express.static(settings.dir, {
-    index: "index.html",
-    setHeaders: (response, path) => {
-      if (path.endsWith(".html")) response.setHeader("Cache-Control", "no-cache");
-    },
-  }));
+  app.use(
+    express.static(settings.dir, {
+      index: "index.html",
+      setHeaders: (response, path) => {
+        if (path.endsWith(".html")) response.setHeader("Cache-Control", "no-cache");
+      },
+    }),
+  );
   app.get("/", (_request, response) => {
-    response.status(503).type("text/plain").send(
-      `tickroom: the web client is not built (no index.html in ${settings.dir}).\n` +
-      "Run `npm run build:client`, or start with `npm start`, which builds it first.\n",
-    );
+    response
+      .status(503)
+      .type("text/plain")
+      .send(
+        `tickroom: the web client is not built (no index.html in ${settings.dir}).\n` +
+          "Run `npm run build:client`, or start with `npm start`, which builds it first.\n",
+      );
   });
 }

@@ -20,8 +20,14 @@ const MODIFIER_MASK = 0xe0;
 
 /** What a client may send; the input codes alone may carry modifiers (TIMED). */
 const CLIENT_CODES: ReadonlySet<number> = new Set([
-  Protocol.JOIN_ROOM, Protocol.LEAVE_ROOM, Protocol.ROOM_DATA, Protocol.ROOM_DATA_BYTES, Protocol.PING,
-  Protocol.ROOM_INPUT_RELIABLE, Protocol.ROOM_INPUT_UNRELIABLE, Protocol.ROOM_REQUEST,
+  Protocol.JOIN_ROOM,
+  Protocol.LEAVE_ROOM,
+  Protocol.ROOM_DATA,
+  Protocol.ROOM_DATA_BYTES,
+  Protocol.PING,
+  Protocol.ROOM_INPUT_RELIABLE,
+  Protocol.ROOM_INPUT_UNRELIABLE,
+  Protocol.ROOM_REQUEST,
 ]);
 const MAY_CARRY_MODIFIERS: ReadonlySet<number> = new Set([Protocol.ROOM_INPUT_RELIABLE, Protocol.ROOM_INPUT_UNRELIABLE]);
 

@@ -15,7 +15,10 @@ export type ConnectionState = "connected" | "reconnecting" | "reconnected" | "lo
 export class ConnectionBanner {
   #hideTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly element: HTMLElement, private readonly backToLobby: () => void) {
+  constructor(
+    private readonly element: HTMLElement,
+    private readonly backToLobby: () => void,
+  ) {
     this.#show("connected", "");
   }
 
@@ -34,8 +37,8 @@ export class ConnectionBanner {
       if (this.element.dataset.state === "reconnecting") this.#show("reconnecting", `Connection lost. Reconnecting… (attempt ${++attempts})`);
     };
     const onLeave = (code: number, reason?: string): void => {
-      if (code === CloseCode.CONSENTED) return this.#show("connected", "");
-      this.#show("lost", leaveMessage(code, reason), true);
+      if (code === CloseCode.CONSENTED) this.#show("connected", "");
+      else this.#show("lost", leaveMessage(code, reason), true);
     };
     room.onDrop(onDrop);
     room.onReconnect(onReconnect);

@@ -27,6 +27,13 @@ export class SeatMemory {
  * after the join is missed: the private-room `joinCode` message, and every frame for the
  * traffic meter.
  */
+/**
+ * A room handed from one view to the next (the lobby joins, the game view takes it over):
+ * its state is whatever the receiving view asks for, unchecked, as with any joined room.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the state type is the receiving view's to name
+export type HandedRoom = JoinedRoom<any>;
+
 export class JoinedRoom<S = unknown> {
   readonly traffic: TrafficMeter;
   /** Resolves with the first full state (joining resolves before it arrives). */
@@ -35,7 +42,11 @@ export class JoinedRoom<S = unknown> {
   readonly #codeListeners = new Set<(code: string) => void>();
   #seat: string | undefined;
 
-  constructor(readonly room: Room<any, S>, readonly spectator: boolean, private readonly seats: SeatMemory) {
+  constructor(
+    readonly room: Room<unknown, S>,
+    readonly spectator: boolean,
+    private readonly seats: SeatMemory,
+  ) {
     this.traffic = new TrafficMeter(room);
     this.ready = new Promise<S>((resolve) => {
       const arrived = (state: S): void => {

@@ -3,7 +3,7 @@ import "./probe.ts";
 import { ConnectionBanner } from "./connectionBanner.ts";
 import { el } from "./elements.ts";
 import { resolveEndpoint } from "./endpoint.ts";
-import { JoinedRoom, SeatMemory } from "./joinedRoom.ts";
+import { type HandedRoom, SeatMemory } from "./joinedRoom.ts";
 import { NetStatsOverlay } from "./netStatsOverlay.ts";
 import { formatRoute, parseRoute, type Route } from "./routes.ts";
 import { describeJoinError, ServerLink, ServerUnreachable } from "./serverLink.ts";
@@ -42,7 +42,7 @@ const banner = new ConnectionBanner(required("#banner"), () => context.navigate(
 const stats = new NetStatsOverlay(required("#netstats"));
 window.tickroom = { endpoint: endpoint.http };
 
-let handoff: JoinedRoom<any> | undefined;
+let handoff: HandedRoom | undefined;
 let unmount: Unmount | undefined;
 let stopRetrying: (() => void) | undefined;
 let reachable = false;
@@ -111,10 +111,15 @@ async function render(): Promise<void> {
       reachable = false;
       return render();
     }
-    main.replaceChildren(el("section", { class: "failure", "data-view": "failure", "data-testid": "failure" },
-      el("h1", {}, "That did not work"),
-      el("p", { role: "alert" }, describeJoinError(error)),
-      el("a", { class: "button", href: "#/" }, "Back to the lobby")));
+    main.replaceChildren(
+      el(
+        "section",
+        { class: "failure", "data-view": "failure", "data-testid": "failure" },
+        el("h1", {}, "That did not work"),
+        el("p", { role: "alert" }, describeJoinError(error)),
+        el("a", { class: "button", href: "#/" }, "Back to the lobby"),
+      ),
+    );
   } finally {
     // A room handed to a view that never took it (the player navigated away meanwhile).
     if (current === generation && handoff !== undefined) {

@@ -54,7 +54,11 @@ export class NetStatsOverlay {
       ["bytes-out", "Up", formatRate(reading.bytesOutPerSecond)],
     ];
     if (reading.corrections !== undefined) {
-      rows.push(["corrections", "Corrections", `${reading.corrections} (last ${(reading.lastCorrection ?? 0).toFixed(1)}, max ${(reading.maxCorrection ?? 0).toFixed(1)})`]);
+      rows.push([
+        "corrections",
+        "Corrections",
+        `${reading.corrections} (last ${(reading.lastCorrection ?? 0).toFixed(1)}, max ${(reading.maxCorrection ?? 0).toFixed(1)})`,
+      ]);
     }
     if (reading.inputsPending !== undefined) rows.push(["pending", "Unacked inputs", String(reading.inputsPending)]);
     const table = document.createElement("dl");
@@ -89,7 +93,9 @@ export class PingProbe {
   constructor(room: Room) {
     const probe = (): void => {
       if (room.connection.isOpen === false) return;
-      room.ping((ms) => { this.#rtt = this.#rtt === undefined ? ms : this.#rtt * 0.7 + ms * 0.3; });
+      room.ping((ms) => {
+        this.#rtt = this.#rtt === undefined ? ms : this.#rtt * 0.7 + ms * 0.3;
+      });
     };
     probe();
     this.#timer = setInterval(probe, 2000);

@@ -18,13 +18,21 @@ const CHANNEL = /^[\w-]{0,32}$/;
 
 export function parseRoute(hash: string): Route {
   const [path = "", query = ""] = hash.replace(/^#/, "").split("?", 2);
-  const parts = path.split("/").filter((part) => part !== "").map(decodeURIComponentSafe);
+  const parts = path
+    .split("/")
+    .filter((part) => part !== "")
+    .map(decodeURIComponentSafe);
   const params = new URLSearchParams(query);
   const spectate = params.has("spectate");
   const [view, id] = parts;
   switch (view) {
     case "arena":
-      return { view: "arena", ...(id !== undefined && ROOM_ID.test(id) ? { roomId: id } : {}), mode: params.get("mode") === "teams" ? "teams" : "ffa", spectate };
+      return {
+        view: "arena",
+        ...(id !== undefined && ROOM_ID.test(id) ? { roomId: id } : {}),
+        mode: params.get("mode") === "teams" ? "teams" : "ffa",
+        spectate,
+      };
     case "tictactoe":
       return { view: "tictactoe", ...(id !== undefined && ROOM_ID.test(id) ? { roomId: id } : {}), spectate };
     case "chat":

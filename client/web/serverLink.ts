@@ -1,4 +1,4 @@
-import { Client, MatchMakeError, ServerError, type Room } from "@colyseus/sdk";
+import { Client, MatchMakeError, type Room, ServerError } from "@colyseus/sdk";
 import type { Endpoint } from "./endpoint.ts";
 
 /** What GET /health answers. */
@@ -10,7 +10,10 @@ export interface ServerHealth {
 
 /** The server could not be reached at all (down, wrong address, blocked): not a refusal. */
 export class ServerUnreachable extends Error {
-  constructor(readonly endpoint: string, cause: unknown) {
+  constructor(
+    readonly endpoint: string,
+    cause: unknown,
+  ) {
     super(`cannot reach the tickroom server at ${endpoint}`, { cause });
     this.name = "ServerUnreachable";
   }
@@ -30,7 +33,10 @@ export class ServerLink {
   readonly client: Client;
   #name: string;
 
-  constructor(readonly endpoint: Endpoint, private readonly storage: { readonly local: Storage; readonly session: Storage }) {
+  constructor(
+    readonly endpoint: Endpoint,
+    private readonly storage: { readonly local: Storage; readonly session: Storage },
+  ) {
     this.client = new Client(endpoint.http);
     this.#name = storage.local.getItem(NAME_KEY) ?? `player-${Math.floor(Math.random() * 9000 + 1000)}`;
     const token = storage.session.getItem(TOKEN_KEY);
@@ -50,7 +56,7 @@ export class ServerLink {
       throw new ServerUnreachable(this.endpoint.http, error);
     }
     if (!response.ok) throw new ServerUnreachable(this.endpoint.http, new Error(`GET /health answered ${response.status}`));
-    return await response.json() as ServerHealth;
+    return (await response.json()) as ServerHealth;
   }
 
   /** Take a new display name: a new guest token carries it (names come from tokens, not join options). */
@@ -68,7 +74,9 @@ export class ServerLink {
     } catch (error) {
       if (!isUnauthenticated(error)) throw asUnreachable(error, this.endpoint.http);
       await this.#signIn(this.#name);
-      return await attempt(this.client).catch((retryError: unknown) => { throw asUnreachable(retryError, this.endpoint.http); });
+      return await attempt(this.client).catch((retryError: unknown) => {
+        throw asUnreachable(retryError, this.endpoint.http);
+      });
     }
   }
 
@@ -83,7 +91,7 @@ export class ServerLink {
     } catch (error) {
       throw new ServerUnreachable(this.endpoint.http, error);
     }
-    const body = await response.json().catch(() => ({})) as { token?: string; error?: string };
+    const body = (await response.json().catch(() => ({}))) as { token?: string; error?: string };
     if (!response.ok || body.token === undefined) throw new Error(body.error ?? `sign-in failed (${response.status})`);
     this.client.auth.token = body.token;
     this.storage.session.setItem(TOKEN_KEY, body.token);

@@ -15,7 +15,7 @@
  * report.json, report.md and report.svg to `--out`, prints the Markdown, and exits 1 when
  * tickroom breached an SLO (2 on a usage error).
  */
-import { fork, type ChildProcess } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -24,15 +24,27 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ARENA } from "../../rooms/arena/shapes.ts";
 import { ImpairmentProxy, type LinkImpairment } from "../impairment/ImpairmentProxy.ts";
-import { freePort, startServerProcess, type ServerProcess } from "../serverProcess.ts";
+import { flushRedisDatabase, redisAnswers } from "../redisCommand.ts";
+import { freePort, type ServerProcess, startServerProcess } from "../serverProcess.ts";
 import type { TargetKind } from "./benchBots.ts";
 import type { ConnectResult, WindowReport, WorkerCommand, WorkerReply } from "./botWorker.ts";
-import { bucketsBetween, bucketsOf, parsePrometheusText, quantileOf, sumOf, type Sample } from "./prometheusText.ts";
 import { cpuSeconds, residentBytes } from "./processStats.ts";
-import { flushRedisDatabase, redisAnswers } from "../redisCommand.ts";
+import { bucketsBetween, bucketsOf, parsePrometheusText, quantileOf, type Sample, sumOf } from "./prometheusText.ts";
 import {
-  LIMIT, NAIVE, TICKROOM, TICKROOM_TWO_PROCESSES, TICKROOM_WITHOUT_METRICS, defaultSlos, percentiles, ratiosOf, renderMarkdown, renderSvg, sloBreaches,
-  type BenchReport, type SloThresholds, type StepResult,
+  type BenchReport,
+  defaultSlos,
+  LIMIT,
+  NAIVE,
+  percentiles,
+  ratiosOf,
+  renderMarkdown,
+  renderSvg,
+  type SloThresholds,
+  type StepResult,
+  sloBreaches,
+  TICKROOM,
+  TICKROOM_TWO_PROCESSES,
+  TICKROOM_WITHOUT_METRICS,
 } from "./report.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -70,7 +82,8 @@ function positive(name: string, raw: string): number {
 
 const playersPerRoom = ARENA.maxPlayers;
 const steps = flags.steps.split(",").map((raw) => positive("steps", raw));
-for (const step of steps) if (step === 0 || step % playersPerRoom !== 0) usage(`every step must be a positive multiple of ${playersPerRoom} (full rooms), got ${step}`);
+for (const step of steps)
+  if (step === 0 || step % playersPerRoom !== 0) usage(`every step must be a positive multiple of ${playersPerRoom} (full rooms), got ${step}`);
 const warmupSeconds = positive("warmup", flags.warmup);
 const windowSeconds = positive("seconds", flags.seconds);
 const workerCount = Math.max(1, Math.round(positive("workers", flags.workers)));
@@ -92,7 +105,13 @@ const impairment = parseImpairment(flags.impair);
 
 function parseImpairment(spec: string): Partial<LinkImpairment> | undefined {
   if (spec === "") return undefined;
-  const names: Record<string, keyof LinkImpairment> = { latency: "latencyMs", jitter: "jitterMs", bandwidth: "bandwidthBytesPerSecond", stalls: "stallsPerSecond", "stall-ms": "stallMs" };
+  const names: Record<string, keyof LinkImpairment> = {
+    latency: "latencyMs",
+    jitter: "jitterMs",
+    bandwidth: "bandwidthBytesPerSecond",
+    stalls: "stallsPerSecond",
+    "stall-ms": "stallMs",
+  };
   const link: Partial<LinkImpairment> = {};
   for (const pair of spec.split(",")) {
     const [name, raw] = pair.split("=");
@@ -109,9 +128,15 @@ class Worker {
   #waiting: ((reply: WorkerReply) => void) | undefined;
 
   constructor(index: number) {
-    this.child = fork(join(root, "loadtest/bench/botWorker.ts"), [], { execArgv: ["--import", "tsx"], cwd: root, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    this.child = fork(join(root, "loadtest/bench/botWorker.ts"), [], {
+      execArgv: ["--import", "tsx"],
+      cwd: root,
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
     this.child.on("message", (reply: WorkerReply) => this.#waiting?.(reply));
-    this.child.once("exit", (code) => { if (code !== 0 && code !== null) console.error(`bench: worker ${index} exited with ${code}`); });
+    this.child.once("exit", (code) => {
+      if (code !== 0 && code !== null) console.error(`bench: worker ${index} exited with ${code}`);
+    });
   }
 
   request(command: WorkerCommand): Promise<WorkerReply> {
@@ -202,8 +227,7 @@ async function runStep(target: Target, requested: number, step: number, workers:
   const startedAt = performance.now();
   await Promise.all(workers.map((w) => w.request({ cmd: "measure" })));
   await sleep(windowSeconds);
-  const windows = (await Promise.all(workers.map((w) => w.request({ cmd: "report" }))))
-    .flatMap((reply) => reply.cmd === "report" ? [reply.result] : []);
+  const windows = (await Promise.all(workers.map((w) => w.request({ cmd: "report" })))).flatMap((reply) => (reply.cmd === "report" ? [reply.result] : []));
   const wallSeconds = (performance.now() - startedAt) / 1000;
   const cpuUsed = serverCpuSeconds(target) - cpuBefore;
   const generatorUsed = workers.reduce((sum, w) => sum + cpuSeconds(w.pid), 0) - generatorBefore;
@@ -222,7 +246,8 @@ async function runStep(target: Target, requested: number, step: number, workers:
     );
     const q = (p: number): number => (quantileOf(ticks, p) ?? 0) * 1000;
     tickMs = { p50: q(0.5), p95: q(0.95), p99: q(0.99) };
-    tickOverruns = sumOf(metricsAfter, "tickroom_tick_overruns_total", { type: "arena" }) - sumOf(metricsBefore, "tickroom_tick_overruns_total", { type: "arena" });
+    tickOverruns =
+      sumOf(metricsAfter, "tickroom_tick_overruns_total", { type: "arena" }) - sumOf(metricsBefore, "tickroom_tick_overruns_total", { type: "arena" });
   }
 
   await Promise.all(workers.map((w) => w.request({ cmd: "disconnect" })));
@@ -261,13 +286,20 @@ try {
     for (const target of order) {
       const result = await runStep(target, requested, index, workers);
       results.push(result);
-      console.error(`bench: ${target.name} @ ${requested}: ${result.ccu} CCU, ${result.cpuUsPerClientSecond.toFixed(0)} µs CPU/client·s, ` +
-        `${result.bytesPerClientSecond.toFixed(0)} B/client·s, patch delay p99 ${result.patchDelayMs.p99.toFixed(1)} ms, generator ${result.generatorCpuPercent.toFixed(0)}%`);
+      console.error(
+        `bench: ${target.name} @ ${requested}: ${result.ccu} CCU, ${result.cpuUsPerClientSecond.toFixed(0)} µs CPU/client·s, ` +
+          `${result.bytesPerClientSecond.toFixed(0)} B/client·s, patch delay p99 ${result.patchDelayMs.p99.toFixed(1)} ms, generator ${result.generatorCpuPercent.toFixed(0)}%`,
+      );
     }
   }
 } finally {
   for (const worker of workers) worker.child.kill();
-  await Promise.all(running.map(async (t) => { await t.proxy?.close(); await Promise.all(t.servers.map((s) => s.stop())); }));
+  await Promise.all(
+    running.map(async (t) => {
+      await t.proxy?.close();
+      await Promise.all(t.servers.map((s) => s.stop()));
+    }),
+  );
 }
 
 const report: BenchReport = {

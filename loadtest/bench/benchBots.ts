@@ -80,7 +80,9 @@ function interceptionOf(room: object): Interception {
   let interception = interceptions.get(room);
   if (interception === undefined) {
     let resolve!: (at: number) => void;
-    const fullState = new Promise<number>((done) => { resolve = done; });
+    const fullState = new Promise<number>((done) => {
+      resolve = done;
+    });
     interception = { record: new BotRecord(), fullState, resolveFullState: resolve };
     interceptions.set(room, interception);
   }
@@ -125,7 +127,9 @@ export async function joinTickroom(port: number, region: string, name: string, w
   room.reconnection.enabled = false;
   const { record, fullState } = interceptionOf(room);
   const setupMs = (await fullState) - started;
-  room.onLeave(() => { record.dropped = true; });
+  room.onLeave(() => {
+    record.dropped = true;
+  });
   // The class given explicitly: a class rebuilt from each handshake is cached forever.
   const input = room.input({ type: ArenaInput });
   return {
@@ -171,7 +175,9 @@ async function joinBaseline(
       }
     };
   });
-  socket.onclose = () => { record.dropped = true; };
+  socket.onclose = () => {
+    record.dropped = true;
+  };
   return {
     record,
     setupMs,
@@ -191,7 +197,7 @@ export function joinNaiveJson(port: number, region: string, window: Window): Pro
     region,
     window,
     // Frames start with {"t":<ms>, so the time is read without parsing the state.
-    (data) => typeof data === "string" ? Number(data.slice(5, data.indexOf(",", 5))) : NaN,
+    (data) => (typeof data === "string" ? Number(data.slice(5, data.indexOf(",", 5))) : NaN),
     (input) => JSON.stringify({ x: input.x, y: input.y, angle: input.angle, fire: input.fire }),
   );
 }
@@ -201,7 +207,7 @@ export function joinWireLimit(port: number, region: string, window: Window): Pro
     port,
     region,
     window,
-    (data) => typeof data === "string" ? NaN : new DataView(data).getUint32(1, true),
+    (data) => (typeof data === "string" ? NaN : new DataView(data).getUint32(1, true)),
     (input) => {
       const frame = new ArrayBuffer(13);
       const view = new DataView(frame);

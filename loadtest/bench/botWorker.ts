@@ -1,5 +1,5 @@
 import type { InputFrame } from "../../rooms/arena/rules.ts";
-import { joinTarget, type BenchBot, type TargetKind, type Window } from "./benchBots.ts";
+import { type BenchBot, joinTarget, type TargetKind, type Window } from "./benchBots.ts";
 
 /**
  * One load-generator process of the benchmark, driven over IPC by bench.ts. It holds a
@@ -107,7 +107,10 @@ async function connect(kind: TargetKind, port: number, groups: readonly JoinGrou
 function report(): WindowReport {
   window.measuring = false;
   const seconds = (performance.now() - windowStartedAt) / 1000;
-  let frames = 0, bytes = 0, patches = 0, dropped = 0;
+  let frames = 0,
+    bytes = 0,
+    patches = 0,
+    dropped = 0;
   const delaysMs: number[] = [];
   for (const bot of bots) {
     const r = bot.record;

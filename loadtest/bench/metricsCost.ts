@@ -22,7 +22,9 @@ function nsPerCall(body: (i: number) => void): number {
 }
 
 let sink = 0;
-const empty = nsPerCall((i) => { sink += i & 1; });
+const empty = nsPerCall((i) => {
+  sink += i & 1;
+});
 const frameOut = nsPerCall(() => socket.sent(patch)) - empty;
 const frameIn = nsPerCall((i) => socket.received(i & 63)) - empty;
 const tick = nsPerCall((i) => metrics.tick("arena", (i & 255) / 1e6, 1 / 60)) - empty;
@@ -33,11 +35,17 @@ const scrapeMs = Number(process.hrtime.bigint() - scrapeStarted) / 1e6;
 // The arena per client-second: 60 inputs in, ~24 frames out (20 patches, ~4 shot messages);
 // per room-second: 60 steps for 16 clients.
 const perClientSecondNs = 60 * frameIn + 24 * frameOut + (60 * tick) / 16;
-console.log(JSON.stringify({
-  nsPerFrameOut: +frameOut.toFixed(1),
-  nsPerFrameIn: +frameIn.toFixed(1),
-  nsPerTick: +tick.toFixed(1),
-  scrapeMs: +scrapeMs.toFixed(2),
-  arenaMicrosecondsPerClientSecond: +(perClientSecondNs / 1000).toFixed(2),
-  sink,
-}, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      nsPerFrameOut: +frameOut.toFixed(1),
+      nsPerFrameIn: +frameIn.toFixed(1),
+      nsPerTick: +tick.toFixed(1),
+      scrapeMs: +scrapeMs.toFixed(2),
+      arenaMicrosecondsPerClientSecond: +(perClientSecondNs / 1000).toFixed(2),
+      sink,
+    },
+    null,
+    2,
+  ),
+);

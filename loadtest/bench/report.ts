@@ -113,16 +113,18 @@ export function ratiosOf(results: readonly StepResult[]): Ratios[] {
     const limit = of(LIMIT);
     const bare = of(TICKROOM_WITHOUT_METRICS);
     const two = of(TICKROOM_TWO_PROCESSES);
-    return [{
-      ccu: tickroom.ccu,
-      cpuVsNaive: ratio(tickroom.cpuUsPerClientSecond, naive?.cpuUsPerClientSecond),
-      bytesVsNaive: ratio(tickroom.bytesPerClientSecond, naive?.bytesPerClientSecond),
-      cpuVsLimit: ratio(tickroom.cpuUsPerClientSecond, limit?.cpuUsPerClientSecond),
-      bytesVsLimit: ratio(tickroom.bytesPerClientSecond, limit?.bytesPerClientSecond),
-      cpuMetricsOnVsOff: ratio(tickroom.cpuUsPerClientSecond, bare?.cpuUsPerClientSecond),
-      setupP99TwoVsOne: ratio(two?.setupMs.p99, tickroom.setupMs.p99),
-      cpuTwoVsOne: ratio(two?.cpuUsPerClientSecond, tickroom.cpuUsPerClientSecond),
-    }];
+    return [
+      {
+        ccu: tickroom.ccu,
+        cpuVsNaive: ratio(tickroom.cpuUsPerClientSecond, naive?.cpuUsPerClientSecond),
+        bytesVsNaive: ratio(tickroom.bytesPerClientSecond, naive?.bytesPerClientSecond),
+        cpuVsLimit: ratio(tickroom.cpuUsPerClientSecond, limit?.cpuUsPerClientSecond),
+        bytesVsLimit: ratio(tickroom.bytesPerClientSecond, limit?.bytesPerClientSecond),
+        cpuMetricsOnVsOff: ratio(tickroom.cpuUsPerClientSecond, bare?.cpuUsPerClientSecond),
+        setupP99TwoVsOne: ratio(two?.setupMs.p99, tickroom.setupMs.p99),
+        cpuTwoVsOne: ratio(two?.cpuUsPerClientSecond, tickroom.cpuUsPerClientSecond),
+      },
+    ];
   });
 }
 
@@ -133,13 +135,14 @@ export function sloBreaches(results: readonly StepResult[], slos: SloThresholds)
     const at = `at ${r.requested} CCU`;
     if (r.tickMs !== undefined && r.tickMs.p99 > slos.tickP99Ms) breaches.push(`${at}: p99 tick ${r.tickMs.p99.toFixed(3)} ms > ${slos.tickP99Ms} ms`);
     if (r.patchDelayMs.p99 > slos.patchDelayP99Ms) breaches.push(`${at}: p99 patch delay ${r.patchDelayMs.p99.toFixed(1)} ms > ${slos.patchDelayP99Ms} ms`);
-    if (r.failedJoins + r.dropped > slos.failedJoins) breaches.push(`${at}: ${r.failedJoins} failed joins and ${r.dropped} drops > ${slos.failedJoins} allowed`);
+    if (r.failedJoins + r.dropped > slos.failedJoins)
+      breaches.push(`${at}: ${r.failedJoins} failed joins and ${r.dropped} drops > ${slos.failedJoins} allowed`);
     if (r.setupMs.p99 > slos.setupP99Ms) breaches.push(`${at}: p99 connection setup ${r.setupMs.p99.toFixed(1)} ms > ${slos.setupP99Ms} ms`);
   }
   return breaches;
 }
 
-const fixed = (value: number | undefined, digits: number): string => value === undefined || !Number.isFinite(value) ? "–" : value.toFixed(digits);
+const fixed = (value: number | undefined, digits: number): string => (value === undefined || !Number.isFinite(value) ? "–" : value.toFixed(digits));
 
 export function renderMarkdown(report: BenchReport): string {
   const s = report.settings;
@@ -155,15 +158,21 @@ export function renderMarkdown(report: BenchReport): string {
     ``,
     `| CCU | CPU/client vs naive JSON | bytes/client vs naive JSON | CPU/client vs wire limit | bytes/client vs wire limit | CPU with /metrics vs without | p99 setup, 2 processes vs 1 | CPU/client, 2 processes vs 1 |`,
     `|---:|---:|---:|---:|---:|---:|---:|---:|`,
-    ...report.ratios.map((r) => `| ${r.ccu} | ${fixed(r.cpuVsNaive, 2)} | ${fixed(r.bytesVsNaive, 3)} | ${fixed(r.cpuVsLimit, 2)} | ${fixed(r.bytesVsLimit, 2)} | ${fixed(r.cpuMetricsOnVsOff, 2)} | ${fixed(r.setupP99TwoVsOne, 2)} | ${fixed(r.cpuTwoVsOne, 2)} |`),
+    ...report.ratios.map(
+      (r) =>
+        `| ${r.ccu} | ${fixed(r.cpuVsNaive, 2)} | ${fixed(r.bytesVsNaive, 3)} | ${fixed(r.cpuVsLimit, 2)} | ${fixed(r.bytesVsLimit, 2)} | ${fixed(r.cpuMetricsOnVsOff, 2)} | ${fixed(r.setupP99TwoVsOne, 2)} | ${fixed(r.cpuTwoVsOne, 2)} |`,
+    ),
     ``,
     `## Every step`,
     ``,
     `| server | CCU | failed joins / drops | setup p50/p95/p99 ms | patches/s per client | patch delay p50/p99 ms | tick p50/p99 ms | overruns | CPU µs per client·s | server CPU % | bytes per client·s | RSS MiB | generator CPU % |`,
     `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
-    ...report.results.map((r) => `| ${r.target} | ${r.ccu} | ${r.failedJoins} / ${r.dropped} | ${fixed(r.setupMs.p50, 1)} / ${fixed(r.setupMs.p95, 1)} / ${fixed(r.setupMs.p99, 1)}` +
-      ` | ${fixed(r.patchHz, 1)} | ${fixed(r.patchDelayMs.p50, 1)} / ${fixed(r.patchDelayMs.p99, 1)} | ${r.tickMs === undefined ? "–" : `${fixed(r.tickMs.p50, 3)} / ${fixed(r.tickMs.p99, 3)}`}` +
-      ` | ${fixed(r.tickOverruns, 0)} | ${fixed(r.cpuUsPerClientSecond, 0)} | ${fixed(r.serverCpuPercent, 1)} | ${fixed(r.bytesPerClientSecond, 0)} | ${fixed(r.serverRssMiB, 0)} | ${fixed(r.generatorCpuPercent, 0)} |`),
+    ...report.results.map(
+      (r) =>
+        `| ${r.target} | ${r.ccu} | ${r.failedJoins} / ${r.dropped} | ${fixed(r.setupMs.p50, 1)} / ${fixed(r.setupMs.p95, 1)} / ${fixed(r.setupMs.p99, 1)}` +
+        ` | ${fixed(r.patchHz, 1)} | ${fixed(r.patchDelayMs.p50, 1)} / ${fixed(r.patchDelayMs.p99, 1)} | ${r.tickMs === undefined ? "–" : `${fixed(r.tickMs.p50, 3)} / ${fixed(r.tickMs.p99, 3)}`}` +
+        ` | ${fixed(r.tickOverruns, 0)} | ${fixed(r.cpuUsPerClientSecond, 0)} | ${fixed(r.serverCpuPercent, 1)} | ${fixed(r.bytesPerClientSecond, 0)} | ${fixed(r.serverRssMiB, 0)} | ${fixed(r.generatorCpuPercent, 0)} |`,
+    ),
     ``,
     `## SLOs (tickroom)`,
     ``,
@@ -175,11 +184,22 @@ export function renderMarkdown(report: BenchReport): string {
   return lines.join("\n");
 }
 
-const COLORS: Record<string, string> = { [TICKROOM_TWO_PROCESSES]: "#9467bd", [TICKROOM]: "#1f77b4", [TICKROOM_WITHOUT_METRICS]: "#9ecae1", [NAIVE]: "#d62728", [LIMIT]: "#2ca02c" };
+const COLORS: Record<string, string> = {
+  [TICKROOM_TWO_PROCESSES]: "#9467bd",
+  [TICKROOM]: "#1f77b4",
+  [TICKROOM_WITHOUT_METRICS]: "#9ecae1",
+  [NAIVE]: "#d62728",
+  [LIMIT]: "#2ca02c",
+};
 
 /** Two panels against CCU: server CPU per client (linear) and bytes per client (log scale). */
 export function renderSvg(report: BenchReport): string {
-  const width = 960, height = 380, panel = 440, top = 40, plotHeight = 280, left = 60;
+  const width = 960,
+    height = 380,
+    panel = 440,
+    top = 40,
+    plotHeight = 280,
+    left = 60;
   const targets = [...new Set(report.results.map((r) => r.target))];
   const ccus = report.results.map((r) => r.ccu);
   const maxCcu = Math.max(1, ...ccus);
@@ -188,13 +208,18 @@ export function renderSvg(report: BenchReport): string {
     { title: "server CPU µs per client·second", value: (r) => r.cpuUsPerClientSecond, log: false, offset: 0 },
     { title: "bytes per client·second (log scale)", value: (r) => r.bytesPerClientSecond, log: true, offset: panel + 60 },
   ];
-  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`, `<rect width="100%" height="100%" fill="white"/>`];
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+  ];
   for (const p of panels) {
     const values = report.results.map(p.value).filter((v) => v > 0);
     const maxValue = Math.max(1, ...values);
     const minValue = p.log ? Math.max(1, Math.min(...values, maxValue) / 2) : 0;
     const y = (v: number): number => {
-      const share = p.log ? (Math.log10(Math.max(v, minValue)) - Math.log10(minValue)) / (Math.log10(maxValue * 1.1) - Math.log10(minValue)) : v / (maxValue * 1.1);
+      const share = p.log
+        ? (Math.log10(Math.max(v, minValue)) - Math.log10(minValue)) / (Math.log10(maxValue * 1.1) - Math.log10(minValue))
+        : v / (maxValue * 1.1);
       return top + plotHeight - share * plotHeight;
     };
     parts.push(`<text x="${p.offset + left}" y="24" font-weight="bold">${p.title}</text>`);

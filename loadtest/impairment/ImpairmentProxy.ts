@@ -1,5 +1,5 @@
-import { createConnection, createServer, type AddressInfo, type Server, type Socket } from "node:net";
-import { seededRandom, type Random } from "../../rooms/base/random.ts";
+import { type AddressInfo, createConnection, createServer, type Server, type Socket } from "node:net";
+import { type Random, seededRandom } from "../../rooms/base/random.ts";
 
 /** How one direction of the link misbehaves. Every field is optional; the default is a clean link. */
 export interface LinkImpairment {
@@ -225,11 +225,7 @@ class DelayPipe {
     } else {
       this.#linkFreeAt = now;
     }
-    const at = Math.max(
-      this.#linkFreeAt + latencyMs + this.random() * jitterMs,
-      this.#lastDeliveryAt,
-      this.#stallUntil,
-    );
+    const at = Math.max(this.#linkFreeAt + latencyMs + this.random() * jitterMs, this.#lastDeliveryAt, this.#stallUntil);
     this.#lastDeliveryAt = at;
     this.#queue.push({ at, chunk });
     this.#queuedBytes += chunk.length;
@@ -257,7 +253,10 @@ class DelayPipe {
     if (this.#disposed) return;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     const head = this.#queue[0];
-    if (head === undefined) { this.#timer = undefined; return; }
+    if (head === undefined) {
+      this.#timer = undefined;
+      return;
+    }
     const at = Math.max(head.at, this.#stallUntil);
     this.#timer = setTimeout(() => this.#flush(), Math.max(0, at - performance.now()));
   }
@@ -267,7 +266,10 @@ class DelayPipe {
     const now = performance.now();
     while (this.#queue.length > 0 && this.#queue[0]!.at <= now && this.#stallUntil <= now) {
       const { chunk } = this.#queue.shift()!;
-      if (chunk === null) { this.to.end(); continue; }
+      if (chunk === null) {
+        this.to.end();
+        continue;
+      }
       this.#queuedBytes -= chunk.length;
       this.stats.bytes += chunk.length;
       this.stats.chunks++;

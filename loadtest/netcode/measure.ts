@@ -9,7 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { Client } from "@colyseus/sdk";
-import { arenaNetcode, type ArenaSession } from "../../client/arena.ts";
+import { type ArenaSession, arenaNetcode } from "../../client/arena.ts";
 import { RealtimeSession } from "../../client/netcode.ts";
 import { ARENA } from "../../rooms/arena/shapes.ts";
 import type { ArenaInput } from "../../schema/ArenaState.ts";
@@ -54,24 +54,29 @@ for (const scenario of scenarios) {
   let previousDrawn: { x: number; y: number } | undefined;
   const measureFrom = performance.now() + 1000;
   const watched = sessions[1]!.room.sessionId;
-  const players = sessions.map((session, index) => new ScriptedPlayer<object, ArenaInput>(
-    session as never,
-    (input, step) => {
-      input.x = Math.cos(step / (31 + index * 7));
-      input.y = Math.sin(step / (23 + index * 5));
-      input.angle = step / 40;
-      input.fire = false;
-    },
-    index === 0 ? () => {
-      const remote = session.room.state.players.get(watched);
-      if (remote === undefined) return;
-      const drawn = { x: session.remoteValue(remote, "x"), y: session.remoteValue(remote, "y") };
-      if (previousDrawn !== undefined && performance.now() > measureFrom) {
-        largestDrawnStep = Math.max(largestDrawnStep, Math.hypot(drawn.x - previousDrawn.x, drawn.y - previousDrawn.y));
-      }
-      previousDrawn = drawn;
-    } : undefined,
-  ));
+  const players = sessions.map(
+    (session, index) =>
+      new ScriptedPlayer<object, ArenaInput>(
+        session as never,
+        (input, step) => {
+          input.x = Math.cos(step / (31 + index * 7));
+          input.y = Math.sin(step / (23 + index * 5));
+          input.angle = step / 40;
+          input.fire = false;
+        },
+        index === 0
+          ? () => {
+              const remote = session.room.state.players.get(watched);
+              if (remote === undefined) return;
+              const drawn = { x: session.remoteValue(remote, "x"), y: session.remoteValue(remote, "y") };
+              if (previousDrawn !== undefined && performance.now() > measureFrom) {
+                largestDrawnStep = Math.max(largestDrawnStep, Math.hypot(drawn.x - previousDrawn.x, drawn.y - previousDrawn.y));
+              }
+              previousDrawn = drawn;
+            }
+          : undefined,
+      ),
+  );
   await sleep(seconds * 1000);
   for (const player of players) player.stop();
   await sleep(1500);
@@ -85,14 +90,20 @@ for (const scenario of scenarios) {
   const mean = corrections === 0 ? 0 : sum((s) => s.totalCorrection) / corrections;
   const rtt = sum((s) => s.rttMs) / stats.length;
   const jitter = sum((s) => s.jitterMs) / stats.length;
-  rows.push(`| ${scenario.name} | ${sum((s) => s.inputsSent)} | ${reconciliations} | ${corrections} (${((corrections / (playerCount * seconds))).toFixed(2)}/player/s) | ${mean.toFixed(2)} | ${max.toFixed(2)} | ${rtt.toFixed(0)} | ${jitter.toFixed(1)} | ${largestDrawnStep.toFixed(2)} |`);
+  rows.push(
+    `| ${scenario.name} | ${sum((s) => s.inputsSent)} | ${reconciliations} | ${corrections} (${(corrections / (playerCount * seconds)).toFixed(2)}/player/s) | ${mean.toFixed(2)} | ${max.toFixed(2)} | ${rtt.toFixed(0)} | ${jitter.toFixed(1)} | ${largestDrawnStep.toFixed(2)} |`,
+  );
   await Promise.all(sessions.map((session) => session.room.leave()));
   await proxy.close();
 }
 
-console.log(`\nArena netcode, ${playerCount} players, ${seconds} s per scenario, inputs at 60 Hz, patches at 20 Hz, ${interpolation} interpolation 100 ms behind.`);
+console.log(
+  `\nArena netcode, ${playerCount} players, ${seconds} s per scenario, inputs at 60 Hz, patches at 20 Hz, ${interpolation} interpolation 100 ms behind.`,
+);
 console.log(`A frame of motion is ${(ARENA.speed / 60).toFixed(1)} units; a patch of motion is ${(ARENA.speed / 20).toFixed(1)}.\n`);
-console.log("| link | inputs | reconciliations | corrections | mean correction (units) | max correction | RTT seen (ms) | jitter seen (ms) | largest drawn step of a remote player (units/frame) |");
+console.log(
+  "| link | inputs | reconciliations | corrections | mean correction (units) | max correction | RTT seen (ms) | jitter seen (ms) | largest drawn step of a remote player (units/frame) |",
+);
 console.log("|---|---|---|---|---|---|---|---|---|");
 for (const row of rows) console.log(row);
 await server.stop();

@@ -5,7 +5,7 @@ import type { TicTacToeState } from "../../schema/TicTacToeState.ts";
  * Play one tic-tac-toe game in a joined room like a person would: a legal random move
  * after a 0.3-1 s pause whenever it is this player's turn. Resolves when the game ends.
  */
-export function playTicTacToe(room: Room<any, TicTacToeState>): Promise<void> {
+export function playTicTacToe(room: Room<unknown, TicTacToeState>): Promise<void> {
   return new Promise((resolve) => {
     let thinking = false;
     // Cells filled when this player last moved: "my turn" in a view one patch behind is stale.
@@ -21,12 +21,15 @@ export function playTicTacToe(room: Room<any, TicTacToeState>): Promise<void> {
       if (state.status !== "playing" || state.currentTurn !== room.sessionId || thinking || filled <= filledAtMyLastMove) return;
       thinking = true;
       filledAtMyLastMove = filled;
-      setTimeout(() => {
-        const empty = [...room.state.board.keys()].filter((i) => room.state.board[i] === 0);
-        const index = empty[Math.floor(Math.random() * empty.length)];
-        if (index !== undefined) room.send("move", { index });
-        thinking = false;
-      }, 300 + Math.random() * 700);
+      setTimeout(
+        () => {
+          const empty = [...room.state.board.keys()].filter((i) => room.state.board[i] === 0);
+          const index = empty[Math.floor(Math.random() * empty.length)];
+          if (index !== undefined) room.send("move", { index });
+          thinking = false;
+        },
+        300 + Math.random() * 700,
+      );
     });
   });
 }

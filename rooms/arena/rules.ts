@@ -171,14 +171,7 @@ export function traceShot(
  * Shots are judged against where the shooter saw its targets. Fired shots are appended
  * to `shots`, a buffer the caller owns and drains.
  */
-export function stepArena(
-  world: ArenaWorld,
-  timers: Roster<PlayerTimers>,
-  inputs: TickInputs,
-  dt: number,
-  random: Random,
-  shots: ShotEvent[],
-): void {
+export function stepArena(world: ArenaWorld, timers: Roster<PlayerTimers>, inputs: TickInputs, dt: number, random: Random, shots: ShotEvent[]): void {
   const tick = ++world.tick;
   world.players.forEach((body, id) => {
     const own = timers.get(id);
@@ -222,5 +215,5 @@ function fire(
 }
 
 function clamp(value: number, min: number, max: number): number {
-  return value < min ? min : value > max ? max : value;
+  return Math.min(Math.max(value, min), max);
 }

@@ -25,12 +25,19 @@ export const ARENA_MODES = ["ffa", "teams"] as const;
 export type ArenaMode = (typeof ARENA_MODES)[number];
 
 /** Rooms are matched on mode, region and `open` (a free player slot), fullest first. */
-export const arenaJoinOptions = withSeating(z.object({
-  name: z.string().trim().min(1).max(32).optional(),
-  mode: z.enum(ARENA_MODES).default("ffa"),
-  region: z.string().trim().toLowerCase().regex(/^[a-z0-9-]{1,16}$/, "1-16 of a-z 0-9 -").default("global"),
-  ...seatingOptions,
-}));
+export const arenaJoinOptions = withSeating(
+  z.object({
+    name: z.string().trim().min(1).max(32).optional(),
+    mode: z.enum(ARENA_MODES).default("ffa"),
+    region: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^[a-z0-9-]{1,16}$/, "1-16 of a-z 0-9 -")
+      .default("global"),
+    ...seatingOptions,
+  }),
+);
 
 /**
  * Server-only create option: teams decided by the queue (party members together). Never

@@ -1,21 +1,21 @@
 import { randomInt } from "node:crypto";
 import {
-  Room,
-  ServerError,
-  logger,
-  matchMaker,
   type Client,
   type ClientPrivate,
+  logger,
+  matchMaker,
+  Room,
   type RoomException,
   type RoomMethodName,
   type RoomOptions,
+  ServerError,
 } from "@colyseus/core";
 import { z } from "zod";
 import { CloseCode, ErrorCode, type RoomError } from "./errors.ts";
 import { generateJoinCode } from "./joinCodes.ts";
-import { readObserver, silentObserver, type RoomObserver } from "./observer.ts";
+import { type RoomObserver, readObserver, silentObserver } from "./observer.ts";
 import { socketsClosedForProtocolViolations } from "./protocolViolations.ts";
-import { defaultRoomSettings, readRoomSettings, type RoomSettings } from "./settings.ts";
+import { defaultRoomSettings, type RoomSettings, readRoomSettings } from "./settings.ts";
 
 /** HTTP status (and SDK `MatchMakeError.code`) for join options that fail validation. */
 export const INVALID_JOIN_OPTIONS_STATUS = 400;
@@ -105,8 +105,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends 
       const parsed = shape.safeParse(payload);
       if (parsed.success) {
         if (!this.refuseSpectator(client)) handler(client, parsed.data);
-      }
-      else this.closeForMalformedInput(client, "invalid_payload", `invalid payload: ${parsed.error.issues[0]?.message ?? "wrong shape"}`);
+      } else this.closeForMalformedInput(client, "invalid_payload", `invalid payload: ${parsed.error.issues[0]?.message ?? "wrong shape"}`);
     };
   }
 
@@ -246,10 +245,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends 
     // client, not a bug: rooms throw ServerError only deliberately.
     if ((method === "onJoin" || method === "onCreate") && error.cause instanceof ServerError) return;
     const sessionId = "client" in error && error.client ? ` session=${error.client.sessionId}` : "";
-    logger.error(
-      `[tickroom] uncaught exception room=${this.roomName}/${this.roomId} method=${method}${sessionId}:`,
-      error.cause ?? error,
-    );
+    logger.error(`[tickroom] uncaught exception room=${this.roomName}/${this.roomId} method=${method}${sessionId}:`, error.cause ?? error);
   }
 }
 

@@ -7,7 +7,10 @@ export class TokenBuckets<K> {
   readonly #buckets = new Map<K, { tokens: number; at: number }>();
   #sinceSweep = 0;
 
-  constructor(readonly perSecond: number, readonly burst: number) {}
+  constructor(
+    readonly perSecond: number,
+    readonly burst: number,
+  ) {}
 
   /** Take one token for `key` at `now`; false when it has none left. */
   take(key: K, now: number): boolean {

@@ -1,5 +1,5 @@
-import { accepted, ErrorCode, refused, type RuleResult } from "../base/errors.ts";
 import { ChatMember, ChatMessage, type ChatState } from "../../schema/ChatState.ts";
+import { accepted, ErrorCode, type RuleResult, refused } from "../base/errors.ts";
 import { HISTORY_LIMIT, TEXT_MAX_LENGTH } from "./shapes.ts";
 
 /** Display name for a player who gave none: stable per session, short, recognisable. */
@@ -39,14 +39,16 @@ export function say(state: ChatState, sessionId: string, text: string, now: numb
   const check = checkText(text);
   if (!check.ok || member === undefined) return check;
 
-  state.messages.push(new ChatMessage().assign({
-    // Derived from the history rather than synced as a counter: ids only grow.
-    id: (state.messages.at(-1)?.id ?? 0) + 1,
-    sessionId,
-    name: member.name,
-    text: text.trim(),
-    at: now,
-  }));
+  state.messages.push(
+    new ChatMessage().assign({
+      // Derived from the history rather than synced as a counter: ids only grow.
+      id: (state.messages.at(-1)?.id ?? 0) + 1,
+      sessionId,
+      name: member.name,
+      text: text.trim(),
+      at: now,
+    }),
+  );
   // A splice of the overflow, not a loop of shifts: one patch operation per message.
   const overflow = state.messages.length - HISTORY_LIMIT;
   if (overflow > 0) state.messages.splice(0, overflow);

@@ -9,7 +9,12 @@ export const NAME_MAX_LENGTH = 32;
 export const chatJoinOptions = z.object({
   name: z.string().trim().min(1).max(NAME_MAX_LENGTH).optional(),
   /** Rooms are matched by channel; no channel is the public lobby channel "". */
-  channel: z.string().trim().max(32).regex(/^[\w-]*$/, "letters, digits, _ and - only").default(""),
+  channel: z
+    .string()
+    .trim()
+    .max(32)
+    .regex(/^[\w-]*$/, "letters, digits, _ and - only")
+    .default(""),
   private: seatingOptions.private,
 });
 export type ChatJoinOptions = z.output<typeof chatJoinOptions>;

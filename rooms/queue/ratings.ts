@@ -18,7 +18,10 @@ export class GuestRatings implements RatingSource {
 
 /** Ratings looked up by verified player id, everyone else at a default: for tests and small deployments. */
 export class RatingsById implements RatingSource {
-  constructor(private readonly byId: ReadonlyMap<string, number>, private readonly guestRating = 1000) {}
+  constructor(
+    private readonly byId: ReadonlyMap<string, number>,
+    private readonly guestRating = 1000,
+  ) {}
 
   async ratingOf(player: { readonly playerId: string | undefined }): Promise<number> {
     return (player.playerId !== undefined ? this.byId.get(player.playerId) : undefined) ?? this.guestRating;

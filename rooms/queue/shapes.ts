@@ -7,7 +7,10 @@ export type QueueGame = (typeof QUEUE_GAMES)[number];
 export const queueJoinOptions = z.object({
   game: z.enum(QUEUE_GAMES),
   /** Friends share a party key (any agreed word) and the party size; they land on one team. */
-  party: z.string().regex(/^[\w-]{1,32}$/, "1-32 of letters, digits, _ and -").optional(),
+  party: z
+    .string()
+    .regex(/^[\w-]{1,32}$/, "1-32 of letters, digits, _ and -")
+    .optional(),
   partySize: z.number().int().min(1).max(8).default(1),
 });
 export type QueueJoinOptions = z.output<typeof queueJoinOptions>;

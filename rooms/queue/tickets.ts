@@ -21,7 +21,13 @@ export class TicketBook {
   readonly #ratingOf = new Map<string, number>();
 
   /** Add a player; `party` undefined means solo. */
-  join(sessionId: string, rating: number, party: string | undefined, partySize: number, now: number): { ok: true; members: number } | { ok: false; refusal: JoinRefusal; partySize: number } {
+  join(
+    sessionId: string,
+    rating: number,
+    party: string | undefined,
+    partySize: number,
+    now: number,
+  ): { ok: true; members: number } | { ok: false; refusal: JoinRefusal; partySize: number } {
     const key = party === undefined ? sessionId : `party:${party}`;
     const ticket = this.#tickets.get(key) ?? { members: [], partySize, readyAt: undefined };
     if (ticket.partySize !== partySize) return { ok: false, refusal: "PARTY_SIZE_MISMATCH", partySize: ticket.partySize };

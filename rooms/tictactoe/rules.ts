@@ -1,5 +1,5 @@
-import { accepted, ErrorCode, refused, type RuleResult } from "../base/errors.ts";
 import type { Cell, GameStatus, Mark } from "../../schema/TicTacToeState.ts";
+import { accepted, ErrorCode, type RuleResult, refused } from "../base/errors.ts";
 
 /** The synced game (satisfied by `TicTacToeState` and by plain objects in tests). */
 export interface TicTacToeGame {
@@ -29,9 +29,14 @@ export const X: Mark = 1;
 export const O: Mark = 2;
 
 const LINES: ReadonlyArray<readonly [number, number, number]> = [
-  [0, 1, 2], [3, 4, 5], [6, 7, 8],
-  [0, 3, 6], [1, 4, 7], [2, 5, 8],
-  [0, 4, 8], [2, 4, 6],
+  [0, 1, 2],
+  [3, 4, 5],
+  [6, 7, 8],
+  [0, 3, 6],
+  [1, 4, 7],
+  [2, 5, 8],
+  [0, 4, 8],
+  [2, 4, 6],
 ];
 
 /** The mark holding a full line, or 0. */
@@ -50,7 +55,9 @@ function isFull(board: TicTacToeGame["board"]): boolean {
 
 function sessionWithMark(game: TicTacToeGame, wanted: Mark): string {
   let found = "";
-  game.players.forEach((mark, sessionId) => { if (mark === wanted) found = sessionId; });
+  game.players.forEach((mark, sessionId) => {
+    if (mark === wanted) found = sessionId;
+  });
   return found;
 }
 
@@ -101,7 +108,9 @@ export function requestRematch(game: TicTacToeGame, sessionId: string): RuleResu
   if (game.rematch.size < 2) return accepted;
 
   const swapped: Array<[string, Mark]> = [];
-  game.players.forEach((mark, id) => { swapped.push([id, mark === X ? O : X]); });
+  game.players.forEach((mark, id) => {
+    swapped.push([id, mark === X ? O : X]);
+  });
   for (const [id, mark] of swapped) game.players.set(id, mark);
   for (let i = 0; i < game.board.length; i++) game.board[i] = 0;
   game.rematch.clear();
@@ -120,7 +129,9 @@ export function requestRematch(game: TicTacToeGame, sessionId: string): RuleResu
 export function removePlayer(game: TicTacToeGame, sessionId: string): void {
   if (game.status === "playing" && game.players.get(sessionId) !== undefined) {
     let opponent = "";
-    game.players.forEach((_mark, id) => { if (id !== sessionId) opponent = id; });
+    game.players.forEach((_mark, id) => {
+      if (id !== sessionId) opponent = id;
+    });
     finish(game, opponent);
   }
   game.players.delete(sessionId);

@@ -1,12 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseServerAddress, resolveEndpoint, type PageLocation } from "../../client/web/endpoint.ts";
+import { type PageLocation, parseServerAddress, resolveEndpoint } from "../../client/web/endpoint.ts";
 import { formatRoute, parseRoute, type Route } from "../../client/web/routes.ts";
 import { describeGame } from "../../client/web/views/ticTacToeView.ts";
 import { TicTacToeState } from "../../schema/TicTacToeState.ts";
 
 const page = (search = "", host = "game.example:8080", protocol = "https:"): PageLocation => ({
-  protocol, host, hostname: host.split(":")[0]!, search,
+  protocol,
+  host,
+  hostname: host.split(":")[0]!,
+  search,
 });
 
 describe("web client endpoint", () => {
@@ -67,7 +70,12 @@ describe("tic-tac-toe status line", () => {
     fill(s);
     return s;
   }
-  const playing = state((s) => { s.players.set("me", 1); s.players.set("you", 2); s.status = "playing"; s.currentTurn = "me"; });
+  const playing = state((s) => {
+    s.players.set("me", 1);
+    s.players.set("you", 2);
+    s.status = "playing";
+    s.currentTurn = "me";
+  });
 
   it("tells each side whose turn it is", () => {
     assert.equal(describeGame(playing, "me", false), "Your turn: you are X.");
@@ -76,12 +84,26 @@ describe("tic-tac-toe status line", () => {
   });
 
   it("tells the result, including a forfeit", () => {
-    const won = state((s) => { s.players.set("me", 1); s.players.set("you", 2); s.status = "finished"; s.winner = "me"; });
+    const won = state((s) => {
+      s.players.set("me", 1);
+      s.players.set("you", 2);
+      s.status = "finished";
+      s.winner = "me";
+    });
     assert.equal(describeGame(won, "me", false), "You won!");
     assert.equal(describeGame(won, "you", false), "You lost.");
-    const forfeit = state((s) => { s.players.set("me", 2); s.status = "finished"; s.winner = "me"; });
+    const forfeit = state((s) => {
+      s.players.set("me", 2);
+      s.status = "finished";
+      s.winner = "me";
+    });
     assert.equal(describeGame(forfeit, "me", false), "You won! Your opponent left.");
-    const draw = state((s) => { s.players.set("me", 1); s.players.set("you", 2); s.status = "finished"; s.draw = true; });
+    const draw = state((s) => {
+      s.players.set("me", 1);
+      s.players.set("you", 2);
+      s.status = "finished";
+      s.draw = true;
+    });
     assert.equal(describeGame(draw, "you", false), "Draw.");
   });
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { SignJWT } from "jose";
 import { parseConfig } from "../../server/config.ts";
-import { startTestServer, untilState, type TestServer } from "../support/harness.ts";
+import { startTestServer, type TestServer, untilState } from "../support/harness.ts";
 
 const SECRET = "test-secret-that-is-long-enough-for-hs256-signing";
 
@@ -13,15 +13,20 @@ async function guest(server: TestServer, body: unknown): Promise<Response> {
 async function tokenFor(server: TestServer, name: string): Promise<{ token: string; id: string; name: string }> {
   const response = await guest(server, { name });
   assert.equal(response.status, 200);
-  return await response.json() as { token: string; id: string; name: string };
+  return (await response.json()) as { token: string; id: string; name: string };
 }
 
 /** Raw matchmaking with a bearer token: the status a client sees, never a 500. */
-async function matchmake(server: TestServer, room: string, token: string | undefined, options: object = {}): Promise<{ status: number; body: { code?: number; error?: string } }> {
+async function matchmake(
+  server: TestServer,
+  room: string,
+  token: string | undefined,
+  options: object = {},
+): Promise<{ status: number; body: { code?: number; error?: string } }> {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
   const response = await fetch(`${server.httpUrl}/matchmake/joinOrCreate/${room}`, { method: "POST", headers, body: JSON.stringify(options) });
-  return { status: response.status, body: await response.json() as { code?: number; error?: string } };
+  return { status: response.status, body: (await response.json()) as { code?: number; error?: string } };
 }
 
 function sign(secret: string, claims: { sub?: string; name?: string }, expiresAt: number): Promise<string> {
@@ -36,8 +41,12 @@ function sign(secret: string, claims: { sub?: string; name?: string }, expiresAt
 
 describe("guest authentication", () => {
   let server: TestServer;
-  before(async () => { server = await startTestServer({ AUTH_SECRET: SECRET }); });
-  after(async () => { await server.close(); });
+  before(async () => {
+    server = await startTestServer({ AUTH_SECRET: SECRET });
+  });
+  after(async () => {
+    await server.close();
+  });
 
   it("issues a signed guest token with the display name", async () => {
     const issued = await tokenFor(server, "  Ada  ");
@@ -95,8 +104,12 @@ describe("guest authentication", () => {
 
 describe("AUTH_REQUIRED", () => {
   let server: TestServer;
-  before(async () => { server = await startTestServer({ AUTH_SECRET: SECRET, AUTH_REQUIRED: "true" }); });
-  after(async () => { await server.close(); });
+  before(async () => {
+    server = await startTestServer({ AUTH_SECRET: SECRET, AUTH_REQUIRED: "true" });
+  });
+  after(async () => {
+    await server.close();
+  });
 
   it("refuses every room type without a token (401) and seats a player with one", async () => {
     for (const room of ["chat", "arena", "tictactoe", "queue", "lobby"]) {

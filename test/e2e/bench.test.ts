@@ -3,8 +3,8 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import type { BenchReport } from "../../loadtest/bench/report.ts";
 import { redisAnswers } from "../../loadtest/redisCommand.ts";
 
@@ -17,8 +17,12 @@ function bench(args: string[]): Promise<{ code: number | null; output: string }>
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["--import", "tsx", "loadtest/bench/bench.ts", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
-    child.stdout.on("data", (chunk: Buffer) => { output += chunk.toString(); });
-    child.stderr.on("data", (chunk: Buffer) => { output += chunk.toString(); });
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
     child.once("exit", (code) => resolve({ code, output }));
   });
 }
@@ -33,12 +37,32 @@ describe("npm run bench", () => {
   after(() => rmSync(out, { recursive: true, force: true }));
 
   it("drives bots against tickroom and both baselines and writes JSON, Markdown and SVG", async () => {
-    const { code, output } = await bench(["--steps", "16", "--warmup", "0.5", "--seconds", "1", "--workers", "1", "--out", out,
-      "--targets", "tickroom,tickroom-no-metrics,naive-json,wire-limit",
-      "--slo-tick-p99-ms", "1000", "--slo-patch-p99-ms", "10000", "--slo-setup-p99-ms", "60000"]);
+    const { code, output } = await bench([
+      "--steps",
+      "16",
+      "--warmup",
+      "0.5",
+      "--seconds",
+      "1",
+      "--workers",
+      "1",
+      "--out",
+      out,
+      "--targets",
+      "tickroom,tickroom-no-metrics,naive-json,wire-limit",
+      "--slo-tick-p99-ms",
+      "1000",
+      "--slo-patch-p99-ms",
+      "10000",
+      "--slo-setup-p99-ms",
+      "60000",
+    ]);
     assert.equal(code, 0, output);
     const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as BenchReport;
-    assert.deepEqual(report.results.map((r) => r.target), ["tickroom", "tickroom-no-metrics", "naive-json", "wire-limit"]);
+    assert.deepEqual(
+      report.results.map((r) => r.target),
+      ["tickroom", "tickroom-no-metrics", "naive-json", "wire-limit"],
+    );
     for (const result of report.results) {
       assert.equal(result.ccu, 16, `${result.target} seated a full room`);
       assert.equal(result.failedJoins, 0);
@@ -57,8 +81,26 @@ describe("npm run bench", () => {
   });
 
   it("measures two processes on Redis against one (CCU and join latency)", { skip: !redisHere && "no Redis" }, async () => {
-    const { code, output } = await bench(["--steps", "32", "--warmup", "0.5", "--seconds", "1", "--workers", "1", "--out", out,
-      "--targets", "tickroom,tickroom-2proc", "--slo-tick-p99-ms", "1000", "--slo-patch-p99-ms", "10000", "--slo-setup-p99-ms", "60000"]);
+    const { code, output } = await bench([
+      "--steps",
+      "32",
+      "--warmup",
+      "0.5",
+      "--seconds",
+      "1",
+      "--workers",
+      "1",
+      "--out",
+      out,
+      "--targets",
+      "tickroom,tickroom-2proc",
+      "--slo-tick-p99-ms",
+      "1000",
+      "--slo-patch-p99-ms",
+      "10000",
+      "--slo-setup-p99-ms",
+      "60000",
+    ]);
     assert.equal(code, 0, output);
     const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as BenchReport;
     const two = report.results.find((r) => r.target === "tickroom-2proc")!;
@@ -71,8 +113,22 @@ describe("npm run bench", () => {
 
   it("exits 1 and names the breach when an SLO is missed", async () => {
     // No step finishes in zero time, so this threshold is always breached.
-    const { code, output } = await bench(["--steps", "16", "--warmup", "0.5", "--seconds", "1", "--workers", "1", "--targets", "tickroom",
-      "--out", out, "--slo-tick-p99-ms", "0"]);
+    const { code, output } = await bench([
+      "--steps",
+      "16",
+      "--warmup",
+      "0.5",
+      "--seconds",
+      "1",
+      "--workers",
+      "1",
+      "--targets",
+      "tickroom",
+      "--out",
+      out,
+      "--slo-tick-p99-ms",
+      "0",
+    ]);
     assert.equal(code, 1, output);
     assert.match(output, /BREACHED at 16 CCU: p99 tick/);
   });

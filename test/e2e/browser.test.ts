@@ -4,13 +4,11 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import express from "express";
 import type { Browser, Page } from "playwright-core";
+import type { DrawnPlayer } from "../../client/web/views/arenaCanvas.ts";
 import { ImpairmentProxy } from "../../loadtest/impairment/ImpairmentProxy.ts";
 import { freePort } from "../../loadtest/serverProcess.ts";
-import type { DrawnPlayer } from "../../client/web/views/arenaCanvas.ts";
 import { mountWebClient } from "../../server/webClient.ts";
-import {
-  buildWebClient, chromiumInstalled, launchChromium, openPlayer, screenshot, viewShown, type Player,
-} from "../support/browser.ts";
+import { buildWebClient, chromiumInstalled, launchChromium, openPlayer, type Player, screenshot, viewShown } from "../support/browser.ts";
 import { startTestServer, type TestServer } from "../support/harness.ts";
 
 const installed = await chromiumInstalled();
@@ -33,11 +31,15 @@ function playerNamed(players: readonly DrawnPlayer[], name: string): DrawnPlayer
 
 /** Wait until `page` draws the player `name` in a way `predicate` accepts. */
 async function untilDrawn(page: Page, name: string, predicate: string, argument: unknown, timeout = 8000): Promise<void> {
-  await page.waitForFunction(({ name: wanted, predicate: source, argument: value }) => {
-    const player = window.tickroom?.arena?.players().find((drawn) => drawn.name === wanted);
-    // eslint-disable-next-line no-new-func
-    return player !== undefined && (new Function("player", "argument", `return ${source};`) as (p: unknown, a: unknown) => boolean)(player, value);
-  }, { name, predicate, argument }, { timeout, polling: 50 });
+  await page.waitForFunction(
+    ({ name: wanted, predicate: source, argument: value }) => {
+      const player = window.tickroom?.arena?.players().find((drawn) => drawn.name === wanted);
+      // eslint-disable-next-line no-new-func
+      return player !== undefined && (new Function("player", "argument", `return ${source};`) as (p: unknown, a: unknown) => boolean)(player, value);
+    },
+    { name, predicate, argument },
+    { timeout, polling: 50 },
+  );
 }
 
 /**
@@ -135,7 +137,10 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
     await viewShown(watcher.page, "arena");
     await untilDrawn(watcher.page, "Alice", "true", null);
     await untilDrawn(watcher.page, "Bob", "true", null);
-    assert.equal((await arenaPlayers(watcher.page)).some((drawn) => drawn.local), false);
+    assert.equal(
+      (await arenaPlayers(watcher.page)).some((drawn) => drawn.local),
+      false,
+    );
 
     // Alice walks toward the middle (away from any wall); Bob sees her go.
     const aliceStart = playerNamed(await arenaPlayers(bob.page), "Alice");
@@ -156,11 +161,15 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
     const [aliceNow, bobNow] = [playerNamed(await arenaPlayers(alice.page), "Alice"), playerNamed(await arenaPlayers(alice.page), "Bob")];
     const keys = [bobNow.x > aliceNow.x ? "KeyD" : "KeyA", bobNow.y > aliceNow.y ? "KeyS" : "KeyW"];
     for (const key of keys) await alice.page.keyboard.down(key);
-    await alice.page.waitForFunction(() => {
-      const drawn = window.tickroom?.arena?.players() ?? [];
-      const [me, them] = [drawn.find((p) => p.name === "Alice"), drawn.find((p) => p.name === "Bob")];
-      return me !== undefined && them !== undefined && Math.hypot(me.x - them.x, me.y - them.y) < 400;
-    }, null, { timeout: 8000, polling: 20 });
+    await alice.page.waitForFunction(
+      () => {
+        const drawn = window.tickroom?.arena?.players() ?? [];
+        const [me, them] = [drawn.find((p) => p.name === "Alice"), drawn.find((p) => p.name === "Bob")];
+        return me !== undefined && them !== undefined && Math.hypot(me.x - them.x, me.y - them.y) < 400;
+      },
+      null,
+      { timeout: 8000, polling: 20 },
+    );
     for (const key of keys) await alice.page.keyboard.up(key);
     const target = await standingStill(alice.page, "Bob");
     const canvas = await alice.page.getByTestId("arena-canvas").boundingBox();
@@ -169,12 +178,14 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
     await alice.page.mouse.down();
     await untilDrawn(bob.page, "Bob", "player.hp < 100 || !player.alive", null);
     await alice.page.mouse.up();
-    assert.ok(await bob.page.evaluate(() => window.tickroom?.arena?.shotsSeen() ?? 0) > 0, "Bob's page received the shots");
+    assert.ok((await bob.page.evaluate(() => window.tickroom?.arena?.shotsSeen() ?? 0)) > 0, "Bob's page received the shots");
     const row = bob.page.locator("[data-testid=scoreboard] tr.me");
     assert.match((await row.textContent()) ?? "", /Bob \(you\)/);
 
     // The net-stats panel reads live numbers.
-    await alice.page.waitForFunction(() => Number.parseFloat(document.querySelector("[data-stat=patch-rate]")?.textContent ?? "0") > 5, null, { timeout: 5000 });
+    await alice.page.waitForFunction(() => Number.parseFloat(document.querySelector("[data-stat=patch-rate]")?.textContent ?? "0") > 5, null, {
+      timeout: 5000,
+    });
     const bytesIn = (await alice.page.locator("[data-stat=bytes-in]").textContent()) ?? "";
     assert.match(bytesIn, /[1-9]/, `bytes per second shown: ${bytesIn}`);
     assert.match((await alice.page.locator("[data-stat=rtt]").textContent()) ?? "", /\d+ ms/);
@@ -235,7 +246,13 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
     assert.match(await statusOf(otto.page), /Opponent's turn/);
     assert.equal(await xena.page.getByTestId("rematch").isVisible(), false, "no rematch offered mid-game");
     const cell = (page: Page, index: number) => page.locator(`[data-cell="${index}"]`);
-    for (const [page, index] of [[xena.page, 0], [otto.page, 3], [xena.page, 1], [otto.page, 4], [xena.page, 2]] as const) {
+    for (const [page, index] of [
+      [xena.page, 0],
+      [otto.page, 3],
+      [xena.page, 1],
+      [otto.page, 4],
+      [xena.page, 2],
+    ] as const) {
       await cell(page, index).click({ timeout: 5000 });
       const other = page === xena.page ? otto.page : xena.page;
       await other.locator(`[data-cell="${index}"][data-mark="${page === xena.page ? "X" : "O"}"]`).waitFor({ timeout: 5000 });

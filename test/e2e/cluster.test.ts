@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import { Client, type Room } from "@colyseus/sdk";
 import { joinByCode } from "../../client/joinCode.ts";
 import { enterQueue } from "../../client/queue.ts";
 import { flushRedisDatabase, redisAnswers } from "../../loadtest/redisCommand.ts";
-import { freePort, startServerProcess, type ServerProcess } from "../../loadtest/serverProcess.ts";
+import { freePort, type ServerProcess, startServerProcess } from "../../loadtest/serverProcess.ts";
 import type { TicTacToeState } from "../../schema/TicTacToeState.ts";
 import { nextMessage, untilState } from "../support/harness.ts";
 
@@ -53,11 +53,21 @@ describe("two processes on Redis", { skip: !available && "no Redis" }, () => {
   async function start(): Promise<ServerProcess> {
     const port = await freePort();
     const server = await startServerProcess({
-      PORT: String(port), REDIS_URL: redisUrl, PROCESS_CHECK_INTERVAL_SECONDS: String(SWEEP_SECONDS), RECONNECTION_WINDOW_SECONDS: "15",
+      PORT: String(port),
+      REDIS_URL: redisUrl,
+      PROCESS_CHECK_INTERVAL_SECONDS: String(SWEEP_SECONDS),
+      RECONNECTION_WINDOW_SECONDS: "15",
     });
     // Printed right after the "listening" line that startServerProcess waits for.
     let processId: string | undefined;
-    await until(async () => (processId = /process (\S+) on Redis/.exec(server.output())?.[1]) !== undefined, "the process id", 5000);
+    await until(
+      async () => {
+        processId = /process (\S+) on Redis/.exec(server.output())?.[1];
+        return processId !== undefined;
+      },
+      "the process id",
+      5000,
+    );
     assert.ok(processId);
     processIdOf.set(processId, server);
     return server;
@@ -67,10 +77,12 @@ describe("two processes on Redis", { skip: !available && "no Redis" }, () => {
 
   async function reserve(server: ServerProcess, method: string, room: string, options: object = {}): Promise<Reservation> {
     const response = await fetch(`http://127.0.0.1:${server.port}/matchmake/${method}/${room}`, {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(options),
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(options),
     });
     assert.equal(response.status, 200, await response.clone().text());
-    return await response.json() as Reservation;
+    return (await response.json()) as Reservation;
   }
 
   /**
@@ -116,7 +128,7 @@ describe("two processes on Redis", { skip: !available && "no Redis" }, () => {
     const x = await roomOn(a, b);
     // The second player asks process A for the room that lives on B.
     const o = await client(a).joinById(x.roomId, {});
-    const state = await untilState(o as Room<any, TicTacToeState>, (s) => s.status === "playing", "a game across processes");
+    const state = await untilState(o as Room<unknown, TicTacToeState>, (s) => s.status === "playing", "a game across processes");
     assert.equal(state.players.size, 2);
     await Promise.all([x.leave(), o.leave()]);
   });
@@ -153,20 +165,20 @@ describe("two processes on Redis", { skip: !available && "no Redis" }, () => {
     const [one, two] = await Promise.all([enterQueue(client(a), { game: "tictactoe" }), enterQueue(client(b), { game: "tictactoe" })]);
     const [m1, m2] = await Promise.all([one.match, two.match]);
     assert.equal(m1.room.roomId, m2.room.roomId, "one match for both");
-    await untilState(m1.room as Room<any, TicTacToeState>, (s) => s.status === "playing");
+    await untilState(m1.room as Room<unknown, TicTacToeState>, (s) => s.status === "playing");
     await Promise.all([m1.room.leave(), m2.room.leave()]);
   });
 
   it("reconnects through a process other than the one hosting the room", async () => {
     const player = await roomOn(b, a, "chat", { channel: "reconnect", name: "roamer" });
-    await untilState(player as Room<any, { members: Map<string, unknown> }>, (s) => s.members.has(player.sessionId));
+    await untilState(player as Room<unknown, { members: Map<string, unknown> }>, (s) => s.members.has(player.sessionId));
     player.reconnection.enabled = false;
     const token = player.reconnectionToken;
     // An abnormal close (not a consented leave): the room holds the seat.
     (player.connection as unknown as { close(code: number, reason: string): void }).close(3001, "network lost");
     const back = await client(b).reconnect(token);
     assert.equal(back.sessionId, player.sessionId, "same session, resumed through B for a room on A");
-    const state = await untilState(back as Room<any, { members: Map<string, unknown> }>, (s) => s.members.has(back.sessionId));
+    const state = await untilState(back as Room<unknown, { members: Map<string, unknown> }>, (s) => s.members.has(back.sessionId));
     assert.equal(state.members.size, 1);
     await back.leave();
   });
@@ -184,16 +196,24 @@ describe("two processes on Redis", { skip: !available && "no Redis" }, () => {
     const listed = await relisted;
     assert.ok(listed.some((r) => r.roomId === doomedId));
     watcher.onMessage("+", () => undefined);
-    const unlisted = new Promise<void>((resolve) => watcher.onMessage("-", (roomId: string) => { if (roomId === doomedId) resolve(); }));
+    const unlisted = new Promise<void>((resolve) =>
+      watcher.onMessage("-", (roomId: string) => {
+        if (roomId === doomedId) resolve();
+      }),
+    );
     b.child.kill("SIGKILL");
     const killedAt = performance.now();
     // Documented bound: one sweep interval plus the 2 s health check, with slack for timers.
-    await until(async () => {
-      const lobby = await client(a).joinOrCreate("lobby", {});
-      const rooms = await nextMessage<Array<{ roomId: string }>>(lobby, "rooms");
-      await lobby.leave();
-      return !rooms.some((r) => r.roomId === doomedId);
-    }, "the dead process's room unlisted", (SWEEP_SECONDS + 2) * 1000 + 4000);
+    await until(
+      async () => {
+        const lobby = await client(a).joinOrCreate("lobby", {});
+        const rooms = await nextMessage<Array<{ roomId: string }>>(lobby, "rooms");
+        await lobby.leave();
+        return !rooms.some((r) => r.roomId === doomedId);
+      },
+      "the dead process's room unlisted",
+      (SWEEP_SECONDS + 2) * 1000 + 4000,
+    );
     console.log(`dead process's rooms unlisted after ${Math.round(performance.now() - killedAt)} ms`);
     await Promise.race([unlisted, new Promise((_, reject) => setTimeout(() => reject(new Error("the open lobby was never told")), 5000))]);
     await watcher.leave();
@@ -214,7 +234,9 @@ describe("npm run start:cluster", { skip: !available && "no Redis" }, () => {
     for (let attempt = 0; attempt < 20 && base === 0; attempt++) {
       const candidate = await freePort();
       const probe = await new Promise<boolean>((resolve) => {
-        const server = createServer().once("error", () => resolve(false)).listen(candidate + 1, "127.0.0.1", () => server.close(() => resolve(true)));
+        const server = createServer()
+          .once("error", () => resolve(false))
+          .listen(candidate + 1, "127.0.0.1", () => server.close(() => resolve(true)));
       });
       if (probe) base = candidate;
     }
@@ -226,14 +248,24 @@ describe("npm run start:cluster", { skip: !available && "no Redis" }, () => {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
-    launcher.stdout.on("data", (chunk: Buffer) => { output += chunk.toString(); });
-    launcher.stderr.on("data", (chunk: Buffer) => { output += chunk.toString(); });
+    launcher.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    launcher.stderr.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
     try {
       await until(async () => (output.match(/on Redis, public address/g) ?? []).length === 2, "both processes up", 20_000);
-      const seats = await Promise.all([base, base + 1].map(async (port) => {
-        const response = await fetch(`http://127.0.0.1:${port}/matchmake/create/tictactoe`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
-        return await response.json() as Reservation;
-      }));
+      const seats = await Promise.all(
+        [base, base + 1].map(async (port) => {
+          const response = await fetch(`http://127.0.0.1:${port}/matchmake/create/tictactoe`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: "{}",
+          });
+          return (await response.json()) as Reservation;
+        }),
+      );
       for (const seat of seats) assert.match(seat.publicAddress, new RegExp(`^127\\.0\\.0\\.1:(${base}|${base + 1})$`));
       const exited = new Promise<number | null>((resolve) => launcher.once("exit", (code) => resolve(code)));
       launcher.kill("SIGTERM");

@@ -48,8 +48,11 @@ describe("dev tools (monitor and playground)", () => {
       const room = await server.client().joinOrCreate("chat", { channel: "watched", name: "w" });
       const listing = await fetch(`${server.httpUrl}/monitor/api`, { headers: basic("ops", password) });
       assert.equal(listing.status, 200);
-      const body = await listing.json() as { rooms: Array<{ roomId: string }> };
-      assert.ok(body.rooms.some((r) => r.roomId === room.roomId), "the monitor lists the live room");
+      const body = (await listing.json()) as { rooms: Array<{ roomId: string }> };
+      assert.ok(
+        body.rooms.some((r) => r.roomId === room.roomId),
+        "the monitor lists the live room",
+      );
       assert.equal(await statusOf(server, "/playground/rooms", basic("ops", password)), 200);
       await room.leave();
     });

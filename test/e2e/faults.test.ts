@@ -4,16 +4,18 @@ import type { Room as ServerRoom } from "@colyseus/core";
 import WebSocket from "ws";
 import { parsePrometheusText, sumOf } from "../../loadtest/bench/prometheusText.ts";
 import type { ArenaRoom } from "../../rooms/ArenaRoom.ts";
-import { eventually, serverRoom, startTestServer, untilState, type TestServer } from "../support/harness.ts";
+import { eventually, serverRoom, startTestServer, type TestServer, untilState } from "../support/harness.ts";
 
 const JOIN_ROOM = 0x0a;
 
 /** A `ws` client seated through real matchmaking, so the test controls pongs and reading. */
 async function rawClient(server: TestServer, room: string, options: object, socketOptions: WebSocket.ClientOptions = {}) {
   const response = await fetch(`${server.httpUrl}/matchmake/joinOrCreate/${room}`, {
-    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(options),
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(options),
   });
-  const seat = await response.json() as { roomId: string; processId: string; sessionId: string };
+  const seat = (await response.json()) as { roomId: string; processId: string; sessionId: string };
   const socket = new WebSocket(`ws://127.0.0.1:${server.port}/${seat.processId}/${seat.roomId}?sessionId=${seat.sessionId}`, socketOptions);
   await new Promise<void>((resolve, reject) => {
     socket.once("message", (data: Buffer) => {
@@ -53,7 +55,9 @@ describe("faults", () => {
     try {
       const reader = await server.client().joinOrCreate("chat", { channel: "slow", name: "reader" });
       let received = 0;
-      reader.onMessage("blob", () => { received++; });
+      reader.onMessage("blob", () => {
+        received++;
+      });
       const { socket, seat } = await rawClient(server, "chat", { channel: "slow", name: "stalled" });
       const room = serverRoom(seat.roomId);
       await eventually(() => room.clients.length === 2, "both seated");
@@ -88,7 +92,10 @@ describe("faults", () => {
       const broken = serverRoom<ArenaRoom>(a.roomId) as unknown as { step(): void };
       const step = broken.step;
       let thrown = 0;
-      broken.step = () => { thrown++; throw new Error("bug in the step"); };
+      broken.step = () => {
+        thrown++;
+        throw new Error("bug in the step");
+      };
       await eventually(() => thrown >= 5, "the broken step ran");
       broken.step = step;
       const tick = a.state.tick;

@@ -9,7 +9,7 @@ import { parsePrometheusText, sumOf } from "../../loadtest/bench/prometheusText.
 import { CloseCode } from "../../rooms/base/errors.ts";
 import { seededRandom } from "../../rooms/base/random.ts";
 import { ArenaInput } from "../../schema/ArenaState.ts";
-import { eventually, startTestServer, untilState, type TestServer } from "../support/harness.ts";
+import { eventually, startTestServer, type TestServer, untilState } from "../support/harness.ts";
 
 v8.setFlagsFromString("--expose-gc");
 const gc = vm.runInNewContext("gc") as () => void;
@@ -26,13 +26,17 @@ const JOIN_ROOM = 0x0a;
 /** A raw WebSocket seated through real matchmaking: what a hand-written hostile client is. */
 async function rawClient(server: TestServer, room: string, options: object): Promise<{ socket: WebSocket; closed: Promise<number> }> {
   const response = await fetch(`${server.httpUrl}/matchmake/joinOrCreate/${room}`, {
-    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(options),
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(options),
   });
   assert.equal(response.status, 200, await response.clone().text());
-  const seat = await response.json() as { roomId: string; processId: string; sessionId: string };
+  const seat = (await response.json()) as { roomId: string; processId: string; sessionId: string };
   const socket = new WebSocket(`ws://127.0.0.1:${server.port}/${seat.processId}/${seat.roomId}?sessionId=${seat.sessionId}`);
   socket.binaryType = "arraybuffer";
-  const done = new Promise<number>((resolve) => { socket.onclose = (event) => resolve(event.code); });
+  const done = new Promise<number>((resolve) => {
+    socket.onclose = (event) => resolve(event.code);
+  });
   // The server's handshake first; the client's ack then makes it a joined client.
   await new Promise<void>((resolve, reject) => {
     socket.onmessage = (event) => {
@@ -65,7 +69,9 @@ function nested(depth: number): unknown {
 describe("hostile input", () => {
   let server: TestServer;
   const crashes: unknown[] = [];
-  const onCrash = (error: unknown): void => { crashes.push(error); };
+  const onCrash = (error: unknown): void => {
+    crashes.push(error);
+  };
   let chatA: Room, chatB: Room, xPlayer: Room, oPlayer: Room, runner: Room;
 
   before(async () => {
@@ -128,7 +134,11 @@ describe("hostile input", () => {
     ["a type longer than the frame", (s) => s.send(Uint8Array.of(0x0d, 0xbf, 0x61)), CloseCode.WITH_ERROR],
     ["malformed msgpack", (s) => s.send(roomData("say", Uint8Array.of(0xde, 0xff, 0xff, 0xa1))), CloseCode.WITH_ERROR],
     ["a deeply nested payload", (s) => s.send(roomData("say", pack(nested(1000)))), CloseCode.WITH_ERROR],
-    ["__proto__ and constructor keys", (s) => s.send(roomData("say", pack({ __proto__: { text: "x" }, constructor: { prototype: { text: "x" } } }))), CloseCode.WITH_ERROR],
+    [
+      "__proto__ and constructor keys",
+      (s) => s.send(roomData("say", pack({ __proto__: { text: "x" }, constructor: { prototype: { text: "x" } } }))),
+      CloseCode.WITH_ERROR,
+    ],
     ["an unknown message type", (s) => s.send(roomData("admin", pack({}))), CloseCode.WITH_ERROR],
     ["a frame over the size limit", (s) => s.send(new Uint8Array(8192)), CloseCode.MESSAGE_TOO_BIG],
   ];
@@ -169,21 +179,30 @@ describe("hostile input", () => {
     const response = await fetch(`${server.httpUrl}/matchmake/joinOrCreate/chat`, { method: "POST", headers: { "content-type": "application/json" }, body });
     assert.ok(response.status === 200 || response.status === 400, `status ${response.status}`);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
-    assert.equal(Object.prototype.hasOwnProperty.call(Object.prototype, "polluted"), false);
+    assert.equal(Object.hasOwn(Object.prototype, "polluted"), false);
   });
 
   it("answers invalid JSON and wrong types at every matchmaking route with a 4xx or a documented 52x, never a 500", async () => {
     const routes = [
-      "/matchmake/joinOrCreate/chat", "/matchmake/create/arena", "/matchmake/join/tictactoe", "/matchmake/joinById/nope",
-      "/matchmake/reconnect/nope", "/matchmake/joinOrCreate/nope", "/matchmake/bogus/chat", "/join-code/ABCDEF", "/auth/guest",
+      "/matchmake/joinOrCreate/chat",
+      "/matchmake/create/arena",
+      "/matchmake/join/tictactoe",
+      "/matchmake/joinById/nope",
+      "/matchmake/reconnect/nope",
+      "/matchmake/joinOrCreate/nope",
+      "/matchmake/bogus/chat",
+      "/join-code/ABCDEF",
+      "/auth/guest",
     ];
-    const bodies = ["not json", "[]", "42", "null", "\"text\"", '{"channel":42,"name":{"x":1}}', '{"mode":"nope"}', "{".repeat(2000)];
+    const bodies = ["not json", "[]", "42", "null", '"text"', '{"channel":42,"name":{"x":1}}', '{"mode":"nope"}', "{".repeat(2000)];
     for (const route of routes) {
       for (const body of bodies) {
         const response = await fetch(`${server.httpUrl}${route}`, { method: "POST", headers: { "content-type": "application/json" }, body });
-        const answer = await response.json() as { error?: unknown };
-        assert.ok(response.status === 200 || (response.status >= 400 && response.status < 500) || [520, 521, 522].includes(response.status),
-          `${route} ${body.slice(0, 20)}: ${response.status}`);
+        const answer = (await response.json()) as { error?: unknown };
+        assert.ok(
+          response.status === 200 || (response.status >= 400 && response.status < 500) || [520, 521, 522].includes(response.status),
+          `${route} ${body.slice(0, 20)}: ${response.status}`,
+        );
         if (response.status !== 200) assert.equal(typeof answer.error, "string");
       }
     }
@@ -192,12 +211,22 @@ describe("hostile input", () => {
 
   it("refuses a body over the limit (413) and one without Content-Length (411)", async () => {
     const big = await fetch(`${server.httpUrl}/matchmake/joinOrCreate/chat`, {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ channel: "x", pad: "y".repeat(20_000) }),
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ channel: "x", pad: "y".repeat(20_000) }),
     });
     assert.equal(big.status, 413);
-    const chunks = new ReadableStream({ start(controller) { controller.enqueue(new TextEncoder().encode("{}")); controller.close(); } });
+    const chunks = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode("{}"));
+        controller.close();
+      },
+    });
     const chunked = await fetch(`${server.httpUrl}/matchmake/joinOrCreate/chat`, {
-      method: "POST", headers: { "content-type": "application/json" }, body: chunks, duplex: "half",
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: chunks,
+      duplex: "half",
     } as RequestInit);
     assert.equal(chunked.status, 411);
   });
@@ -205,7 +234,16 @@ describe("hostile input", () => {
   it("ends with nothing crashed, every attacker counted, and memory back", async () => {
     assert.deepEqual(crashes, []);
     const metrics = parsePrometheusText(await (await fetch(`${server.httpUrl}/metrics`)).text());
-    for (const reason of ["text_frame", "empty_frame", "unknown_protocol_code", "bad_modifier", "undecodable_message", "invalid_payload", "unknown_type", "oversized"]) {
+    for (const reason of [
+      "text_frame",
+      "empty_frame",
+      "unknown_protocol_code",
+      "bad_modifier",
+      "undecodable_message",
+      "invalid_payload",
+      "unknown_type",
+      "oversized",
+    ]) {
       assert.ok(sumOf(metrics, "tickroom_rejected_messages_total", { reason }) >= 1, `rejections counted as ${reason}`);
     }
     assert.equal(sumOf(metrics, "tickroom_clients", { type: "chat" }), 2, "only the bystanders remain");
@@ -220,13 +258,17 @@ describe("a flood of joins from one address", () => {
   it("is throttled with 429 while other players' rooms carry on", async () => {
     const server = await startTestServer({ HTTP_RATE_PER_SECOND: "10", HTTP_RATE_BURST: "20" });
     try {
-      const statuses = await Promise.all(Array.from({ length: 100 }, () =>
-        fetch(`${server.httpUrl}/matchmake/joinOrCreate/tictactoe`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })
-          .then(async (response) => {
-            if (response.status === 429) assert.ok(Number(response.headers.get("retry-after")) >= 1);
-            await response.body?.cancel();
-            return response.status;
-          })));
+      const statuses = await Promise.all(
+        Array.from({ length: 100 }, () =>
+          fetch(`${server.httpUrl}/matchmake/joinOrCreate/tictactoe`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }).then(
+            async (response) => {
+              if (response.status === 429) assert.ok(Number(response.headers.get("retry-after")) >= 1);
+              await response.body?.cancel();
+              return response.status;
+            },
+          ),
+        ),
+      );
       const throttled = statuses.filter((s) => s === 429).length;
       assert.ok(throttled >= 70 && throttled <= 80, `${throttled} of 100 throttled (burst 20)`);
       assert.ok(statuses.every((s) => s === 200 || s === 429));

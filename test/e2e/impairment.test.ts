@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { createConnection, createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { type AddressInfo, createConnection, createServer, type Server, type Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { ImpairmentProxy } from "../../loadtest/impairment/ImpairmentProxy.ts";
-import { allowQuickReconnect, reconnected, startTestServer, untilState, type TestServer } from "../support/harness.ts";
+import { allowQuickReconnect, reconnected, startTestServer, type TestServer, untilState } from "../support/harness.ts";
 
 /** A TCP echo server: whatever arrives goes straight back. */
 async function echoServer(): Promise<{ server: Server; port: number }> {
@@ -38,8 +38,12 @@ function receive(socket: Socket, bytes: number, since: number): Promise<{ data: 
 
 describe("network impairment proxy", () => {
   let echo: Awaited<ReturnType<typeof echoServer>>;
-  before(async () => { echo = await echoServer(); });
-  after(() => { echo.server.close(); });
+  before(async () => {
+    echo = await echoServer();
+  });
+  after(() => {
+    echo.server.close();
+  });
 
   async function through(options: ConstructorParameters<typeof ImpairmentProxy>[0]["up"] & object, down: object = {}) {
     const proxy = new ImpairmentProxy({ target: { host: "127.0.0.1", port: echo.port }, up: options, down });

@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { bucketsOf, parsePrometheusText, sumOf, type Sample } from "../../loadtest/bench/prometheusText.ts";
+import { bucketsOf, parsePrometheusText, type Sample, sumOf } from "../../loadtest/bench/prometheusText.ts";
 import { CloseCode } from "../../rooms/base/errors.ts";
 import { ArenaInput } from "../../schema/ArenaState.ts";
-import {
-  allowQuickReconnect, closed, killSocket, nextMessage, reconnected, startTestServer, untilState, type TestServer,
-} from "../support/harness.ts";
+import { allowQuickReconnect, closed, killSocket, nextMessage, reconnected, startTestServer, type TestServer, untilState } from "../support/harness.ts";
 
 async function scrape(server: TestServer, headers: Record<string, string> = {}): Promise<Sample[]> {
   const response = await fetch(`${server.httpUrl}/metrics`, { headers });
@@ -28,8 +26,12 @@ async function scrapeUntil(server: TestServer, predicate: (samples: Sample[]) =>
 
 describe("GET /metrics", () => {
   let server: TestServer;
-  before(async () => { server = await startTestServer({ RECONNECTION_WINDOW_SECONDS: "5" }); });
-  after(async () => { await server.close(); });
+  before(async () => {
+    server = await startTestServer({ RECONNECTION_WINDOW_SECONDS: "5" });
+  });
+  after(async () => {
+    await server.close();
+  });
 
   it("counts rooms, connected clients, joins and leaves by room type", async () => {
     const a = await server.client().joinOrCreate("chat", { channel: "metrics-1", name: "a" });
@@ -50,7 +52,10 @@ describe("GET /metrics", () => {
     const room = await server.client().joinOrCreate("arena", { name: "ticker" });
     await untilState(room, (s) => s.tick > 30, "half a second of ticks");
     const input = room.input({ type: ArenaInput });
-    for (let i = 0; i < 10; i++) { input.data.x = 1; input.send(); }
+    for (let i = 0; i < 10; i++) {
+      input.data.x = 1;
+      input.send();
+    }
     const samples = await scrapeUntil(server, (s) => sumOf(s, "tickroom_received_messages_total", { type: "arena" }) >= 11, "the inputs counted");
     const steps = bucketsOf(samples, "tickroom_tick_duration_seconds", { type: "arena" }).at(-1)?.count ?? 0;
     assert.ok(steps >= 30, `${steps} steps recorded`);
@@ -65,7 +70,11 @@ describe("GET /metrics", () => {
     const talker = await server.client().joinOrCreate("chat", { channel: "metrics-2", name: "talker" });
     talker.send("say", { text: "   " });
     await nextMessage(talker, "error");
-    const samples = await scrapeUntil(server, (s) => sumOf(s, "tickroom_rejected_messages_total", { type: "chat", reason: "TEXT_EMPTY" }) === 1, "the refused say");
+    const samples = await scrapeUntil(
+      server,
+      (s) => sumOf(s, "tickroom_rejected_messages_total", { type: "chat", reason: "TEXT_EMPTY" }) === 1,
+      "the refused say",
+    );
     assert.equal(sumOf(samples, "tickroom_rejected_messages_total", { type: "chat", reason: "invalid_payload" }), 0);
 
     const bad = await server.client().joinOrCreate("chat", { channel: "metrics-2", name: "bad" });
@@ -76,8 +85,9 @@ describe("GET /metrics", () => {
     assert.equal(await closed(unknown), CloseCode.WITH_ERROR);
     await scrapeUntil(
       server,
-      (s) => sumOf(s, "tickroom_rejected_messages_total", { type: "chat", reason: "invalid_payload" }) === 1
-        && sumOf(s, "tickroom_rejected_messages_total", { type: "chat", reason: "unknown_type" }) === 1,
+      (s) =>
+        sumOf(s, "tickroom_rejected_messages_total", { type: "chat", reason: "invalid_payload" }) === 1 &&
+        sumOf(s, "tickroom_rejected_messages_total", { type: "chat", reason: "unknown_type" }) === 1,
       "one invalid payload and one unknown type",
     );
     await talker.leave();
@@ -94,8 +104,9 @@ describe("GET /metrics", () => {
     assert.equal(await tooBig, CloseCode.MESSAGE_TOO_BIG);
     await scrapeUntil(
       server,
-      (s) => sumOf(s, "tickroom_rejected_messages_total", { type: "tictactoe", reason: "flood" }) === 1
-        && sumOf(s, "tickroom_rejected_messages_total", { type: "chat", reason: "oversized" }) === 1,
+      (s) =>
+        sumOf(s, "tickroom_rejected_messages_total", { type: "tictactoe", reason: "flood" }) === 1 &&
+        sumOf(s, "tickroom_rejected_messages_total", { type: "chat", reason: "oversized" }) === 1,
       "one flood and one oversized frame",
     );
   });
@@ -105,7 +116,9 @@ describe("GET /metrics", () => {
     const okBefore = sumOf(before, "tickroom_matchmake_duration_seconds_count", { method: "joinOrCreate", outcome: "ok" });
     const room = await server.client().joinOrCreate("tictactoe", {});
     const refused = await fetch(`${server.httpUrl}/matchmake/joinOrCreate/arena`, {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ mode: "no-such-mode" }),
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ mode: "no-such-mode" }),
     });
     assert.equal(refused.status, 400);
     const samples = await scrapeUntil(

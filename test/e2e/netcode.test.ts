@@ -1,19 +1,23 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Client } from "@colyseus/sdk";
-import { arenaNetcode, type ArenaSession } from "../../client/arena.ts";
-import { RealtimeSession, type RealtimeOptions } from "../../client/netcode.ts";
+import { type ArenaSession, arenaNetcode } from "../../client/arena.ts";
+import { type RealtimeOptions, RealtimeSession } from "../../client/netcode.ts";
 import { ImpairmentProxy } from "../../loadtest/impairment/ImpairmentProxy.ts";
 import { ScriptedPlayer } from "../../loadtest/netcode/ScriptedPlayer.ts";
 import type { ArenaRoom } from "../../rooms/ArenaRoom.ts";
-import { ARENA, unpackShots, type ShotEvent } from "../../rooms/arena/shapes.ts";
-import type { ArenaInput, ArenaPlayer } from "../../schema/ArenaState.ts";
+import { ARENA, type ShotEvent, unpackShots } from "../../rooms/arena/shapes.ts";
+import type { ArenaInput } from "../../schema/ArenaState.ts";
 import { eventually, serverRoom, startTestServer, type TestServer } from "../support/harness.ts";
 
 /** 100 ms RTT with 20 ms of jitter: 50 ms each way, up to 10 ms extra each way. */
 const LINK = { latencyMs: 50, jitterMs: 10 };
 
-const idle = (input: ArenaInput): void => { input.x = 0; input.y = 0; input.fire = false; };
+const idle = (input: ArenaInput): void => {
+  input.x = 0;
+  input.y = 0;
+  input.fire = false;
+};
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -78,10 +82,18 @@ describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
 
     let lastCorrectionAt = 0;
     let corrections = 0;
-    const wander = (input: ArenaInput, step: number): void => { input.x = Math.sin(step / 60); input.y = Math.cos(step / 45) * 0.5; input.angle = 0; input.fire = false; };
+    const wander = (input: ArenaInput, step: number): void => {
+      input.x = Math.sin(step / 60);
+      input.y = Math.cos(step / 45) * 0.5;
+      input.angle = 0;
+      input.fire = false;
+    };
     const player = new ScriptedPlayer(session, wander, (p) => {
       const now = p.session.stats().corrections;
-      if (now !== corrections) { corrections = now; lastCorrectionAt = performance.now(); }
+      if (now !== corrections) {
+        corrections = now;
+        lastCorrectionAt = performance.now();
+      }
     });
     await sleep(1000);
     // Uplink stall longer than the server's input buffer: the oldest inputs are dropped.
@@ -109,7 +121,12 @@ describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
     const mover = await join(room, [100, 300]);
     const observer = await join(room, [500, 900]);
 
-    const moving = new ScriptedPlayer(mover, (input) => { input.x = 1; input.y = 0; input.angle = 0; input.fire = false; });
+    const moving = new ScriptedPlayer(mover, (input) => {
+      input.x = 1;
+      input.y = 0;
+      input.angle = 0;
+      input.fire = false;
+    });
     const samples: Array<[number, number]> = [];
     const watcher = new ScriptedPlayer(observer, idle, (p) => {
       const remote = p.session.room.state.players.get(mover.room.sessionId);
@@ -154,7 +171,12 @@ describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
       for (const shot of unpackShots(payload)) hits.set(shot.shooter, [...(hits.get(shot.shooter) ?? []), shot]);
     });
 
-    const runner = new ScriptedPlayer(target, (input) => { input.x = 1; input.y = 0; input.angle = 0; input.fire = false; });
+    const runner = new ScriptedPlayer(target, (input) => {
+      input.x = 1;
+      input.y = 0;
+      input.angle = 0;
+      input.fire = false;
+    });
 
     /** Aim at where `who` draws the target this frame; pull the trigger on chosen steps. */
     const aimer = (who: ArenaSession, fireOn: (step: number) => boolean, liveGaps: number[]) => (input: ArenaInput, step: number) => {
@@ -171,9 +193,19 @@ describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
     const gaps: number[] = [];
     // Start after 1.2 s (target well in motion, views settled), 3 shots, a cooldown apart.
     const start = 72;
-    const shooting = new ScriptedPlayer(shooter, aimer(shooter, (step) => step >= start && step < start + 3 * 20 && (step - start) % 20 === 0, gaps));
-    const laggingPlayer = new ScriptedPlayer(lagging, aimer(lagging, (step) => step === start + 100, []));
-    await eventually(() => (hits.get(shooter.room.sessionId)?.length ?? 0) === 3 && (hits.get(lagging.room.sessionId)?.length ?? 0) === 1, "shots reported", 10_000);
+    const shooting = new ScriptedPlayer(
+      shooter,
+      aimer(shooter, (step) => step >= start && step < start + 3 * 20 && (step - start) % 20 === 0, gaps),
+    );
+    const laggingPlayer = new ScriptedPlayer(
+      lagging,
+      aimer(lagging, (step) => step === start + 100, []),
+    );
+    await eventually(
+      () => (hits.get(shooter.room.sessionId)?.length ?? 0) === 3 && (hits.get(lagging.room.sessionId)?.length ?? 0) === 1,
+      "shots reported",
+      10_000,
+    );
     runner.stop();
     shooting.stop();
     laggingPlayer.stop();
@@ -181,7 +213,10 @@ describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
     console.log(`live lead of the target over its drawn position at each shot: ${gaps.map((g) => g.toFixed(1)).join(", ")} units`);
     // Judged live, every one of these shots would have missed: the target was ahead of
     // where the shooter drew it by more than its radius.
-    assert.ok(gaps.every((gap) => gap > ARENA.playerRadius), `live lead over drawn position: ${gaps.map((g) => g.toFixed(1)).join(", ")}`);
+    assert.ok(
+      gaps.every((gap) => gap > ARENA.playerRadius),
+      `live lead over drawn position: ${gaps.map((g) => g.toFixed(1)).join(", ")}`,
+    );
     for (const shot of hits.get(shooter.room.sessionId)!) assert.equal(shot.target, target.room.sessionId, "hit where it was seen");
     assert.equal(hits.get(lagging.room.sessionId)![0]!.target, "", "a view older than the rewind window is not honoured");
     await Promise.all([target.room.leave(), shooter.room.leave(), lagging.room.leave()]);
@@ -194,7 +229,12 @@ describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
     shooter.room.onMessage("shots", (payload: unknown) => {
       for (const shot of unpackShots(payload)) if (shot.shooter === shooter.room.sessionId) results.push(shot);
     });
-    const runner = new ScriptedPlayer(target, (input) => { input.x = 1; input.y = 0; input.angle = 0; input.fire = false; });
+    const runner = new ScriptedPlayer(target, (input) => {
+      input.x = 1;
+      input.y = 0;
+      input.angle = 0;
+      input.fire = false;
+    });
     let fireAt = Infinity;
     const shooting = new ScriptedPlayer(shooter, (input, step) => {
       const remote = shooter.room.state.players.get(target.room.sessionId);
@@ -216,19 +256,28 @@ describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
     await eventually(() => results.length === 3, "three shots after the stall", 10_000);
     runner.stop();
     shooting.stop();
-    assert.deepEqual(results.map((shot) => shot.target), [target.room.sessionId, target.room.sessionId, target.room.sessionId]);
+    assert.deepEqual(
+      results.map((shot) => shot.target),
+      [target.room.sessionId, target.room.sessionId, target.room.sessionId],
+    );
     await Promise.all([target.room.leave(), shooter.room.leave()]);
   });
   it("through a long stall it stops predicting at 60 unacknowledged inputs instead of piling them up", async () => {
     const room = await arena();
     const session = await join(room, [300, 300]);
     let mostPending = 0;
-    const player = new ScriptedPlayer(session, (input, step) => {
-      input.x = Math.sin(step / 50);
-      input.y = 0;
-      input.angle = 0;
-      input.fire = false;
-    }, (p) => { mostPending = Math.max(mostPending, p.session.stats().inputsPending); });
+    const player = new ScriptedPlayer(
+      session,
+      (input, step) => {
+        input.x = Math.sin(step / 50);
+        input.y = 0;
+        input.angle = 0;
+        input.fire = false;
+      },
+      (p) => {
+        mostPending = Math.max(mostPending, p.session.stats().inputsPending);
+      },
+    );
     await sleep(500);
     proxy.stall("up", 1500);
     await sleep(1500 + 1000);

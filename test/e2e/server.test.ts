@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { after, before, describe, it } from "node:test";
 import { Client, type Room } from "@colyseus/sdk";
-import type { TickroomServer } from "../../server/app.config.ts";
-import type { Health } from "../../server/health.ts";
+import { type ServerProcess, startServerProcess } from "../../loadtest/serverProcess.ts";
 import { CloseCode } from "../../rooms/base/errors.ts";
 import type { TicTacToeState } from "../../schema/TicTacToeState.ts";
-import { startServerProcess, type ServerProcess } from "../../loadtest/serverProcess.ts";
+import type { TickroomServer } from "../../server/app.config.ts";
+import type { Health } from "../../server/health.ts";
 import { closed, untilState } from "../support/harness.ts";
 
 describe("server entry point, end to end", () => {
@@ -16,7 +16,9 @@ describe("server entry point, end to end", () => {
     server = await startServerProcess({ SHUTDOWN_TIMEOUT_SECONDS: "5" });
     client = new Client<TickroomServer>(`ws://127.0.0.1:${server.port}`);
   });
-  after(() => { if (server.child.exitCode === null) server.child.kill("SIGKILL"); });
+  after(() => {
+    if (server.child.exitCode === null) server.child.kill("SIGKILL");
+  });
 
   it("answers /health with status, rooms, clients and uptime", async () => {
     const response = await fetch(`http://127.0.0.1:${server.port}/health`);
@@ -29,11 +31,17 @@ describe("server entry point, end to end", () => {
   });
 
   it("plays a whole tic-tac-toe game over WebSocket with the SDK", async () => {
-    const x: Room<any, TicTacToeState> = await client.joinOrCreate("tictactoe", {});
-    const o: Room<any, TicTacToeState> = await client.joinOrCreate("tictactoe", {});
+    const x: Room<unknown, TicTacToeState> = await client.joinOrCreate("tictactoe", {});
+    const o: Room<unknown, TicTacToeState> = await client.joinOrCreate("tictactoe", {});
     assert.equal(x.roomId, o.roomId);
     await untilState(x, (s) => s.status === "playing" && s.currentTurn === x.sessionId);
-    const moves = [[x, 0], [o, 3], [x, 1], [o, 4], [x, 2]] as const;
+    const moves = [
+      [x, 0],
+      [o, 3],
+      [x, 1],
+      [o, 4],
+      [x, 2],
+    ] as const;
     for (const [played, [room, index]] of moves.entries()) {
       // Wait until this player's view has every earlier move, not just "my turn" (which a
       // view one patch behind would still show from before its own last move).
@@ -61,8 +69,13 @@ describe("server entry point, end to end", () => {
     // Clients are told only once the drain began: from then on no new room or seat. Either
     // matchmaking answers 503 or the port is already closed.
     const late = await fetch(`http://127.0.0.1:${server.port}/matchmake/joinOrCreate/tictactoe`, {
-      method: "POST", headers: { "content-type": "application/json" }, body: "{}",
-    }).then((response) => response.status, () => "refused");
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    }).then(
+      (response) => response.status,
+      () => "refused",
+    );
     assert.ok(late === 503 || late === "refused", `a join during the drain got ${late}`);
     assert.equal(await arenaClosed, CloseCode.SERVER_SHUTDOWN);
     const [code] = await exited;

@@ -5,10 +5,10 @@ import vm from "node:vm";
 import { matchMaker } from "@colyseus/core";
 import type { Room } from "@colyseus/sdk";
 import { enterQueue } from "../../client/queue.ts";
-import { parsePrometheusText, sumOf, type Sample } from "../../loadtest/bench/prometheusText.ts";
+import { parsePrometheusText, type Sample, sumOf } from "../../loadtest/bench/prometheusText.ts";
 import { ArenaInput } from "../../schema/ArenaState.ts";
 import type { TicTacToeState } from "../../schema/TicTacToeState.ts";
-import { eventually, nextMessage, startTestServer, untilState, type TestServer } from "../support/harness.ts";
+import { eventually, nextMessage, startTestServer, type TestServer, untilState } from "../support/harness.ts";
 
 // A flag set at run time, not on the command line: `npm test` runs every file with the same
 // flags, and only this file needs a collector it can call.
@@ -32,7 +32,7 @@ const MB = 1024 * 1024;
  */
 const OBJECT_HEAP_GROWTH_BOUND = 2 * MB;
 
-type TicTacToe = Room<any, TicTacToeState>;
+type TicTacToe = Room<unknown, TicTacToeState>;
 
 /** X's moves at even indexes, O's at odd: one game ends in a win, the other fills the board. */
 const X_WINS = [0, 3, 1, 4, 2];
@@ -134,7 +134,12 @@ const workloads: Record<string, Workload> = {
       // A party of two with one member never completes, so the ticket can never be matched
       // before it is cancelled (a matched ticket would seat a player nobody leaves with).
       const ticket = await enterQueue(server.client(), { game: "arena", party: `solo-${index}`, partySize: 2 });
-      const cancelled = ticket.match.then(() => { throw new Error("an incomplete party was matched"); }, () => undefined);
+      const cancelled = ticket.match.then(
+        () => {
+          throw new Error("an incomplete party was matched");
+        },
+        () => undefined,
+      );
       await ticket.cancel();
       await cancelled;
     },
@@ -161,11 +166,13 @@ const workloads: Record<string, Workload> = {
 /** Every workload at once, each with its own concurrency; returns cycles run per room type. */
 async function runAll(server: TestServer, cyclesOf: (workload: Workload) => number): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  await Promise.all(Object.entries(workloads).map(async ([name, workload]) => {
-    const cycles = cyclesOf(workload);
-    await inParallel(cycles, workload.concurrency, (index) => workload.cycle(server, index));
-    counts[name] = cycles;
-  }));
+  await Promise.all(
+    Object.entries(workloads).map(async ([name, workload]) => {
+      const cycles = cyclesOf(workload);
+      await inParallel(cycles, workload.concurrency, (index) => workload.cycle(server, index));
+      counts[name] = cycles;
+    }),
+  );
   return counts;
 }
 
@@ -240,8 +247,10 @@ describe("soak: thousands of join/play/leave cycles leave nothing behind", () =>
     const started = performance.now();
     const counts = await runAll(server, (workload) => workload.cycles);
     totalCycles = Object.values(counts).reduce((sum, n) => sum + n, 0);
-    console.log(`soak: ${totalCycles} cycles in ${((performance.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(counts)}, `
-      + `${queueGamesPlayed} queue matches played out by a pair that met`);
+    console.log(
+      `soak: ${totalCycles} cycles in ${((performance.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(counts)}, ` +
+        `${queueGamesPlayed} queue matches played out by a pair that met`,
+    );
   });
   after(async () => {
     console.warn = warn;
@@ -249,8 +258,7 @@ describe("soak: thousands of join/play/leave cycles leave nothing behind", () =>
   });
 
   it("disposes every room and forgets every client", async () => {
-    await eventually(() => matchMaker.stats.local.roomCount === 0 && matchMaker.stats.local.ccu === 0, "every room disposed", WAIT_MS)
-      .catch(() => undefined);
+    await eventually(() => matchMaker.stats.local.roomCount === 0 && matchMaker.stats.local.ccu === 0, "every room disposed", WAIT_MS).catch(() => undefined);
     assert.deepEqual({ ...matchMaker.stats.local }, { roomCount: 0, ccu: 0 });
   });
 
@@ -263,16 +271,23 @@ describe("soak: thousands of join/play/leave cycles leave nothing behind", () =>
     const onceDisposed = activeTimeouts();
     const since = performance.now();
     await eventually(() => activeTimeouts() <= idleTimeouts, "timers cleared", 2500).catch(() => undefined);
-    console.log(`soak: active Timeouts ${idleTimeouts} on an idle server, ${onceDisposed} once rooms were disposed, `
-      + `${activeTimeouts()} ${Math.round(performance.now() - since)} ms later`);
-    assert.ok(activeTimeouts() <= idleTimeouts, `${activeTimeouts()} Timeouts left, ${idleTimeouts} on an idle server: ${process.getActiveResourcesInfo().join(", ")}`);
+    console.log(
+      `soak: active Timeouts ${idleTimeouts} on an idle server, ${onceDisposed} once rooms were disposed, ` +
+        `${activeTimeouts()} ${Math.round(performance.now() - since)} ms later`,
+    );
+    assert.ok(
+      activeTimeouts() <= idleTimeouts,
+      `${activeTimeouts()} Timeouts left, ${idleTimeouts} on an idle server: ${process.getActiveResourcesInfo().join(", ")}`,
+    );
   });
 
   it("returns the heap to its baseline", async () => {
     const heap = await collectedHeap();
     const growth = heap.objects - baselineHeap.objects;
-    console.log(`soak: heapUsed after gc ${mb(baselineHeap.used)} -> ${mb(heap.used)} (${signedMb(heap.used - baselineHeap.used)}); `
-      + `objects ${mb(baselineHeap.objects)} -> ${mb(heap.objects)} (${signedMb(growth)}, ${Math.round(growth / totalCycles)} B/cycle)`);
+    console.log(
+      `soak: heapUsed after gc ${mb(baselineHeap.used)} -> ${mb(heap.used)} (${signedMb(heap.used - baselineHeap.used)}); ` +
+        `objects ${mb(baselineHeap.objects)} -> ${mb(heap.objects)} (${signedMb(growth)}, ${Math.round(growth / totalCycles)} B/cycle)`,
+    );
     assert.ok(growth < OBJECT_HEAP_GROWTH_BOUND, `the object heap grew ${mb(growth)} over ${totalCycles} cycles`);
   });
 

@@ -2,21 +2,39 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { ArenaRoom } from "../../rooms/ArenaRoom.ts";
 import { applyInput, sanitizeInput } from "../../rooms/arena/rules.ts";
-import type { ArenaInput } from "../../schema/ArenaState.ts";
 import { ARENA, unpackShots } from "../../rooms/arena/shapes.ts";
 import { CloseCode } from "../../rooms/base/errors.ts";
+import type { ArenaInput } from "../../schema/ArenaState.ts";
 import {
-  allowQuickReconnect, closed, eventually, killSocket, nextMessage, quietPeriod, reconnected, serverRoom, untilState,
-  startTestServer, type TestServer,
+  allowQuickReconnect,
+  closed,
+  eventually,
+  killSocket,
+  nextMessage,
+  quietPeriod,
+  reconnected,
+  serverRoom,
+  startTestServer,
+  type TestServer,
+  untilState,
 } from "../support/harness.ts";
 
 describe("arena room", () => {
   let server: TestServer;
-  before(async () => { server = await startTestServer({ RECONNECTION_WINDOW_SECONDS: "5" }); });
-  after(async () => { await server.close(); });
+  before(async () => {
+    server = await startTestServer({ RECONNECTION_WINDOW_SECONDS: "5" });
+  });
+  after(async () => {
+    await server.close();
+  });
 
   /** Move a player server-side and wait until its own client sees it there. */
-  async function place(room: ArenaRoom, client: { sessionId: string; state: { players: { get(id: string): { x: number; y: number } | undefined } } }, x: number, y: number) {
+  async function place(
+    room: ArenaRoom,
+    client: { sessionId: string; state: { players: { get(id: string): { x: number; y: number } | undefined } } },
+    x: number,
+    y: number,
+  ) {
     Object.assign(room.state.players.get(client.sessionId)!, { x, y });
     await eventually(() => client.state.players?.get(client.sessionId)?.x === x && client.state.players.get(client.sessionId)?.y === y, "placement synced");
   }
@@ -32,7 +50,10 @@ describe("arena room", () => {
   it("spawns joined players inside the world with full health and syncs them to everyone", async () => {
     const { a, b } = await pair();
     const view = await untilState(b, (s) => s.players.size === 2);
-    for (const [sessionId, name] of [[a.sessionId, "alpha"], [b.sessionId, "bravo"]] as const) {
+    for (const [sessionId, name] of [
+      [a.sessionId, "alpha"],
+      [b.sessionId, "bravo"],
+    ] as const) {
       const p = view.players.get(sessionId)!;
       assert.equal(p.name, name);
       assert.equal(p.hp, ARENA.maxHp);
@@ -46,12 +67,15 @@ describe("arena room", () => {
   });
 
   it("runs a 60 Hz fixed step under 20 Hz patches", async () => {
-    const { room, a, b } = await pair();
+    const { a, b } = await pair();
     const first = (await untilState(a, (s) => s.tick > 0)).tick;
     let patches = 0;
     const counted = new Promise<number>((resolve) => {
       a.onStateChange(function count(state) {
-        if (++patches === 20) { a.onStateChange.remove(count); resolve(state.tick); }
+        if (++patches === 20) {
+          a.onStateChange.remove(count);
+          resolve(state.tick);
+        }
       });
     });
     const last = await counted;
@@ -77,7 +101,7 @@ describe("arena room", () => {
     await eventually(() => input.lastProcessed === 30, "30 frames acknowledged");
     const view = await untilState(b, (s) => s.players.get(a.sessionId)!.x === expected.x, "position after 30 frames");
     assert.equal(view.players.get(a.sessionId)!.y, 500);
-    assert.ok(Math.abs(expected.x - (100 + 30 * ARENA.speed / ARENA.tickRate)) < 0.01);
+    assert.ok(Math.abs(expected.x - (100 + (30 * ARENA.speed) / ARENA.tickRate)) < 0.01);
     await Promise.all([a.leave(), b.leave()]);
   });
 
@@ -107,7 +131,11 @@ describe("arena room", () => {
   it("sanitizes hostile input frames at the boundary: NaN and huge values never reach the state", async () => {
     const { room, a, b } = await pair();
     const input = a.input<ArenaInput>();
-    for (const [x, y, angle] of [[NaN, 0, 0], [Infinity, -Infinity, NaN], [1e30, 1e30, 1e30]] as const) {
+    for (const [x, y, angle] of [
+      [NaN, 0, 0],
+      [Infinity, -Infinity, NaN],
+      [1e30, 1e30, 1e30],
+    ] as const) {
       Object.assign(input.data, { x, y, angle, fire: false });
       input.send();
     }
@@ -160,7 +188,11 @@ describe("arena room", () => {
   it("closes a client sending an unknown message type (4002) and keeps the other player's state", async () => {
     const { room, a, b } = await pair();
     const before = { ...room.state.players.get(a.sessionId)!.toJSON() };
-    for (const [type, payload] of [["input", { x: 1 }], ["move", { index: 1 }], ["teleport", { x: 0, y: 0 }]] as const) {
+    for (const [type, payload] of [
+      ["input", { x: 1 }],
+      ["move", { index: 1 }],
+      ["teleport", { x: 0, y: 0 }],
+    ] as const) {
       const c = await server.client().joinById(room.roomId, {});
       const code = closed(c);
       (c.send as (t: string, p: unknown) => void)(type, payload);

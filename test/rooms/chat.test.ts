@@ -1,16 +1,29 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { ChatRoom } from "../../rooms/ChatRoom.ts";
 import { CloseCode, ErrorCode, type RoomError } from "../../rooms/base/errors.ts";
+import type { ChatRoom } from "../../rooms/ChatRoom.ts";
 import {
-  allowQuickReconnect, closed, eventually, killSocket, nextMessage, quietPeriod, reconnected, serverRoom, untilState,
-  startTestServer, type TestServer,
+  allowQuickReconnect,
+  closed,
+  eventually,
+  killSocket,
+  nextMessage,
+  quietPeriod,
+  reconnected,
+  serverRoom,
+  startTestServer,
+  type TestServer,
+  untilState,
 } from "../support/harness.ts";
 
 describe("chat room", () => {
   let server: TestServer;
-  before(async () => { server = await startTestServer({ RECONNECTION_WINDOW_SECONDS: "5" }); });
-  after(async () => { await server.close(); });
+  before(async () => {
+    server = await startTestServer({ RECONNECTION_WINDOW_SECONDS: "5" });
+  });
+  after(async () => {
+    await server.close();
+  });
 
   it("syncs members (a map) and messages to every client; a late joiner sees the history", async () => {
     const ann = await server.client().joinOrCreate("chat", { name: "ann", channel: "history" });
@@ -25,16 +38,16 @@ describe("chat room", () => {
     ann.send("say", { text: "  hello bob  " });
     const bobView = await untilState(bob, (s) => s.messages.length === 1, "bob sees the message");
     const message = bobView.messages[0]!;
-    assert.deepEqual(
-      { text: message.text, name: message.name, sessionId: message.sessionId },
-      { text: "hello bob", name: "ann", sessionId: ann.sessionId },
-    );
+    assert.deepEqual({ text: message.text, name: message.name, sessionId: message.sessionId }, { text: "hello bob", name: "ann", sessionId: ann.sessionId });
     bob.send("say", { text: "hi ann" });
     await untilState(ann, (s) => s.messages.length === 2, "ann sees the reply");
 
     const late = await server.client().joinOrCreate("chat", { channel: "history" });
     const lateView = await untilState(late, (s) => s.messages.length === 2, "late joiner history");
-    assert.deepEqual(lateView.messages.map((m) => m.text), ["hello bob", "hi ann"]);
+    assert.deepEqual(
+      lateView.messages.map((m) => m.text),
+      ["hello bob", "hi ann"],
+    );
     assert.match(lateView.members.get(late.sessionId)?.name ?? "", /^guest-/);
 
     await Promise.all([ann.leave(), bob.leave(), late.leave()]);
@@ -57,7 +70,9 @@ describe("chat room", () => {
     const ann = await server.client().joinOrCreate("chat", { channel: "refusals" });
     const bob = await server.client().joinOrCreate("chat", { channel: "refusals" });
     let bobErrors = 0;
-    bob.onMessage("error", () => { bobErrors++; });
+    bob.onMessage("error", () => {
+      bobErrors++;
+    });
 
     const tooLong = nextMessage<RoomError>(ann, "error");
     ann.send("say", { text: "x".repeat(501) });
@@ -77,7 +92,9 @@ describe("chat room", () => {
   it("rate-limits lines: a burst of 5, then RATE_LIMITED until a token refills; the speaker stays", async () => {
     const fast = await server.client().joinOrCreate("chat", { channel: "rate" });
     const refusals: RoomError[] = [];
-    fast.onMessage("error", (error: RoomError) => { refusals.push(error); });
+    fast.onMessage("error", (error: RoomError) => {
+      refusals.push(error);
+    });
     // 7 lines in 0.6 s: under the 10 messages/s flood limit, over the line budget.
     for (let i = 0; i < 7; i++) {
       fast.send("say", { text: `line ${i}` });
@@ -97,7 +114,12 @@ describe("chat room", () => {
     good.send("say", { text: "before" });
     await untilState(good, (s) => s.messages.length === 1);
 
-    for (const [type, payload] of [["say", { text: 42 }], ["say", "just a string"], ["shout", { text: "hi" }], ["say", { text: ["a"] }]] as const) {
+    for (const [type, payload] of [
+      ["say", { text: 42 }],
+      ["say", "just a string"],
+      ["shout", { text: "hi" }],
+      ["say", { text: ["a"] }],
+    ] as const) {
       const bad = await server.client().joinOrCreate("chat", { channel: "malformed" });
       const code = closed(bad);
       (bad.send as (t: string, p: unknown) => void)(type, payload);
@@ -106,7 +128,10 @@ describe("chat room", () => {
 
     good.send("say", { text: "after" });
     const view = await untilState(good, (s) => s.messages.length === 2, "good client still served");
-    assert.deepEqual(view.messages.map((m) => m.text), ["before", "after"]);
+    assert.deepEqual(
+      view.messages.map((m) => m.text),
+      ["before", "after"],
+    );
     // The window is 5 s in this file: gone within 2 s means no seat was held for them.
     await untilState(good, (s) => s.members.size === 1, "closed clients removed at once", 2000);
     await good.leave();
@@ -126,10 +151,14 @@ describe("chat room", () => {
     const ann = await server.client().joinOrCreate("chat", { channel: "faulty" });
     const room = serverRoom<ChatRoom>(ann.roomId);
     // Stands in for a bug in a room's handler.
-    room.onMessage("explode", () => { throw new Error("bug in a handler"); });
+    room.onMessage("explode", () => {
+      throw new Error("bug in a handler");
+    });
     const reported: string[] = [];
     const original = console.error;
-    console.error = (...args: unknown[]) => { reported.push(args.map(String).join(" ")); };
+    console.error = (...args: unknown[]) => {
+      reported.push(args.map(String).join(" "));
+    };
     try {
       (ann.send as (t: string, p: unknown) => void)("explode", {});
       ann.send("say", { text: "still alive" });
@@ -138,7 +167,10 @@ describe("chat room", () => {
     } finally {
       console.error = original;
     }
-    assert.ok(reported.some((line) => line.includes("method=onMessage") && line.includes(ann.sessionId)), reported.join("\n"));
+    assert.ok(
+      reported.some((line) => line.includes("method=onMessage") && line.includes(ann.sessionId)),
+      reported.join("\n"),
+    );
     await ann.leave();
   });
 

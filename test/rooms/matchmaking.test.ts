@@ -5,15 +5,18 @@ import { joinByCode } from "../../client/joinCode.ts";
 import { ErrorCode, type RoomError } from "../../rooms/base/errors.ts";
 import { JOIN_CODE_ALPHABET } from "../../rooms/base/joinCodes.ts";
 import type { ArenaInput } from "../../schema/ArenaState.ts";
-import { eventually, nextMessage, quietPeriod, serverRoom, startTestServer, untilState, type TestServer } from "../support/harness.ts";
+import { eventually, nextMessage, quietPeriod, serverRoom, startTestServer, type TestServer, untilState } from "../support/harness.ts";
 
 describe("matchmaking", () => {
   let server: TestServer;
-  before(async () => { server = await startTestServer(); });
-  after(async () => { await server.close(); });
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(async () => {
+    await server.close();
+  });
 
-  const post = (path: string, body: string) =>
-    fetch(`${server.httpUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body });
+  const post = (path: string, body: string) => fetch(`${server.httpUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body });
 
   describe("modes, regions and fill order", () => {
     it("matches arena players by mode and region", async () => {
@@ -58,7 +61,7 @@ describe("matchmaking", () => {
       const stranger = await server.client().joinOrCreate("tictactoe", {});
       const friend = await joinByCode(server.client(), ` ${code.slice(0, 3).toLowerCase()}-${code.slice(3)} `);
       assert.notEqual(stranger.roomId, friend.roomId);
-      const state = await untilState(friend as Room<any, { status: string; players: { size: number } }>, (s) => s.status === "playing");
+      const state = await untilState(friend as Room<unknown, { status: string; players: { size: number } }>, (s) => s.status === "playing");
       assert.equal(state.players.size, 2);
       await stranger.leave();
       await friend.leave();
@@ -100,7 +103,14 @@ describe("matchmaking", () => {
       const { code } = await nextMessage<{ code: string }>(host, "joinCode");
       const friend = await joinByCode(server.client(), code);
       await Promise.all([host.leave(), friend.leave()]);
-      await eventually(() => { try { serverRoom(host.roomId); return false; } catch { return true; } }, "room disposed");
+      await eventually(() => {
+        try {
+          serverRoom(host.roomId);
+          return false;
+        } catch {
+          return true;
+        }
+      }, "room disposed");
       const gone = await post(`/join-code/${code}`, "{}");
       assert.equal(gone.status, 404);
       await assert.rejects(joinByCode(server.client(), code), (e: { code?: number }) => e.code === 404);
@@ -112,16 +122,22 @@ describe("matchmaking", () => {
       const lobby = await server.client().joinOrCreate("lobby", {});
       type Listing = { roomId: string; name: string; metadata: { type: string; status: string; players: number; maxPlayers: number; open: boolean } };
       const listings = new Map<string, Listing>();
-      lobby.onMessage("rooms", (rooms: Listing[]) => { listings.clear(); for (const r of rooms) listings.set(r.roomId, r); });
+      lobby.onMessage("rooms", (rooms: Listing[]) => {
+        listings.clear();
+        for (const r of rooms) listings.set(r.roomId, r);
+      });
       lobby.onMessage("+", ([roomId, listing]: [string, Listing]) => listings.set(roomId, listing));
       lobby.onMessage("-", (roomId: string) => listings.delete(roomId));
 
       const x = await server.client().create("tictactoe", {});
       await eventually(() => listings.get(x.roomId)?.metadata.players === 1, "new room listed");
-      assert.deepEqual(
-        (({ type, status, players, maxPlayers, open }) => ({ type, status, players, maxPlayers, open }))(listings.get(x.roomId)!.metadata),
-        { type: "tictactoe", status: "waiting", players: 1, maxPlayers: 2, open: true },
-      );
+      assert.deepEqual((({ type, status, players, maxPlayers, open }) => ({ type, status, players, maxPlayers, open }))(listings.get(x.roomId)!.metadata), {
+        type: "tictactoe",
+        status: "waiting",
+        players: 1,
+        maxPlayers: 2,
+        open: true,
+      });
       const o = await server.client().joinById(x.roomId, {});
       await eventually(() => listings.get(x.roomId)?.metadata.status === "playing", "status change pushed");
       assert.equal(listings.get(x.roomId)!.metadata.open, false);

@@ -5,13 +5,20 @@ import { enterQueue } from "../../client/queue.ts";
 import { RatingsById } from "../../rooms/queue/ratings.ts";
 import type { ArenaState } from "../../schema/ArenaState.ts";
 import type { TicTacToeState } from "../../schema/TicTacToeState.ts";
-import { quietPeriod, startTestServer, untilState, type TestServer } from "../support/harness.ts";
+import { quietPeriod, startTestServer, type TestServer, untilState } from "../support/harness.ts";
 
 /** Each player's rating, stored by the player id its guest token proves (what a rating store would do). */
 const ratingByName = new Map([
-  ["ann", 1000], ["bob", 1600], ["cid", 1020], ["dan", 1580],
-  ["far", 2000], ["near", 1950],
-  ["p1", 1200], ["p2", 1220], ["s1", 1190], ["s2", 1210],
+  ["ann", 1000],
+  ["bob", 1600],
+  ["cid", 1020],
+  ["dan", 1580],
+  ["far", 2000],
+  ["near", 1950],
+  ["p1", 1200],
+  ["p2", 1220],
+  ["s1", 1190],
+  ["s2", 1210],
 ]);
 const ratingById = new Map<string, number>();
 const ratings = new RatingsById(ratingById);
@@ -24,13 +31,19 @@ describe("ranked queue", () => {
     // Widening fast enough for a test: 100 at once, +400 a second.
     server = await startTestServer({ QUEUE_BASE_GAP: "100", QUEUE_GAP_PER_SECOND: "400", QUEUE_ARENA_TEAM_SIZE: "2" }, { ratings });
     for (const [name, rating] of ratingByName) {
-      const response = await fetch(`${server.httpUrl}/auth/guest`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name }) });
-      const guest = await response.json() as { token: string; id: string };
+      const response = await fetch(`${server.httpUrl}/auth/guest`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name }),
+      });
+      const guest = (await response.json()) as { token: string; id: string };
       tokens.set(name, guest.token);
       ratingById.set(guest.id, rating);
     }
   });
-  after(async () => { await server.close(); });
+  after(async () => {
+    await server.close();
+  });
 
   function player(name: string): Client {
     const client = server.client();
@@ -45,7 +58,7 @@ describe("ranked queue", () => {
     assert.equal(roomOf(0), roomOf(2), "ann (1000) plays cid (1020)");
     assert.equal(roomOf(1), roomOf(3), "bob (1600) plays dan (1580)");
     assert.notEqual(roomOf(0), roomOf(1));
-    const game = matches[0]!.room as Room<any, TicTacToeState>;
+    const game = matches[0]!.room as Room<unknown, TicTacToeState>;
     const state = await untilState(game, (s) => s.status === "playing");
     assert.equal(state.players.size, 2);
     // A ranked match is private: a stranger's joinOrCreate never lands in it.
@@ -66,7 +79,9 @@ describe("ranked queue", () => {
 
     const [x, y] = await Promise.all([enterQueue(player("ann"), { game: "tictactoe" }), enterQueue(player("far"), { game: "tictactoe" })]);
     let matched = false;
-    void x.match.then(() => { matched = true; });
+    void x.match.then(() => {
+      matched = true;
+    });
     await quietPeriod(1200);
     assert.equal(matched, false, "a 1000-point gap is not accepted after about a second (100 + 400/s)");
     const [mx, my] = await Promise.all([x.match, y.match]);
@@ -85,7 +100,7 @@ describe("ranked queue", () => {
     assert.equal(new Set(seated.map((m) => m.room.roomId)).size, 1, "one match");
     assert.equal(seated[0]!.team, seated[1]!.team, "the party shares a team");
     assert.notEqual(seated[2]!.team, seated[0]!.team, "the solos fill the other team");
-    const arena = seated[0]!.room as Room<any, ArenaState>;
+    const arena = seated[0]!.room as Room<unknown, ArenaState>;
     const state = await untilState(arena, (s) => s.players.size === 4);
     assert.equal(state.mode, "teams");
     assert.equal(state.players.get(seated[0]!.room.sessionId)!.team, state.players.get(seated[1]!.room.sessionId)!.team);
@@ -101,7 +116,7 @@ describe("ranked queue", () => {
     const [a, b] = await Promise.all([enterQueue(player("cid"), { game: "tictactoe" }), enterQueue(player("ann"), { game: "tictactoe" })]);
     const [ma, mb] = await Promise.all([a.match, b.match]);
     assert.equal(ma.room.roomId, mb.room.roomId);
-    const state = await untilState(ma.room as Room<any, TicTacToeState>, (s) => s.players.size === 2);
+    const state = await untilState(ma.room as Room<unknown, TicTacToeState>, (s) => s.players.size === 2);
     assert.equal(state.players.size, 2, "nobody from the cancelled ticket was seated");
     await Promise.all([ma.room.leave(), mb.room.leave()]);
   });

@@ -4,17 +4,28 @@ import type { Room } from "@colyseus/sdk";
 import { CloseCode, ErrorCode, type RoomError } from "../../rooms/base/errors.ts";
 import type { TicTacToeState } from "../../schema/TicTacToeState.ts";
 import {
-  allowQuickReconnect, closed, killSocket, nextMessage, quietPeriod, reconnected, untilState,
-  startTestServer, type TestServer,
+  allowQuickReconnect,
+  closed,
+  killSocket,
+  nextMessage,
+  quietPeriod,
+  reconnected,
+  startTestServer,
+  type TestServer,
+  untilState,
 } from "../support/harness.ts";
 
 describe("tictactoe room", () => {
   let server: TestServer;
-  before(async () => { server = await startTestServer({ RECONNECTION_WINDOW_SECONDS: "5" }); });
-  after(async () => { await server.close(); });
+  before(async () => {
+    server = await startTestServer({ RECONNECTION_WINDOW_SECONDS: "5" });
+  });
+  after(async () => {
+    await server.close();
+  });
 
   /** Two players in a fresh room, in mark order: [X, O]. */
-  async function game(): Promise<[Room<any, TicTacToeState>, Room<any, TicTacToeState>]> {
+  async function game(): Promise<[Room<unknown, TicTacToeState>, Room<unknown, TicTacToeState>]> {
     const created = await server.colyseus.createRoom("tictactoe", {});
     const first = await server.client().joinById(created.roomId, {});
     const second = await server.client().joinById(created.roomId, {});
@@ -23,7 +34,7 @@ describe("tictactoe room", () => {
     return [first, second];
   }
 
-  async function move(room: Room<any, TicTacToeState>, index: number): Promise<void> {
+  async function move(room: Room<unknown, TicTacToeState>, index: number): Promise<void> {
     room.send("move", { index });
     await untilState(room, (s) => s.board[index] !== 0, `cell ${index} filled`);
   }
@@ -55,7 +66,13 @@ describe("tictactoe room", () => {
 
   it("a rematch both players ask for clears the board and swaps the marks; a spectator may not ask", async () => {
     const [x, o] = await game();
-    for (const [room, index] of [[x, 0], [o, 3], [x, 1], [o, 4]] as const) await move(room, index);
+    for (const [room, index] of [
+      [x, 0],
+      [o, 3],
+      [x, 1],
+      [o, 4],
+    ] as const)
+      await move(room, index);
     x.send("move", { index: 2 });
     await untilState(o, (s) => s.status === "finished", "first game over");
 
@@ -135,7 +152,9 @@ describe("tictactoe room", () => {
   it("refuses out-of-turn and occupied moves with an error to the mover only, board unchanged", async () => {
     const [x, o] = await game();
     let xErrors = 0;
-    x.onMessage("error", () => { xErrors++; });
+    x.onMessage("error", () => {
+      xErrors++;
+    });
 
     const outOfTurn = nextMessage<RoomError>(o, "error");
     o.send("move", { index: 4 });

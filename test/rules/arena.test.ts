@@ -1,11 +1,20 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { seededRandom } from "../../rooms/base/random.ts";
 import {
-  applyInput, newTimers, sanitizeInput, stepArena, traceShot, wrapAngle,
-  type ArenaWorld, type InputFrame, type PlayerBody, type PlayerTimers, type TickInputs,
+  type ArenaWorld,
+  applyInput,
+  type InputFrame,
+  newTimers,
+  type PlayerBody,
+  type PlayerTimers,
+  sanitizeInput,
+  stepArena,
+  type TickInputs,
+  traceShot,
+  wrapAngle,
 } from "../../rooms/arena/rules.ts";
-import { ARENA, packShots, unpackShots, type ShotEvent } from "../../rooms/arena/shapes.ts";
+import { ARENA, packShots, type ShotEvent, unpackShots } from "../../rooms/arena/shapes.ts";
+import { seededRandom } from "../../rooms/base/random.ts";
 
 const DT = 1 / ARENA.tickRate;
 
@@ -107,13 +116,13 @@ describe("arena movement (applyInput)", () => {
       return f;
     });
     const server = body(300, 300);
-    frames.forEach((f) => applyInput(server, f, DT));
+    for (const f of frames) applyInput(server, f, DT);
     // The client starts from the authoritative state at frame 100 (as the wire carries it)
     // and replays the rest.
     const atAck = body(300, 300);
-    frames.slice(0, 100).forEach((f) => applyInput(atAck, f, DT));
+    for (const f of frames.slice(0, 100)) applyInput(atAck, f, DT);
     const client = { ...atAck, x: Math.fround(atAck.x), y: Math.fround(atAck.y) };
-    frames.slice(100).forEach((f) => applyInput(client, f, DT));
+    for (const f of frames.slice(100)) applyInput(client, f, DT);
     assert.deepEqual([client.x, client.y], [server.x, server.y]);
   });
 
@@ -137,9 +146,14 @@ describe("arena shots", () => {
   const live = (target: PlayerBody) => ({ x: target.x, y: target.y });
 
   it("hits the nearest living target on the ray, not one behind it or off-line", () => {
-    const players = new Map(Object.entries({
-      shooter: body(100, 100), near: body(200, 100), far: body(300, 100), off: body(150, 160),
-    }));
+    const players = new Map(
+      Object.entries({
+        shooter: body(100, 100),
+        near: body(200, 100),
+        far: body(300, 100),
+        off: body(150, 160),
+      }),
+    );
     const from = { x: 100, y: 100 };
     assert.equal(traceShot(players, "shooter", from, 0, live), "near");
     players.get("near")!.alive = false;
@@ -155,7 +169,10 @@ describe("arena shots", () => {
   it("judges the shot where the shooter saw the target, not where it is now", () => {
     const players = new Map(Object.entries({ s: body(100, 100), t: body(200, 160) }));
     const seenAt = { x: 200, y: 100 };
-    assert.equal(traceShot(players, "s", { x: 100, y: 100 }, 0, () => seenAt), "t");
+    assert.equal(
+      traceShot(players, "s", { x: 100, y: 100 }, 0, () => seenAt),
+      "t",
+    );
     assert.equal(traceShot(players, "s", { x: 100, y: 100 }, 0, live), undefined);
   });
 
@@ -180,7 +197,10 @@ describe("arena shots", () => {
     assert.equal(players.get("t")!.hp, 0);
 
     // Several frames in one tick (catch-up) still respect the cooldown.
-    script.due.set("s", Array.from({ length: 4 }, () => frame(0, 0, 0, true)));
+    script.due.set(
+      "s",
+      Array.from({ length: 4 }, () => frame(0, 0, 0, true)),
+    );
     const burst: ShotEvent[] = [];
     for (let i = 0; i < ARENA.fireCooldownTicks; i++) stepArena(w, timers, script, DT, random, burst);
     assert.equal(burst.length, 1);
@@ -209,12 +229,16 @@ describe("arena shots", () => {
 describe("shots on the wire", () => {
   it("pack into tuples of whole units and milliradians and unpack to the same shots at that precision", () => {
     const shots: ShotEvent[] = [
-      { shooter: "abc", x: 100.4, y: 899.6, angle: -3.14159, target: "def", killed: true },
+      { shooter: "abc", x: 100.4, y: 899.6, angle: -Math.PI, target: "def", killed: true },
       { shooter: "abc", x: 16, y: 16, angle: 0.5, target: "", killed: false },
     ];
     const packed = packShots(shots);
-    assert.deepEqual(packed, [["abc", 100, 900, -3142, "def", 1], ["abc", 16, 16, 500, "", 0]]);
+    assert.deepEqual(packed, [
+      ["abc", 100, 900, -3142, "def", 1],
+      ["abc", 16, 16, 500, "", 0],
+    ]);
     assert.deepEqual(unpackShots(packed), [
+      // biome-ignore lint/suspicious/noApproximativeNumericConstant: -PI at milliradian precision is the point
       { shooter: "abc", x: 100, y: 900, angle: -3.142, target: "def", killed: true },
       { shooter: "abc", x: 16, y: 16, angle: 0.5, target: "", killed: false },
     ]);

@@ -2,8 +2,18 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { bucketsBetween, bucketsOf, parsePrometheusText, quantileOf, sumOf } from "../../loadtest/bench/prometheusText.ts";
 import {
-  LIMIT, NAIVE, TICKROOM, TICKROOM_WITHOUT_METRICS, defaultSlos, percentiles, ratiosOf, renderMarkdown, renderSvg, sloBreaches,
-  type BenchReport, type StepResult,
+  type BenchReport,
+  defaultSlos,
+  LIMIT,
+  NAIVE,
+  percentiles,
+  ratiosOf,
+  renderMarkdown,
+  renderSvg,
+  type StepResult,
+  sloBreaches,
+  TICKROOM,
+  TICKROOM_WITHOUT_METRICS,
 } from "../../loadtest/bench/report.ts";
 
 const exposition = `# HELP tickroom_tick_duration_seconds Duration.
@@ -23,14 +33,17 @@ describe("Prometheus text reading", () => {
 
   it("reads samples, labels (with escapes) and exponents", () => {
     assert.equal(sumOf(samples, "tickroom_rejected_messages_total", { type: "chat" }), 5);
-    assert.equal(sumOf(samples, "tickroom_rejected_messages_total", { reason: "say \"hi\"" }), 3);
+    assert.equal(sumOf(samples, "tickroom_rejected_messages_total", { reason: 'say "hi"' }), 3);
     assert.equal(sumOf(samples, "process_resident_memory_bytes"), 150_000_000);
     assert.equal(sumOf(samples, "absent_metric"), 0);
   });
 
   it("estimates quantiles from buckets as histogram_quantile does", () => {
     const buckets = bucketsOf(samples, "tickroom_tick_duration_seconds", { type: "arena" });
-    assert.deepEqual(buckets.map((b) => b.le), [0.001, 0.002, 0.004, Infinity]);
+    assert.deepEqual(
+      buckets.map((b) => b.le),
+      [0.001, 0.002, 0.004, Infinity],
+    );
     assert.equal(quantileOf(buckets, 0.5), 0.001);
     // Rank 95 lies halfway through the (0.002, 0.004] bucket's 10 observations.
     assert.ok(Math.abs((quantileOf(buckets, 0.95) ?? 0) - 0.003) < 1e-12);
@@ -38,20 +51,40 @@ describe("Prometheus text reading", () => {
   });
 
   it("answers the last finite bound for ranks in the +Inf bucket, and diffs two scrapes", () => {
-    const before = [{ le: 0.001, count: 10 }, { le: Infinity, count: 10 }];
-    const after = [{ le: 0.001, count: 10 }, { le: Infinity, count: 20 }];
+    const before = [
+      { le: 0.001, count: 10 },
+      { le: Infinity, count: 10 },
+    ];
+    const after = [
+      { le: 0.001, count: 10 },
+      { le: Infinity, count: 20 },
+    ];
     const window = bucketsBetween(before, after);
-    assert.deepEqual(window, [{ le: 0.001, count: 0 }, { le: Infinity, count: 10 }]);
+    assert.deepEqual(window, [
+      { le: 0.001, count: 0 },
+      { le: Infinity, count: 10 },
+    ]);
     assert.equal(quantileOf(window, 0.99), 0.001);
   });
 });
 
 function step(target: string, requested: number, overrides: Partial<StepResult> = {}): StepResult {
   return {
-    target, requested, ccu: requested, failedJoins: 0, dropped: 0,
-    setupMs: { p50: 3, p95: 5, p99: 8 }, patchHz: 20, patchDelayMs: { p50: 2, p95: 4, p99: 6 },
-    tickMs: { p50: 0.1, p95: 0.2, p99: 0.3 }, tickOverruns: 0,
-    cpuUsPerClientSecond: 1000, serverCpuPercent: 10, bytesPerClientSecond: 4000, serverRssMiB: 100, generatorCpuPercent: 20,
+    target,
+    requested,
+    ccu: requested,
+    failedJoins: 0,
+    dropped: 0,
+    setupMs: { p50: 3, p95: 5, p99: 8 },
+    patchHz: 20,
+    patchDelayMs: { p50: 2, p95: 4, p99: 6 },
+    tickMs: { p50: 0.1, p95: 0.2, p99: 0.3 },
+    tickOverruns: 0,
+    cpuUsPerClientSecond: 1000,
+    serverCpuPercent: 10,
+    bytesPerClientSecond: 4000,
+    serverRssMiB: 100,
+    generatorCpuPercent: 20,
     ...overrides,
   };
 }
@@ -95,10 +128,14 @@ describe("benchmark report", () => {
   it("renders Markdown and an SVG with every target", () => {
     const results = [step(TICKROOM, 64), step(NAIVE, 64, { bytesPerClientSecond: 50_000 }), step(LIMIT, 64, { bytesPerClientSecond: 2500 })];
     const report: BenchReport = {
-      startedAt: "2026-11-24T00:00:00.000Z", durationSeconds: 60,
+      startedAt: "2026-11-24T00:00:00.000Z",
+      durationSeconds: 60,
       machine: { cpus: 2, model: "test cpu", node: "v22", load: [0.1, 0.2, 0.3] },
       settings: { steps: [64], playersPerRoom: 16, warmupSeconds: 2, windowSeconds: 6, workers: 2, impairment: "loopback, unimpaired" },
-      results, ratios: ratiosOf(results), slos: defaultSlos, breaches: ["at 64 CCU: made up"],
+      results,
+      ratios: ratiosOf(results),
+      slos: defaultSlos,
+      breaches: ["at 64 CCU: made up"],
     };
     const markdown = renderMarkdown(report);
     assert.match(markdown, /\| 64 \| 1\.00 \| 0\.080 \| 1\.00 \| 1\.60 \| – \|/);

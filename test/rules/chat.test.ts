@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { ErrorCode } from "../../rooms/base/errors.ts";
 import { TokenBuckets } from "../../rooms/base/tokenBuckets.ts";
 import { addMember, checkText, say } from "../../rooms/chat/rules.ts";
-import { HISTORY_LIMIT, TEXT_MAX_LENGTH, chatJoinOptions } from "../../rooms/chat/shapes.ts";
+import { chatJoinOptions, HISTORY_LIMIT, TEXT_MAX_LENGTH } from "../../rooms/chat/shapes.ts";
 import { ChatState } from "../../schema/ChatState.ts";
 
 describe("chat rules", () => {
@@ -53,12 +53,19 @@ describe("chat text length", () => {
 describe("token buckets (chat lines, per-address requests)", () => {
   it("allow a burst, then refill continuously at the rate, per key", () => {
     const buckets = new TokenBuckets<string>(2, 3);
-    assert.deepEqual([1, 2, 3, 4].map(() => buckets.take("a", 0)), [true, true, true, false]);
+    assert.deepEqual(
+      [1, 2, 3, 4].map(() => buckets.take("a", 0)),
+      [true, true, true, false],
+    );
     assert.equal(buckets.take("b", 0), true, "keys are independent");
     assert.equal(buckets.retryAfter("a"), 1);
     assert.equal(buckets.take("a", 400), false, "0.8 of a token after 400 ms");
     assert.equal(buckets.take("a", 500), true, "a whole token after 500 ms at 2 a second");
-    assert.deepEqual([1, 2, 3, 4].map(() => buckets.take("a", 60_000)), [true, true, true, false], "never more than the burst");
+    assert.deepEqual(
+      [1, 2, 3, 4].map(() => buckets.take("a", 60_000)),
+      [true, true, true, false],
+      "never more than the burst",
+    );
     buckets.forget("a");
     assert.equal(buckets.size, 1);
   });

@@ -36,7 +36,10 @@ describe("queue rules", () => {
     const matches = formMatches([party("p", ["p1", "p2"], 1000), solo("s1", 1010), solo("s2", 990)], 0, shape, widening);
     assert.equal(matches.length, 1);
     const teams = matches[0]!.teams.map((t) => [...t].sort());
-    assert.ok(teams.some((t) => t.join() === "p1,p2"), JSON.stringify(teams));
+    assert.ok(
+      teams.some((t) => t.join() === "p1,p2"),
+      JSON.stringify(teams),
+    );
   });
 
   it("never splits a party that does not fit what is left", () => {
@@ -76,7 +79,10 @@ describe("ticket book", () => {
     book.leave("a");
     assert.deepEqual(book.complete(), []);
     book.join("a2", 1000, "crew", 2, 50);
-    assert.deepEqual(book.complete().map((t) => [t.members, t.readyAt]), [[["b", "a2"], 50]]);
+    assert.deepEqual(
+      book.complete().map((t) => [t.members, t.readyAt]),
+      [[["b", "a2"], 50]],
+    );
   });
 
   it("put back after a failed seating keeps only members still queued", async () => {
@@ -89,8 +95,18 @@ describe("ticket book", () => {
     assert.deepEqual(book.complete(), []);
     book.leave("b");
     putBack();
-    assert.deepEqual(book.complete().map((t) => t.id), ["s"], "the party lost a member: back, but incomplete");
+    assert.deepEqual(
+      book.complete().map((t) => t.id),
+      ["s"],
+      "the party lost a member: back, but incomplete",
+    );
     book.join("b2", 1000, "crew", 2, 5);
-    assert.deepEqual(book.complete().map((t) => t.id).sort(), ["party:crew", "s"]);
+    assert.deepEqual(
+      book
+        .complete()
+        .map((t) => t.id)
+        .sort(),
+      ["party:crew", "s"],
+    );
   });
 });

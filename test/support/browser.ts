@@ -2,7 +2,7 @@ import { access, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { build } from "vite";
 
 /**
@@ -17,7 +17,10 @@ export const SCREENSHOT_DIR = fileURLToPath(new URL("../../test-artifacts/screen
 const VITE_CONFIG = fileURLToPath(new URL("../../client/web/vite.config.ts", import.meta.url));
 
 export async function chromiumInstalled(): Promise<boolean> {
-  return access(CHROMIUM).then(() => true, () => false);
+  return access(CHROMIUM).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Build the web client into a fresh temporary folder; returns the folder and how to remove it. */
@@ -32,7 +35,15 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     // Without the background-networking flags Chromium keeps dialling Google on this closed network.
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 }
 

@@ -2,9 +2,9 @@ import type { AddressInfo } from "node:net";
 import { matchMaker, type Room as ServerRoom } from "@colyseus/core";
 import { Client, type Room } from "@colyseus/sdk";
 import { ColyseusTestServer } from "@colyseus/testing";
-import { createTickroomServer, type ServerHooks, type TickroomServer } from "../../server/app.config.ts";
 import { generousHttpLimits } from "../../loadtest/serverProcess.ts";
-import { parseConfig, type Environment } from "../../server/config.ts";
+import { createTickroomServer, type ServerHooks, type TickroomServer } from "../../server/app.config.ts";
+import { type Environment, parseConfig } from "../../server/config.ts";
 
 /** A real tickroom server on an OS-assigned port, with SDK clients pointed at it. */
 export interface TestServer {
@@ -60,13 +60,17 @@ function withTimeout<T>(what: string, ms: number, executor: (resolve: (value: T)
 }
 
 /** Resolve once the client's synced state satisfies `predicate` (checked now and on every patch). */
-export function untilState<S>(room: Room<any, S>, predicate: (state: S) => boolean, what = "state", ms = DEFAULT_TIMEOUT_MS): Promise<S> {
+export function untilState<S>(room: Room<unknown, S>, predicate: (state: S) => boolean, what = "state", ms = DEFAULT_TIMEOUT_MS): Promise<S> {
   return withTimeout<S>(what, ms, (done) => {
     const check = (): void => {
       if (room.state === undefined || room.state === null) return;
       let satisfied = false;
       // Before the first full state, collections may not exist yet: that is "not yet".
-      try { satisfied = predicate(room.state); } catch { satisfied = false; }
+      try {
+        satisfied = predicate(room.state);
+      } catch {
+        satisfied = false;
+      }
       if (satisfied) done(room.state);
     };
     room.onStateChange(check);

@@ -64,7 +64,7 @@ export function drawArena(context: CanvasRenderingContext2D, players: readonly D
   context.textAlign = "center";
   context.font = "14px system-ui, sans-serif";
   for (const player of players) {
-    const color = player.local ? LOCAL_COLOR : TEAM_COLORS[player.team] ?? TEAM_COLORS[0];
+    const color = player.local ? LOCAL_COLOR : (TEAM_COLORS[player.team] ?? TEAM_COLORS[0]);
     context.globalAlpha = player.alive ? (player.connected ? 1 : 0.45) : 0.2;
     context.fillStyle = color;
     context.beginPath();

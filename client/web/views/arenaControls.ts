@@ -1,10 +1,14 @@
 import type { ArenaInput } from "../../../schema/ArenaState.ts";
 
 const MOVES: Readonly<Record<string, readonly [number, number]>> = {
-  KeyW: [0, -1], ArrowUp: [0, -1],
-  KeyS: [0, 1], ArrowDown: [0, 1],
-  KeyA: [-1, 0], ArrowLeft: [-1, 0],
-  KeyD: [1, 0], ArrowRight: [1, 0],
+  KeyW: [0, -1],
+  ArrowUp: [0, -1],
+  KeyS: [0, 1],
+  ArrowDown: [0, 1],
+  KeyA: [-1, 0],
+  ArrowLeft: [-1, 0],
+  KeyD: [1, 0],
+  ArrowRight: [1, 0],
 };
 
 /**
@@ -19,7 +23,7 @@ export class ArenaControls {
   #aim: { x: number; y: number } | undefined;
   readonly #dispose: Array<() => void> = [];
 
-  constructor(private readonly canvas: HTMLCanvasElement, private readonly worldWidth: number, private readonly worldHeight: number) {
+  constructor(canvas: HTMLCanvasElement, worldWidth: number, worldHeight: number) {
     this.#on(window, "keydown", (event) => {
       const key = event as KeyboardEvent;
       if (isTyping(key.target)) return;
@@ -28,15 +32,21 @@ export class ArenaControls {
         this.#held.add(key.code);
       }
     });
-    this.#on(window, "keyup", (event) => { this.#held.delete((event as KeyboardEvent).code); });
+    this.#on(window, "keyup", (event) => {
+      this.#held.delete((event as KeyboardEvent).code);
+    });
     this.#on(window, "blur", () => this.release());
     this.#on(canvas, "mousemove", (event) => {
       const mouse = event as MouseEvent;
       const box = canvas.getBoundingClientRect();
       this.#aim = { x: ((mouse.clientX - box.left) / box.width) * worldWidth, y: ((mouse.clientY - box.top) / box.height) * worldHeight };
     });
-    this.#on(canvas, "mousedown", (event) => { if ((event as MouseEvent).button === 0) this.#firing = true; });
-    this.#on(window, "mouseup", () => { this.#firing = false; });
+    this.#on(canvas, "mousedown", (event) => {
+      if ((event as MouseEvent).button === 0) this.#firing = true;
+    });
+    this.#on(window, "mouseup", () => {
+      this.#firing = false;
+    });
     this.#on(canvas, "contextmenu", (event) => event.preventDefault());
   }
 

@@ -1,13 +1,13 @@
 import { Predict } from "@colyseus/sdk";
 import { ARENA, unpackShots } from "../../../rooms/arena/shapes.ts";
 import type { ArenaPlayer, ArenaState } from "../../../schema/ArenaState.ts";
-import { arenaNetcode, type ArenaSession } from "../../arena.ts";
+import { type ArenaSession, arenaNetcode } from "../../arena.ts";
 import { RealtimeSession } from "../../netcode.ts";
 import { el } from "../elements.ts";
-import { PingProbe, type NetStatsReading } from "../netStatsOverlay.ts";
+import { type NetStatsReading, PingProbe } from "../netStatsOverlay.ts";
 import type { Route } from "../routes.ts";
+import { type DrawnPlayer, drawArena, type FadingShot, SHOT_FADE_MS } from "./arenaCanvas.ts";
 import { ArenaControls } from "./arenaControls.ts";
-import { drawArena, SHOT_FADE_MS, type DrawnPlayer, type FadingShot } from "./arenaCanvas.ts";
 import { openRoom, type View } from "./context.ts";
 
 type ArenaRoute = Extract<Route, { view: "arena" }>;
@@ -85,7 +85,12 @@ export const arenaView: View<ArenaRoute> = async (container, route, context) => 
     const players: DrawnPlayer[] = [];
     room.state.players?.forEach((player: ArenaPlayer, id: string) => {
       players.push({
-        id, name: player.name, hp: player.hp, alive: player.alive, connected: player.connected, team: player.team,
+        id,
+        name: player.name,
+        hp: player.hp,
+        alive: player.alive,
+        connected: player.connected,
+        team: player.team,
         local: id === room.sessionId,
         x: lens.value(player, id, "x"),
         y: lens.value(player, id, "y"),
@@ -102,12 +107,17 @@ export const arenaView: View<ArenaRoute> = async (container, route, context) => 
   const renderScores = (): void => {
     const rows: HTMLTableRowElement[] = [];
     room.state.players?.forEach((player: ArenaPlayer, id: string) => {
-      rows.push(el("tr", { class: id === room.sessionId ? "me" : undefined, "data-player": id, "data-score": player.score },
-        el("td", {}, player.name, id === room.sessionId ? " (you)" : ""),
-        el("td", {}, player.team === 0 ? "" : `team ${player.team}`),
-        el("td", { class: "number" }, String(player.score)),
-        el("td", { class: "number" }, player.alive ? String(player.hp) : "dead"),
-        el("td", {}, player.connected ? "" : "reconnecting")));
+      rows.push(
+        el(
+          "tr",
+          { class: id === room.sessionId ? "me" : undefined, "data-player": id, "data-score": player.score },
+          el("td", {}, player.name, id === room.sessionId ? " (you)" : ""),
+          el("td", {}, player.team === 0 ? "" : `team ${player.team}`),
+          el("td", { class: "number" }, String(player.score)),
+          el("td", { class: "number" }, player.alive ? String(player.hp) : "dead"),
+          el("td", {}, player.connected ? "" : "reconnecting"),
+        ),
+      );
     });
     rows.sort((a, b) => Number(b.dataset.score) - Number(a.dataset.score));
     scoreboard.replaceChildren(...rows);
@@ -133,16 +143,26 @@ export const arenaView: View<ArenaRoute> = async (container, route, context) => 
   const probe: ArenaProbe = { sessionId: room.sessionId, spectator: joined.spectator, players: () => drawn, shotsSeen: () => shotsSeen };
   window.tickroom = { ...window.tickroom, arena: probe };
 
-  container.replaceChildren(el("section", { class: "arena-view", "data-view": "arena" },
-    el("div", { class: "arena-stage" }, canvas),
-    el("aside", { class: "arena-side" },
-      el("h1", {}, joined.spectator ? "Arena (watching)" : "Arena"),
-      el("p", { class: "muted" }, joined.spectator ? "You are watching." : "WASD or arrows to move, mouse to aim, click or space to fire."),
-      el("table", { class: "scores", "data-testid": "scoreboard" },
-        el("thead", {}, el("tr", {}, ...["Player", "Team", "Score", "HP", ""].map((title) => el("th", {}, title)))),
-        scoreboard),
-      el("a", { class: "button", href: "#/" }, "Leave")),
-  ));
+  container.replaceChildren(
+    el(
+      "section",
+      { class: "arena-view", "data-view": "arena" },
+      el("div", { class: "arena-stage" }, canvas),
+      el(
+        "aside",
+        { class: "arena-side" },
+        el("h1", {}, joined.spectator ? "Arena (watching)" : "Arena"),
+        el("p", { class: "muted" }, joined.spectator ? "You are watching." : "WASD or arrows to move, mouse to aim, click or space to fire."),
+        el(
+          "table",
+          { class: "scores", "data-testid": "scoreboard" },
+          el("thead", {}, el("tr", {}, ...["Player", "Team", "Score", "HP", ""].map((title) => el("th", {}, title)))),
+          scoreboard,
+        ),
+        el("a", { class: "button", href: "#/" }, "Leave"),
+      ),
+    ),
+  );
   canvas.focus();
 
   return () => {
@@ -170,6 +190,8 @@ function spectatorLens(room: ArenaSession["room"]): Lens {
   predict.attachAll("players" as never, { x: "lerp", y: "lerp", angle: { mode: "lerp", angle: true } } as never);
   return {
     value: (player, _id, field) => predict.value(player as never, field as never) as number,
-    advance: (now) => { predict.tick(now); },
+    advance: (now) => {
+      predict.tick(now);
+    },
   };
 }

@@ -46,13 +46,22 @@ export const chatView: View<ChatRoute> = async (container, route, context) => {
       present.add(message.id);
       if (shown.has(message.id)) return;
       const mine = message.sessionId === room.sessionId;
-      const line = el("li", { class: mine ? "mine" : undefined, "data-message-id": message.id },
+      const line = el(
+        "li",
+        { class: mine ? "mine" : undefined, "data-message-id": message.id },
         el("time", { datetime: new Date(message.at).toISOString() }, new Date(message.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })),
-        el("strong", {}, message.name), " ", el("span", { class: "text" }, message.text));
+        el("strong", {}, message.name),
+        " ",
+        el("span", { class: "text" }, message.text),
+      );
       shown.set(message.id, line);
       history.append(line);
     });
-    for (const [id, line] of shown) if (!present.has(id)) { line.remove(); shown.delete(id); }
+    for (const [id, line] of shown)
+      if (!present.has(id)) {
+        line.remove();
+        shown.delete(id);
+      }
     history.scrollTop = history.scrollHeight;
     const names: HTMLLIElement[] = [];
     state.members.forEach((member, sessionId) => {
@@ -65,17 +74,23 @@ export const chatView: View<ChatRoute> = async (container, route, context) => {
   room.onStateChange(render);
   room.onMessage("error", (error: RoomError) => {
     notice.textContent = `${error.code}: ${error.message}`;
-    setTimeout(() => { notice.textContent = ""; }, 4000);
+    setTimeout(() => {
+      notice.textContent = "";
+    }, 4000);
   });
 
   const unfollow = followRoom(joined, context);
 
-  container.replaceChildren(el("section", { class: "chat", "data-view": "chat" },
-    title, code, channelForm,
-    el("div", { class: "chat-layout" },
-      el("div", { class: "chat-main" }, history, form, notice),
-      el("aside", {}, el("h3", {}, "Members"), members)),
-  ));
+  container.replaceChildren(
+    el(
+      "section",
+      { class: "chat", "data-view": "chat" },
+      title,
+      code,
+      channelForm,
+      el("div", { class: "chat-layout" }, el("div", { class: "chat-main" }, history, form, notice), el("aside", {}, el("h3", {}, "Members"), members)),
+    ),
+  );
   if (room.state !== undefined) render(room.state);
   input.focus();
   return () => {

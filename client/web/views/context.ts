@@ -1,6 +1,6 @@
 import type { ConnectionBanner } from "../connectionBanner.ts";
-import { JoinedRoom, type SeatMemory } from "../joinedRoom.ts";
-import { PingProbe, type NetStatsOverlay } from "../netStatsOverlay.ts";
+import { type HandedRoom, JoinedRoom, type SeatMemory } from "../joinedRoom.ts";
+import { type NetStatsOverlay, PingProbe } from "../netStatsOverlay.ts";
 import type { GameView, Route } from "../routes.ts";
 import type { ServerLink } from "../serverLink.ts";
 
@@ -11,11 +11,11 @@ export interface ViewContext {
   readonly banner: ConnectionBanner;
   readonly stats: NetStatsOverlay;
   /** Go to another view; a room already joined for it is handed over, not joined twice. */
-  navigate(route: Route, handoff?: JoinedRoom<any>): void;
+  navigate(route: Route, handoff?: HandedRoom): void;
   /** Rewrite the address to the room now joined (a reload then returns to it), without re-rendering. */
   settle(route: Route): void;
   /** The room handed over by the previous view, if any (taken once). */
-  takeHandoff(): JoinedRoom<any> | undefined;
+  takeHandoff(): HandedRoom | undefined;
 }
 
 /** Undo a mount: leave rooms, stop timers and frame loops, drop listeners. */
@@ -65,21 +65,21 @@ export async function openRoom<S>(context: ViewContext, request: RoomRequest): P
     }
   }
   const options = { ...request.options, ...(request.spectate ? { spectator: true } : {}) };
-  const room = request.roomId !== undefined
-    ? await link.join((client) => client.joinById<S>(request.roomId!, options))
-    : await link.join((client) => client.joinOrCreate<S>(request.view, options));
+  const room =
+    request.roomId !== undefined
+      ? await link.join((client) => client.joinById<S>(request.roomId!, options))
+      : await link.join((client) => client.joinOrCreate<S>(request.view, options));
   const joined = new JoinedRoom<S>(room, request.spectate, seats);
   joined.keepSeat(seatOf(request.view, room.roomId, request.channel));
   return joined;
 }
-
 
 /**
  * The shell around a turn-based room (chat, tic-tac-toe): the connection banner follows it
  * and the net-stats panel shows its traffic, with RTT from a protocol ping (these rooms have
  * no real-time clock). Returns the undo.
  */
-export function followRoom(joined: JoinedRoom<any>, context: ViewContext): () => void {
+export function followRoom<S>(joined: JoinedRoom<S>, context: ViewContext): () => void {
   const unwatch = context.banner.watch(joined.room);
   const ping = new PingProbe(joined.room);
   const hideStats = context.stats.show(() => ({ rttMs: ping.rttMs, ...joined.traffic.rates() }));

@@ -28,7 +28,11 @@ interface Listing {
 export const lobbyView: View = async (container, _route, context) => {
   const { link } = context;
   const lobby = await link.join((client) => client.joinOrCreate("lobby", {}));
-  const cleanups: Array<() => void> = [() => { void lobby.leave(); }];
+  const cleanups: Array<() => void> = [
+    () => {
+      void lobby.leave();
+    },
+  ];
 
   const status = el("p", { class: "status", role: "status", "data-testid": "lobby-status" });
   const report = (text: string, error = false): void => {
@@ -47,7 +51,11 @@ export const lobbyView: View = async (container, _route, context) => {
   };
 
   const act = (room: RoomAvailable<Listing>, spectate: boolean): void => {
-    void go(spectate ? "Joining as a spectator" : "Joining", () => link.join((client) => client.joinById(room.roomId, spectate ? { spectator: true } : {})), spectate);
+    void go(
+      spectate ? "Joining as a spectator" : "Joining",
+      () => link.join((client) => client.joinById(room.roomId, spectate ? { spectator: true } : {})),
+      spectate,
+    );
   };
 
   const rooms = new Map<string, RoomAvailable<Listing>>();
@@ -80,11 +88,16 @@ export const lobbyView: View = async (container, _route, context) => {
     event.preventDefault();
     const name = nameInput.value.trim();
     if (name === "") return;
-    link.rename(name).then(() => report(`You are now ${name}.`), (error: unknown) => report(describeJoinError(error), true));
+    link.rename(name).then(
+      () => report(`You are now ${name}.`),
+      (error: unknown) => report(describeJoinError(error), true),
+    );
   });
 
   // Quick play.
-  const quick = el("div", { class: "row" },
+  const quick = el(
+    "div",
+    { class: "row" },
     el("a", { class: "button", href: "#/arena", "data-testid": "play-arena" }, "Arena (free-for-all)"),
     el("a", { class: "button", href: "#/arena?mode=teams" }, "Arena (teams)"),
     el("a", { class: "button", href: "#/tictactoe", "data-testid": "play-tictactoe" }, "Tic-tac-toe"),
@@ -95,9 +108,17 @@ export const lobbyView: View = async (container, _route, context) => {
   const typeSelect = el("select", { name: "type", "aria-label": "Room type" }, ...GAME_VIEWS.map((view) => el("option", { value: view }, TITLES[view])));
   const privateBox = el("input", { type: "checkbox", name: "private" });
   const channelInput = el("input", { name: "channel", placeholder: "channel", maxlength: 32, pattern: "[\\w-]*", hidden: true, "aria-label": "Channel" });
-  typeSelect.addEventListener("change", () => { channelInput.hidden = typeSelect.value !== "chat"; });
-  const createForm = el("form", { class: "row", "data-testid": "create-form" },
-    typeSelect, channelInput, el("label", {}, privateBox, " private (join by code)"), el("button", { type: "submit" }, "Create"));
+  typeSelect.addEventListener("change", () => {
+    channelInput.hidden = typeSelect.value !== "chat";
+  });
+  const createForm = el(
+    "form",
+    { class: "row", "data-testid": "create-form" },
+    typeSelect,
+    channelInput,
+    el("label", {}, privateBox, " private (join by code)"),
+    el("button", { type: "submit" }, "Create"),
+  );
   createForm.addEventListener("submit", (event) => {
     event.preventDefault();
     const view = typeSelect.value as GameView;
@@ -117,7 +138,12 @@ export const lobbyView: View = async (container, _route, context) => {
 
   // Ranked queue.
   let ticket: QueueTicket | undefined;
-  const queueGame = el("select", { name: "game", "aria-label": "Game to queue for" }, el("option", { value: "tictactoe" }, "Tic-tac-toe (1v1)"), el("option", { value: "arena" }, "Arena (teams)"));
+  const queueGame = el(
+    "select",
+    { name: "game", "aria-label": "Game to queue for" },
+    el("option", { value: "tictactoe" }, "Tic-tac-toe (1v1)"),
+    el("option", { value: "arena" }, "Arena (teams)"),
+  );
   const queueButton = el("button", { type: "submit", "data-testid": "queue-button" }, "Find a match");
   const queueForm = el("form", { class: "row" }, queueGame, queueButton);
   queueForm.addEventListener("submit", (event) => {
@@ -129,7 +155,11 @@ export const lobbyView: View = async (container, _route, context) => {
     const game = queueGame.value === "arena" ? "arena" : "tictactoe";
     report(`Looking for a ${TITLES[game].toLowerCase()} match…`);
     queueButton.textContent = "Cancel search";
-    link.join(async (client) => (ticket = await enterQueue(client, { game })).queue)
+    link
+      .join(async (client) => {
+        ticket = await enterQueue(client, { game });
+        return ticket.queue;
+      })
       .then(() => ticket!.match)
       .then(async ({ room }) => {
         ticket = undefined;
@@ -142,44 +172,62 @@ export const lobbyView: View = async (container, _route, context) => {
         report(`Queue: ${describeJoinError(error)}`, true);
       });
   });
-  cleanups.push(() => { void ticket?.cancel(); });
+  cleanups.push(() => {
+    void ticket?.cancel();
+  });
 
-  container.replaceChildren(el("section", { class: "lobby", "data-view": "lobby" },
-    el("h1", {}, "Lobby"),
-    status,
-    el("div", { class: "cards" },
-      card("You", nameForm),
-      card("Play now", quick),
-      card("Create a room", createForm),
-      card("Join a private room", codeForm),
-      card("Ranked queue", queueForm),
+  container.replaceChildren(
+    el(
+      "section",
+      { class: "lobby", "data-view": "lobby" },
+      el("h1", {}, "Lobby"),
+      status,
+      el(
+        "div",
+        { class: "cards" },
+        card("You", nameForm),
+        card("Play now", quick),
+        card("Create a room", createForm),
+        card("Join a private room", codeForm),
+        card("Ranked queue", queueForm),
+      ),
+      el("h2", {}, "Live rooms"),
+      el(
+        "table",
+        { class: "rooms", "data-testid": "room-list" },
+        el("thead", {}, el("tr", {}, ...["Room", "Players", "Spectators", "Status", ""].map((title) => el("th", {}, title)))),
+        tableBody,
+      ),
+      empty,
     ),
-    el("h2", {}, "Live rooms"),
-    el("table", { class: "rooms", "data-testid": "room-list" },
-      el("thead", {}, el("tr", {}, ...["Room", "Players", "Spectators", "Status", ""].map((title) => el("th", {}, title)))),
-      tableBody),
-    empty,
-  ));
+  );
 
-  const unmount: Unmount = () => { for (const cleanup of cleanups) cleanup(); };
+  const unmount: Unmount = () => {
+    for (const cleanup of cleanups) cleanup();
+  };
   return unmount;
 };
 
 function roomRow(room: RoomAvailable<Listing>, act: (room: RoomAvailable<Listing>, spectate: boolean) => void): HTMLTableRowElement {
   const listing = room.metadata ?? {};
   const view = room.name as GameView;
-  const detail = [listing.mode, listing.region, view === "chat" ? `#${listing.channel ?? ""}` : undefined].filter((part) => part !== undefined && part !== "").join(" · ");
+  const detail = [listing.mode, listing.region, view === "chat" ? `#${listing.channel ?? ""}` : undefined]
+    .filter((part) => part !== undefined && part !== "")
+    .join(" · ");
   const players = listing.players ?? room.clients;
   const join = el("button", { disabled: listing.status === "full" || (view === "tictactoe" && listing.status !== "waiting") ? true : undefined }, "Join");
   join.addEventListener("click", () => act(room, false));
   const watch = el("button", { disabled: view === "chat" ? true : undefined }, "Watch");
   watch.addEventListener("click", () => act(room, true));
-  return el("tr", { "data-room-id": room.roomId, "data-room-type": view },
+  return el(
+    "tr",
+    { "data-room-id": room.roomId, "data-room-type": view },
     el("td", {}, el("strong", {}, TITLES[view] ?? view), detail ? ` ${detail}` : ""),
     el("td", {}, `${players}/${listing.maxPlayers ?? room.maxClients}`),
     el("td", {}, String(listing.spectators ?? 0)),
     el("td", {}, listing.status ?? ""),
-    el("td", { class: "actions" }, join, watch));
+    el("td", { class: "actions" }, join, watch),
+  );
 }
 
 function card(title: string, ...body: Node[]): HTMLElement {

@@ -20,7 +20,8 @@ export function describeGame(state: TicTacToeState, me: string, spectator: boole
       return state.currentTurn === me ? `Your turn: you are ${MARKS[myMark]}.` : `Opponent's turn (${markOf(state.currentTurn)}).`;
     case "finished": {
       if (state.draw) return "Draw.";
-      if (spectator || myMark === undefined) return state.winner === "" ? "Game over." : `${state.players.get(state.winner) !== undefined ? markOf(state.winner) : "The remaining player"} wins.`;
+      if (spectator || myMark === undefined)
+        return state.winner === "" ? "Game over." : `${state.players.get(state.winner) !== undefined ? markOf(state.winner) : "The remaining player"} wins.`;
       const forfeit = state.players.size < 2 ? " Your opponent left." : "";
       return state.winner === me ? `You won!${forfeit}` : "You lost.";
     }
@@ -45,7 +46,12 @@ export const ticTacToeView: View<TicTacToeRoute> = async (container, route, cont
   const code = el("p", { class: "join-code", hidden: true });
   joined.onJoinCode((joinCode) => {
     code.hidden = false;
-    code.replaceChildren("Private game. Share the code ", el("strong", { "data-testid": "join-code" }, joinCode), " or the link ", el("code", {}, `${location.origin}${location.pathname}${location.search}#/code/${joinCode}`));
+    code.replaceChildren(
+      "Private game. Share the code ",
+      el("strong", { "data-testid": "join-code" }, joinCode),
+      " or the link ",
+      el("code", {}, `${location.origin}${location.pathname}${location.search}#/code/${joinCode}`),
+    );
   });
 
   const render = (state: TicTacToeState): void => {
@@ -66,25 +72,32 @@ export const ticTacToeView: View<TicTacToeRoute> = async (container, route, cont
     rematch.hidden = !(player && state.status === "finished");
     const opponentAsked = [...state.rematch.keys()].some((id) => id !== me);
     rematch.disabled = state.rematch.has(me) || state.players.size < 2;
-    rematch.textContent = state.players.size < 2 ? "Rematch (opponent left)" : state.rematch.has(me) ? "Waiting for your opponent…" : opponentAsked ? "Accept rematch" : "Rematch";
+    rematch.textContent =
+      state.players.size < 2 ? "Rematch (opponent left)" : state.rematch.has(me) ? "Waiting for your opponent…" : opponentAsked ? "Accept rematch" : "Rematch";
   };
   room.onStateChange(render);
   if (room.state !== undefined) render(room.state);
   room.onMessage("error", (error: RoomError) => {
     notice.textContent = `${error.code}: ${error.message}`;
   });
-  room.onStateChange(() => { notice.textContent = ""; });
+  room.onStateChange(() => {
+    notice.textContent = "";
+  });
 
   const unfollow = followRoom(joined, context);
 
-  container.replaceChildren(el("section", { class: "tictactoe", "data-view": "tictactoe" },
-    el("h1", {}, joined.spectator ? "Tic-tac-toe (watching)" : "Tic-tac-toe"),
-    code,
-    status,
-    el("div", { class: "board", "data-testid": "board" }, ...cells),
-    el("div", { class: "row" }, rematch, el("a", { class: "button", href: "#/" }, "Leave")),
-    notice,
-  ));
+  container.replaceChildren(
+    el(
+      "section",
+      { class: "tictactoe", "data-view": "tictactoe" },
+      el("h1", {}, joined.spectator ? "Tic-tac-toe (watching)" : "Tic-tac-toe"),
+      code,
+      status,
+      el("div", { class: "board", "data-testid": "board" }, ...cells),
+      el("div", { class: "row" }, rematch, el("a", { class: "button", href: "#/" }, "Leave")),
+      notice,
+    ),
+  );
   return () => {
     unfollow();
     void room.leave();

@@ -1,5 +1,5 @@
-import { parseServerAddress } from "../endpoint.ts";
 import { el } from "../elements.ts";
+import { parseServerAddress } from "../endpoint.ts";
 
 const RETRY_SECONDS = 5;
 
@@ -33,11 +33,24 @@ export function showUnreachable(container: HTMLElement, endpoint: string, retry:
   };
   tick();
   const timer = setInterval(tick, 1000);
-  container.replaceChildren(el("section", { class: "unreachable", "data-view": "unreachable", "data-testid": "unreachable" },
-    el("h1", {}, "Can't reach the game server"),
-    el("p", {}, "Nothing answered at ", el("code", {}, endpoint), ". Is the server running? Start one with ", el("code", {}, "npm start"), ", or connect to another:"),
-    form, problem,
-    el("p", { class: "muted" }, countdown, " ", retryNow),
-  ));
+  container.replaceChildren(
+    el(
+      "section",
+      { class: "unreachable", "data-view": "unreachable", "data-testid": "unreachable" },
+      el("h1", {}, "Can't reach the game server"),
+      el(
+        "p",
+        {},
+        "Nothing answered at ",
+        el("code", {}, endpoint),
+        ". Is the server running? Start one with ",
+        el("code", {}, "npm start"),
+        ", or connect to another:",
+      ),
+      form,
+      problem,
+      el("p", { class: "muted" }, countdown, " ", retryNow),
+    ),
+  );
   return () => clearInterval(timer);
 }

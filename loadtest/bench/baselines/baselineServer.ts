@@ -1,8 +1,17 @@
 import { createServer, type IncomingMessage } from "node:http";
 import { performance } from "node:perf_hooks";
 import { Counter, Histogram, Registry } from "prom-client";
-import { WebSocketServer, type RawData, type WebSocket } from "ws";
-import { newTimers, sanitizeInput, spawn, stepArena, type InputFrame, type PlayerBody, type PlayerTimers, type TickInputs } from "../../../rooms/arena/rules.ts";
+import { type RawData, type WebSocket, WebSocketServer } from "ws";
+import {
+  type InputFrame,
+  newTimers,
+  type PlayerBody,
+  type PlayerTimers,
+  sanitizeInput,
+  spawn,
+  stepArena,
+  type TickInputs,
+} from "../../../rooms/arena/rules.ts";
 import { ARENA, type ShotEvent } from "../../../rooms/arena/shapes.ts";
 import { seededRandom } from "../../../rooms/base/random.ts";
 
@@ -64,12 +73,17 @@ class Room implements BaselineRoom {
   readonly #inputs: TickInputs = {
     forEach: (playerId, apply) => {
       const seat = this.seats.get(playerId);
-      if (seat !== undefined && seat.hasInput) apply(seat.input);
+      if (seat?.hasInput) apply(seat.input);
     },
     seen: (_shooterId, target) => target,
   };
 
-  constructor(readonly region: string, private readonly format: WireFormat, private readonly onTick: (seconds: number) => void, private readonly onEmpty: () => void) {
+  constructor(
+    readonly region: string,
+    private readonly format: WireFormat,
+    private readonly onTick: (seconds: number) => void,
+    private readonly onEmpty: () => void,
+  ) {
     this.#stepTimer = setInterval(() => this.step(), 1000 / ARENA.tickRate);
     this.#broadcastTimer = setInterval(() => this.broadcast(), 50);
   }
@@ -81,7 +95,20 @@ class Room implements BaselineRoom {
   }
 
   join(socket: WebSocket, id: string, slot: number): void {
-    const player: BaselinePlayer = { id, slot, name: `player-${id}`, x: 0, y: 0, angle: 0, hp: 100, score: 0, alive: true, team: 0, reload: 0, connected: true };
+    const player: BaselinePlayer = {
+      id,
+      slot,
+      name: `player-${id}`,
+      x: 0,
+      y: 0,
+      angle: 0,
+      hp: 100,
+      score: 0,
+      alive: true,
+      team: 0,
+      reload: 0,
+      connected: true,
+    };
     spawn(player, this.random);
     this.players.set(id, player);
     this.timers.set(id, newTimers());
@@ -148,10 +175,13 @@ export async function runBaselineServer(format: WireFormat): Promise<void> {
 
   const http = createServer((request, response) => {
     if (request.url === "/metrics") {
-      registry.metrics().then((text) => {
-        response.writeHead(200, { "content-type": registry.contentType });
-        response.end(text);
-      }, () => response.writeHead(500).end());
+      registry.metrics().then(
+        (text) => {
+          response.writeHead(200, { "content-type": registry.contentType });
+          response.end(text);
+        },
+        () => response.writeHead(500).end(),
+      );
       return;
     }
     response.writeHead(404).end();

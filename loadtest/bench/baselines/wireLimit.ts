@@ -19,7 +19,14 @@ import type { BaselinePlayer, BaselineRoom, WireFormat } from "./baselineServer.
  * Input (client to server): u8 fire | f32 x | f32 y | f32 angle.
  */
 
-const X = 0x01, Y = 0x02, ANGLE = 0x04, HP = 0x08, SCORE = 0x10, FLAGS = 0x20, ADDED = 0x40, REMOVED = 0x80;
+const X = 0x01,
+  Y = 0x02,
+  ANGLE = 0x04,
+  HP = 0x08,
+  SCORE = 0x10,
+  FLAGS = 0x20,
+  ADDED = 0x40,
+  REMOVED = 0x80;
 const ALL_FIELDS = X | Y | ANGLE | HP | SCORE | FLAGS;
 
 interface Sent {
@@ -40,18 +47,30 @@ function flagsOf(p: BaselinePlayer): number {
 
 class Writer {
   offset = 0;
-  u8(value: number): void { this.offset = scratch.writeUInt8(value & 0xff, this.offset); }
-  u16(value: number): void { this.offset = scratch.writeUInt16LE(Math.max(0, Math.min(65535, value)), this.offset); }
-  u32(value: number): void { this.offset = scratch.writeUInt32LE(value >>> 0, this.offset); }
-  i16(value: number): void { this.offset = scratch.writeInt16LE(Math.max(-32768, Math.min(32767, value)), this.offset); }
-  f32(value: number): void { this.offset = scratch.writeFloatLE(value, this.offset); }
+  u8(value: number): void {
+    this.offset = scratch.writeUInt8(value & 0xff, this.offset);
+  }
+  u16(value: number): void {
+    this.offset = scratch.writeUInt16LE(Math.max(0, Math.min(65535, value)), this.offset);
+  }
+  u32(value: number): void {
+    this.offset = scratch.writeUInt32LE(value >>> 0, this.offset);
+  }
+  i16(value: number): void {
+    this.offset = scratch.writeInt16LE(Math.max(-32768, Math.min(32767, value)), this.offset);
+  }
+  f32(value: number): void {
+    this.offset = scratch.writeFloatLE(value, this.offset);
+  }
   text(value: string): void {
     const length = scratch.write(value.slice(0, 64), this.offset + 1, "utf8");
     scratch.writeUInt8(length, this.offset);
     this.offset += 1 + length;
   }
   /** A copy: the same frame goes to every socket and may sit in their queues. */
-  done(): Buffer { return Buffer.from(scratch.subarray(0, this.offset)); }
+  done(): Buffer {
+    return Buffer.from(scratch.subarray(0, this.offset));
+  }
 }
 
 function encode(room: BaselineRoom, t: number, full: boolean): Buffer {
@@ -106,7 +125,7 @@ function encode(room: BaselineRoom, t: number, full: boolean): Buffer {
   w.u8(shots.length);
   for (const shot of shots) {
     w.u8(room.players.get(shot.shooter)?.slot ?? 255);
-    w.u8(shot.target === "" ? 255 : room.players.get(shot.target)?.slot ?? 255);
+    w.u8(shot.target === "" ? 255 : (room.players.get(shot.target)?.slot ?? 255));
     w.u8(shot.killed ? 1 : 0);
     w.u16(Math.round(shot.x));
     w.u16(Math.round(shot.y));
