@@ -31,7 +31,7 @@ type RoomClass = new () => Room;
  * @colyseus/schema 5.0.34, a client that receives the full state while a fresh room's
  * initial ArraySchema ADDs are still pending gets those ADDs again in the first patch,
  * and an element replaced meanwhile is duplicated (a 9-cell board arrives with 10).
- * A patch with no clients only discards pending changes. test/rooms/tictactoe.test.ts
+ * A patch with no clients only discards pending changes. test/in-process/tictactoe.test.ts
  * ("moves right after the game starts") fails without this.
  */
 function defineTickroomRoom<T extends RoomClass>(

@@ -13,8 +13,8 @@ import { type ArenaSession, arenaNetcode } from "../../client/arena.ts";
 import { RealtimeSession } from "../../client/netcode.ts";
 import { ARENA } from "../../rooms/arena/shapes.ts";
 import type { ArenaInput } from "../../schema/ArenaState.ts";
+import { startServerProcess } from "../../tools/serverProcess.ts";
 import { ImpairmentProxy, type LinkImpairment } from "../impairment/ImpairmentProxy.ts";
-import { startServerProcess } from "../serverProcess.ts";
 import { ScriptedPlayer } from "./ScriptedPlayer.ts";
 
 const { values } = parseArgs({ options: { seconds: { type: "string" }, players: { type: "string" }, interpolation: { type: "string" } } });

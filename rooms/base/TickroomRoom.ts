@@ -266,7 +266,7 @@ export function parseJoinOptions<S extends z.ZodType>(schema: S, options: unknow
  * place to the parsed form (defaults filled, unknown keys dropped). Colyseus hands this
  * same object on to room filtering (`filterBy`), `onCreate` and `onJoin` (MatchMaker
  * `joinOrCreate`/`join`/`create` in 0.18), so a client that omits `channel` is matched
- * as channel "" instead of matching every channel. test/rooms/chat.test.ts guards this.
+ * as channel "" instead of matching every channel. test/in-process/chat.test.ts guards this.
  */
 export function normalizeJoinOptions<S extends z.ZodType>(schema: S, options: unknown): z.output<S> {
   const parsed = parseJoinOptions(schema, options);

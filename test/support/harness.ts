@@ -2,9 +2,9 @@ import type { AddressInfo } from "node:net";
 import { matchMaker, type Room as ServerRoom } from "@colyseus/core";
 import { Client, type Room } from "@colyseus/sdk";
 import { ColyseusTestServer } from "@colyseus/testing";
-import { generousHttpLimits } from "../../loadtest/serverProcess.ts";
 import { createTickroomServer, type ServerHooks, type TickroomServer } from "../../server/app.config.ts";
 import { type Environment, parseConfig } from "../../server/config.ts";
+import { generousHttpLimits } from "../../tools/serverProcess.ts";
 
 /** A real tickroom server on an OS-assigned port, with SDK clients pointed at it. */
 export interface TestServer {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { BenchReport } from "../../loadtest/bench/report.ts";
-import { redisAnswers } from "../../loadtest/redisCommand.ts";
+import { redisAnswers } from "../../tools/redisCommand.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 /** The two-process target needs Redis; .ci/run makes sure one answers. */

@@ -6,8 +6,8 @@ import express from "express";
 import type { Browser, Page } from "playwright-core";
 import type { DrawnPlayer } from "../../client/web/views/arenaCanvas.ts";
 import { ImpairmentProxy } from "../../loadtest/impairment/ImpairmentProxy.ts";
-import { freePort } from "../../loadtest/serverProcess.ts";
 import { mountWebClient } from "../../server/webClient.ts";
+import { freePort } from "../../tools/serverProcess.ts";
 import { buildWebClient, chromiumInstalled, launchChromium, openPlayer, type Player, screenshot, viewShown } from "../support/browser.ts";
 import { startTestServer, type TestServer } from "../support/harness.ts";
 

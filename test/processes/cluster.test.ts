@@ -6,9 +6,9 @@ import { fileURLToPath } from "node:url";
 import { Client, type Room } from "@colyseus/sdk";
 import { joinByCode } from "../../client/joinCode.ts";
 import { enterQueue } from "../../client/queue.ts";
-import { flushRedisDatabase, redisAnswers } from "../../loadtest/redisCommand.ts";
-import { freePort, type ServerProcess, startServerProcess } from "../../loadtest/serverProcess.ts";
 import type { TicTacToeState } from "../../schema/TicTacToeState.ts";
+import { flushRedisDatabase, redisAnswers } from "../../tools/redisCommand.ts";
+import { freePort, type ServerProcess, startServerProcess } from "../../tools/serverProcess.ts";
 import { nextMessage, untilState } from "../support/harness.ts";
 
 /**
