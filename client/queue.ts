@@ -1,7 +1,9 @@
 import type { Client, Room } from "@colyseus/sdk";
+import type { QueueSeat, RankedGameName } from "../shared/rankedQueue.ts";
 
 export interface QueueOptions {
-  readonly game: "tictactoe" | "arena";
+  /** One of the ranked games (`RANKED_GAMES` in shared/rankedQueue.ts). */
+  readonly game: RankedGameName;
   /** Friends enter with the same party key and size; they land in one match, on one team. */
   readonly party?: string;
   readonly partySize?: number;
@@ -21,7 +23,7 @@ export async function enterQueue(client: Client, options: QueueOptions): Promise
   const queue: Room = await client.joinOrCreate("queue", { ...options });
   let settled = false;
   const match = new Promise<{ room: Room; team: number }>((resolve, reject) => {
-    queue.onMessage("seat", (message: { seat: unknown; team: number }) => {
+    queue.onMessage("seat", (message: QueueSeat) => {
       settled = true;
       client
         .consumeSeatReservation(message.seat as never)

@@ -1,45 +1,38 @@
-import { type AuthContext, type Client, matchMaker, ServerError } from "@colyseus/core";
+import { type Client, matchMaker, ServerError } from "@colyseus/core";
+import { HttpStatus } from "../shared/errors.ts";
+import { type QueuedMessage, type QueueSeat, RANKED_GAMES, type RankedGameName } from "../shared/rankedQueue.ts";
 import { identityOf } from "./base/identity.ts";
-import { INVALID_JOIN_OPTIONS_STATUS, normalizeJoinOptions, parseJoinOptions, ROOM_FULL_STATUS, TickroomRoom } from "./base/TickroomRoom.ts";
-import { GuestRatings, type RatingSource } from "./queue/ratings.ts";
+import type { CreateOptions, JoinOptions } from "./base/joinOptions.ts";
+import { roomType } from "./base/TickroomRoom.ts";
 import { type FormedMatch, formMatches, type MatchShape } from "./queue/rules.ts";
-import { type QueueGame, type QueueSeat, queueJoinOptions } from "./queue/shapes.ts";
+import { queueJoinOptions } from "./queue/shapes.ts";
 import { TicketBook } from "./queue/tickets.ts";
 
 /** How often tickets are grouped. */
 const CYCLE_MS = 500;
 
 /**
- * The ranked queue, one room per game (`filterBy(["game"])`). Each connection is one
- * player; friends pass the same `party` key and `partySize`, and their ticket is complete
- * once all of them are here. Every cycle, complete tickets are grouped by rating (the gap
- * widening with waiting time); for each group the match room is created with its teams,
- * every member gets a seat (`seat` message) and joins it. Leaving cancels the ticket.
+ * The ranked queue, one room per game of `RANKED_GAMES` (`filterBy(["game"])`). Each
+ * connection is one player; friends pass the same `party` key and `partySize`, and their
+ * ticket is complete once all of them are here. Every cycle, complete tickets are grouped
+ * by rating (the gap widening with waiting time); for each group the match room is
+ * created with its teams, every member gets a seat (`seat` message) and joins it.
+ * Leaving cancels the ticket.
  *
  * All queue state lives in this room instance: with a shared (Redis) matchmaker every
  * process reaches the one queue room per game, and match rooms may be created anywhere.
  */
-export class MatchQueueRoom extends TickroomRoom {
-  protected readonly maxPlayers = 10_000;
-  override maxMessagesPerSecond = 5;
-  override autoDispose = true;
-
-  private game!: QueueGame;
-  private ratings: RatingSource = new GuestRatings();
+export class MatchQueueRoom extends roomType({ joinOptions: queueJoinOptions, maxPlayers: 10_000, privateRooms: false, maxMessagesPerSecond: 5 }) {
+  private game!: RankedGameName;
+  private shape!: MatchShape;
   private readonly book = new TicketBook();
   /** A cycle awaits room creation (possibly on another process): never two at once. */
   private cycling = false;
 
-  static override async onAuth(_token: string, options: unknown, _context: AuthContext): Promise<true> {
-    normalizeJoinOptions(queueJoinOptions, options);
-    return true;
-  }
-
-  override async onCreate(options: unknown): Promise<void> {
-    this.game = parseJoinOptions(queueJoinOptions, options).game;
-    const injected = (options as { ratings?: RatingSource } | undefined)?.ratings;
-    if (injected !== undefined && typeof injected.ratingOf === "function") this.ratings = injected;
-    await this.configure(options);
+  override async onCreate(options: CreateOptions<typeof queueJoinOptions>): Promise<void> {
+    this.game = options.game;
+    const { teams, teamSize } = RANKED_GAMES[this.game];
+    this.shape = { teams, teamSize: this.services.settings.queue.teamSizes[this.game] ?? teamSize };
     // A queue is not a room to browse.
     await this.setMatchmaking({ unlisted: true });
     this.clock.setInterval(() => {
@@ -47,24 +40,19 @@ export class MatchQueueRoom extends TickroomRoom {
     }, CYCLE_MS);
   }
 
-  private get shape(): MatchShape {
-    return this.game === "arena" ? { teams: 2, teamSize: this.settings.queue.arenaTeamSize } : { teams: 2, teamSize: 1 };
-  }
-
-  protected async onPlayerJoin(client: Client, options: unknown): Promise<void> {
-    const { party, partySize } = parseJoinOptions(queueJoinOptions, options);
+  protected async onPlayerJoin(client: Client, { party, partySize }: JoinOptions<typeof queueJoinOptions>): Promise<void> {
     if (partySize > this.shape.teamSize) {
-      throw new ServerError(INVALID_JOIN_OPTIONS_STATUS, `a party of ${partySize} does not fit a team of ${this.shape.teamSize}`);
+      throw new ServerError(HttpStatus.INVALID_REQUEST, `a party of ${partySize} does not fit a team of ${this.shape.teamSize}`);
     }
-    const rating = await this.ratings.ratingOf({ sessionId: client.sessionId, playerId: identityOf(client.auth)?.id });
+    const rating = await this.services.ratings.ratingOf({ sessionId: client.sessionId, playerId: identityOf(client.auth)?.id });
     // After the await, in one synchronous step: party members joining at once see one ticket.
     const joined = this.book.join(client.sessionId, rating, party, partySize, this.clock.currentTime);
     if (!joined.ok) {
       throw joined.refusal === "PARTY_COMPLETE"
-        ? new ServerError(ROOM_FULL_STATUS, `party "${party}" is already complete`)
-        : new ServerError(INVALID_JOIN_OPTIONS_STATUS, `party "${party}" was opened with size ${joined.partySize}`);
+        ? new ServerError(HttpStatus.ROOM_FULL, `party "${party}" is already complete`)
+        : new ServerError(HttpStatus.INVALID_REQUEST, `party "${party}" was opened with size ${joined.partySize}`);
     }
-    client.send("queued", { game: this.game, rating, party: joined.members, partySize });
+    client.send("queued", { game: this.game, rating, party: joined.members, partySize } satisfies QueuedMessage);
   }
 
   protected onPlayerLeave(client: Client): void {
@@ -75,7 +63,7 @@ export class MatchQueueRoom extends TickroomRoom {
     if (this.cycling) return;
     this.cycling = true;
     try {
-      for (const match of formMatches(this.book.complete(), this.clock.currentTime, this.shape, this.settings.queue)) {
+      for (const match of formMatches(this.book.complete(), this.clock.currentTime, this.shape, this.services.settings.queue)) {
         // Every member must still be here: a member away inside its reconnection window
         // could not receive its seat (its ticket simply waits for the next cycle).
         const members = match.tickets.flatMap((ticket) => ticket.members);
@@ -103,17 +91,12 @@ export class MatchQueueRoom extends TickroomRoom {
       for (const member of team) roster[member] = index + 1;
     });
     // Private: a ranked match is for the players the queue chose, never a public joinOrCreate.
-    const createOptions = this.game === "arena" ? { mode: "teams", region: "global", roster, private: true } : { private: true };
     // Created server-side: no onAuth, so the roster (which clients can never send) arrives intact.
-    const listing = await matchMaker.createRoom(this.game, createOptions);
+    const listing = await matchMaker.createRoom(this.game, { ...RANKED_GAMES[this.game].matchOptions, private: true, roster });
     const members = Object.keys(roster);
     const reserved = await matchMaker.reserveMultipleSeatsFor(
       listing,
-      members.map((sessionId) => ({
-        sessionId,
-        options: this.game === "arena" ? { mode: "teams", region: "global" } : {},
-        auth: this.clients.getById(sessionId)?.auth,
-      })),
+      members.map((sessionId) => ({ sessionId, options: {}, auth: this.clients.getById(sessionId)?.auth })),
     );
     if (!Array.isArray(reserved) || reserved.some((ok) => ok !== true)) throw new Error(`could not reserve every seat in ${listing.roomId}`);
     for (const sessionId of members) {

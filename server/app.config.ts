@@ -1,20 +1,22 @@
-import { defineRoom, defineServer, matchMaker, type Room } from "@colyseus/core";
+import { defineServer, matchMaker, type RegisteredHandler } from "@colyseus/core";
 import { RedisDriver } from "@colyseus/redis-driver";
 import { RedisPresence } from "@colyseus/redis-presence";
 import { ArenaRoom } from "../rooms/ArenaRoom.ts";
-import { type RoomObserver, silentObserver } from "../rooms/base/observer.ts";
+import { silentObserver } from "../rooms/base/observer.ts";
+import { GuestRatings, type RatingSource } from "../rooms/base/ratings.ts";
 import { ChatRoom } from "../rooms/ChatRoom.ts";
 import { MatchQueueRoom } from "../rooms/MatchQueueRoom.ts";
-import { GuestRatings, type RatingSource } from "../rooms/queue/ratings.ts";
 import { TickroomLobby } from "../rooms/TickroomLobby.ts";
 import { TicTacToeRoom } from "../rooms/TicTacToeRoom.ts";
-import { GuestAuth, withVerifiedIdentity } from "./auth.ts";
+import { GuestAuth } from "./auth.ts";
 import type { TickroomConfig } from "./config.ts";
-import { bearerToken, mountDevTools } from "./devTools.ts";
+import { mountDevTools } from "./devTools.ts";
 import { healthRoute } from "./health.ts";
+import { bearerToken } from "./httpAuth.ts";
 import { guardHttp } from "./httpGuards.ts";
-import { joinCodeRouter } from "./joinCodes.ts";
+import { joinCodeRouter } from "./joinCodeRoute.ts";
 import { TickroomMetrics } from "./metrics.ts";
+import { type DefineRoom, roomDefiner } from "./roomTypes.ts";
 import { TickroomTransport } from "./transport.ts";
 import { mountWebClient } from "./webClient.ts";
 
@@ -24,35 +26,16 @@ import { mountWebClient } from "./webClient.ts";
  * override, rewriting `process.env` behind server/config.ts.
  */
 
-type RoomClass = new () => Room;
-/**
- * Register a room type with the server's settings. Also publishes each new room's
- * initial state as the patch baseline before any client can join: with
- * @colyseus/schema 5.0.34, a client that receives the full state while a fresh room's
- * initial ArraySchema ADDs are still pending gets those ADDs again in the first patch,
- * and an element replaced meanwhile is duplicated (a 9-cell board arrives with 10).
- * A patch with no clients only discards pending changes. test/in-process/tictactoe.test.ts
- * ("moves right after the game starts") fails without this.
- */
-function defineTickroomRoom<T extends RoomClass>(
-  roomClass: T,
-  config: TickroomConfig,
-  auth: GuestAuth,
-  observer: RoomObserver,
-  fromServer: Record<string, unknown> = {},
-) {
-  // Handler options override client options key by key, so `settings` and `observer`
-  // always come from here.
-  const handler = defineRoom(withVerifiedIdentity(roomClass, auth), { ...fromServer, settings: config.rooms, observer });
-  handler.on("create", (room: Room) => room.broadcastPatch());
-  return handler;
-}
-
 export interface ServerHooks {
   /** Let Colyseus trap SIGTERM/SIGINT and drain rooms before exiting. Tests turn it off. @default true */
   readonly handleSignals?: boolean;
   /** Where queued players' ratings come from. @default every player a guest at 1000 */
   readonly ratings?: RatingSource;
+  /**
+   * Room types to host besides the built-in ones, registered with this server's `define`:
+   * `rooms: (define) => ({ race: define(RaceRoom).filterBy(["open"]) })`. @default none
+   */
+  readonly rooms?: (define: DefineRoom) => Readonly<Record<string, RegisteredHandler>>;
 }
 
 /** Build the game server (rooms, transport, HTTP routes) from a parsed configuration. */
@@ -62,17 +45,21 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
   const observer = metrics ?? silentObserver;
   const auth = new GuestAuth(config.auth);
 
+  const define = roomDefiner({ settings: config.rooms, observer, ratings: hooks.ratings ?? new GuestRatings() }, auth);
+
+  // One line per room type: `define(RoomClass)`, then how matchmaking filters and sorts it.
   const rooms = {
-    chat: defineTickroomRoom(ChatRoom, config, auth, observer).filterBy(["channel"]).enableRealtimeListing(),
+    chat: define(ChatRoom).filterBy(["channel"]).enableRealtimeListing(),
     // Players ask for `open: true` (a free player slot); fullest room first.
-    arena: defineTickroomRoom(ArenaRoom, config, auth, observer).filterBy(["mode", "region", "open"]).sortBy({ players: -1 }).enableRealtimeListing(),
-    tictactoe: defineTickroomRoom(TicTacToeRoom, config, auth, observer).filterBy(["open"]).enableRealtimeListing(),
-    lobby: defineRoom(withVerifiedIdentity(TickroomLobby, auth)),
-    // One queue per game; it creates the match rooms.
-    queue: defineTickroomRoom(MatchQueueRoom, config, auth, observer, { ratings: hooks.ratings ?? new GuestRatings() }).filterBy(["game"]),
+    arena: define(ArenaRoom).filterBy(["mode", "region", "open"]).sortBy({ players: -1 }).enableRealtimeListing(),
+    tictactoe: define(TicTacToeRoom).filterBy(["open"]).enableRealtimeListing(),
+    lobby: define(TickroomLobby),
+    // One queue per ranked game; it creates the match rooms (shared/rankedQueue.ts).
+    queue: define(MatchQueueRoom).filterBy(["game"]),
   };
+  const allRooms: Readonly<Record<string, RegisteredHandler>> = { ...rooms, ...hooks.rooms?.(define) };
   if (metrics !== undefined) {
-    for (const [roomType, handler] of Object.entries(rooms)) metrics.watchRoomType(roomType, handler);
+    for (const [roomType, handler] of Object.entries(allRooms)) metrics.watchRoomType(roomType, handler);
   }
   const transport = new TickroomTransport({
     pingInterval: config.transport.pingIntervalMs,
@@ -96,7 +83,8 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
         };
 
   const server = defineServer({
-    rooms,
+    // Typed by the built-in room types: what `Client<TickroomServer>` checks.
+    rooms: allRooms as typeof rooms,
     transport,
     ...cluster,
     express: async (app) => {

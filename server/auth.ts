@@ -1,14 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { type AuthContext, type Room, ServerError } from "@colyseus/core";
+import { ServerError } from "@colyseus/core";
 import express, { type Request, type Response } from "express";
 import { errors, jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
 import type { Identity } from "../rooms/base/identity.ts";
-import { INVALID_JOIN_OPTIONS_STATUS } from "../rooms/base/TickroomRoom.ts";
+import { displayName } from "../rooms/base/joinOptions.ts";
+import { HttpStatus } from "../shared/errors.ts";
 import { answerBodyErrors } from "./bodyErrors.ts";
-
-/** HTTP status for a missing, malformed, tampered or expired token. */
-export const UNAUTHENTICATED_STATUS = 401;
 
 export interface AuthSettings {
   /** HMAC key for HS256 tokens (32+ bytes). */
@@ -21,16 +19,7 @@ export interface AuthSettings {
 const ISSUER = "tickroom";
 const AUDIENCE = "tickroom-player";
 
-const guestRequest = z
-  .object({
-    name: z
-      .string()
-      .trim()
-      .min(1)
-      .max(32)
-      .regex(/^[^\p{C}]+$/u, "no control characters"),
-  })
-  .strict();
+const guestRequest = z.object({ name: displayName }).strict();
 
 /**
  * Guest sessions as signed JWTs (HS256, via `jose`): `POST /auth/guest` issues one with a
@@ -63,12 +52,12 @@ export class GuestAuth {
     try {
       const { payload } = await jwtVerify(token, this.#key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ["HS256"] });
       const name = typeof payload.name === "string" ? payload.name : undefined;
-      if (typeof payload.sub !== "string" || name === undefined) throw new ServerError(UNAUTHENTICATED_STATUS, "token lacks a subject or a name");
+      if (typeof payload.sub !== "string" || name === undefined) throw new ServerError(HttpStatus.UNAUTHENTICATED, "token lacks a subject or a name");
       return { id: payload.sub, name, guest: payload.guest === true };
     } catch (error) {
       if (error instanceof ServerError) throw error;
-      if (error instanceof errors.JWTExpired) throw new ServerError(UNAUTHENTICATED_STATUS, "token expired");
-      throw new ServerError(UNAUTHENTICATED_STATUS, "invalid token");
+      if (error instanceof errors.JWTExpired) throw new ServerError(HttpStatus.UNAUTHENTICATED, "token expired");
+      throw new ServerError(HttpStatus.UNAUTHENTICATED, "invalid token");
     }
   }
 
@@ -78,7 +67,9 @@ export class GuestAuth {
     router.post("/auth/guest", express.json({ limit: "1kb" }), async (request: Request, response: Response) => {
       const parsed = guestRequest.safeParse(request.body);
       if (!parsed.success) {
-        response.status(400).json({ code: 400, error: `invalid guest request: ${z.prettifyError(parsed.error)}` });
+        response
+          .status(HttpStatus.INVALID_REQUEST)
+          .json({ code: HttpStatus.INVALID_REQUEST, error: `invalid guest request: ${z.prettifyError(parsed.error)}` });
         return;
       }
       const { token, identity, expiresAt } = await this.issue(parsed.data.name);
@@ -87,36 +78,4 @@ export class GuestAuth {
     router.use("/auth", answerBodyErrors);
     return router;
   }
-}
-
-type RoomClass = new () => Room;
-type OnAuth = (token: string, options: unknown, context: AuthContext) => unknown;
-
-/**
- * The room type with token verification in front of its own `onAuth` (which validates join
- * options). Colyseus calls the static `onAuth` unbound with only the client's token, options
- * and context, so the verifier is closed over in a subclass made per server. A presented
- * token must be valid (401 otherwise, even where tokens are optional: a tampered token is
- * an attack, not a guest); with `AUTH_REQUIRED` a missing one is refused too. The verified
- * identity becomes `client.auth.identity`.
- */
-export function withVerifiedIdentity<T extends RoomClass>(roomClass: T, auth: GuestAuth): T {
-  const validateOptions = (roomClass as unknown as { onAuth?: OnAuth }).onAuth;
-  const base = roomClass as RoomClass;
-  class Verified extends base {
-    static async onAuth(token: string, options: unknown, context: AuthContext): Promise<unknown> {
-      // Colyseus's matchmaker reads options as an object after this (a `null` body made it throw).
-      if (typeof options !== "object" || options === null || Array.isArray(options)) {
-        throw new ServerError(INVALID_JOIN_OPTIONS_STATUS, "join options must be a JSON object");
-      }
-      const identity = token ? await auth.verify(token) : undefined;
-      if (identity === undefined && auth.settings.required) {
-        throw new ServerError(UNAUTHENTICATED_STATUS, "authentication required: send a token from POST /auth/guest");
-      }
-      const result = validateOptions === undefined ? true : await validateOptions(token, options, context);
-      if (identity === undefined) return result;
-      return { ...(typeof result === "object" && result !== null ? result : {}), identity };
-    }
-  }
-  return Verified as unknown as T;
 }

@@ -103,6 +103,9 @@ const environmentSchema = z.object({
   QUEUE_MAX_GAP: z.coerce.number().min(0).default(1000),
 });
 
+/** Every variable the schema reads (read-only), so a test can hold README's tables to it. */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(environmentSchema.shape));
+
 export type Environment = Record<string, string | undefined>;
 
 export interface TickroomConfig {
@@ -171,7 +174,7 @@ export function parseConfig(env: Environment): TickroomConfig {
       reconnectionSeconds: e.RECONNECTION_WINDOW_SECONDS,
       maxRoomsPerProcess: e.MAX_ROOMS_PER_PROCESS,
       queue: {
-        arenaTeamSize: e.QUEUE_ARENA_TEAM_SIZE,
+        teamSizes: { arena: e.QUEUE_ARENA_TEAM_SIZE },
         baseGap: e.QUEUE_BASE_GAP,
         gapPerSecond: e.QUEUE_GAP_PER_SECOND,
         maxGap: e.QUEUE_MAX_GAP,

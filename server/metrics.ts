@@ -4,7 +4,7 @@ import { Protocol, type Room } from "@colyseus/core";
 import type { Request, Response } from "express";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { RoomObserver } from "../rooms/base/observer.ts";
-import { protocolCodeOf } from "./wireGuard.ts";
+import { protocolCodeOf } from "../shared/protocol.ts";
 
 /**
  * Prometheus metrics of one server process (`GET /metrics`). Each server gets its own

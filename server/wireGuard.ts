@@ -1,6 +1,7 @@
 import { Protocol } from "@colyseus/core";
 import { decode } from "@colyseus/schema";
 import { unpack } from "msgpackr";
+import { PROTOCOL_MODIFIER_MASK, protocolCodeOf } from "../shared/protocol.ts";
 
 /**
  * The structural check every client frame passes before Colyseus sees it. Colyseus
@@ -9,14 +10,6 @@ import { unpack } from "msgpackr";
  * (4002, no reconnection window). Payload shapes are the rooms' business (zod).
  */
 export type WireViolation = "text_frame" | "empty_frame" | "unknown_protocol_code" | "bad_modifier" | "undecodable_message";
-
-const PROTOCOL_CODE_MASK = 0x1f;
-
-/** A frame's protocol code: bits 0-4 of its first byte (the rest are modifiers such as TIMED). */
-export function protocolCodeOf(frame: Uint8Array): number {
-  return (frame[0] as number) & PROTOCOL_CODE_MASK;
-}
-const MODIFIER_MASK = 0xe0;
 
 /** What a client may send; the input codes alone may carry modifiers (TIMED). */
 const CLIENT_CODES: ReadonlySet<number> = new Set([
@@ -62,7 +55,7 @@ export function wireViolation(data: Uint8Array, isBinary: boolean): WireViolatio
   const head = data[0] as number;
   const code = protocolCodeOf(data);
   if (!CLIENT_CODES.has(code)) return "unknown_protocol_code";
-  if ((head & MODIFIER_MASK) !== 0 && !MAY_CARRY_MODIFIERS.has(code)) return "bad_modifier";
+  if ((head & PROTOCOL_MODIFIER_MASK) !== 0 && !MAY_CARRY_MODIFIERS.has(code)) return "bad_modifier";
   if (code !== Protocol.ROOM_DATA && code !== Protocol.ROOM_REQUEST) return undefined;
   try {
     const it = { offset: 1 };

@@ -1,9 +1,5 @@
 import type { Room } from "@colyseus/sdk";
-import { CloseCode } from "../../rooms/base/errors.ts";
-
-/** Colyseus's close code after the SDK gave up reconnecting (or the seat was gone). */
-const FAILED_TO_RECONNECT = 4003;
-const ABNORMAL_CLOSURE = 1006;
+import { CloseCode } from "../../shared/errors.ts";
 
 export type ConnectionState = "connected" | "reconnecting" | "reconnected" | "lost";
 
@@ -79,9 +75,9 @@ function leaveMessage(code: number, reason?: string): string {
       return `The server closed the connection: ${reason || "the client sent something it refused"} (4002).`;
     case CloseCode.MESSAGE_TOO_BIG:
       return "The server closed the connection: a message was too big (1009).";
-    case FAILED_TO_RECONNECT:
+    case CloseCode.FAILED_TO_RECONNECT:
       return "Could not get back into the game: the seat is gone (4003).";
-    case ABNORMAL_CLOSURE:
+    case CloseCode.ABNORMAL_CLOSURE:
       return "The connection was lost and could not be resumed (1006).";
     default:
       return `Disconnected from the room (${code}${reason ? `: ${reason}` : ""}).`;

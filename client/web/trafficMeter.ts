@@ -1,13 +1,11 @@
 import { Protocol, type Room } from "@colyseus/sdk";
+import { protocolCodeOf } from "../../shared/protocol.ts";
 
 export interface TrafficRates {
   readonly patchesPerSecond: number;
   readonly bytesInPerSecond: number;
   readonly bytesOutPerSecond: number;
 }
-
-/** Protocol codes sit in the low 5 bits of a frame's first byte; the high bits are modifiers (TIMED). */
-const PROTOCOL_CODE_MASK = 0x1f;
 
 /**
  * Counts one room's frames as they cross the socket, below the SDK's decoding: bytes in
@@ -27,7 +25,7 @@ export class TrafficMeter {
     connection.events.onmessage = (event: MessageEvent) => {
       const data = event.data as ArrayBuffer;
       this.#bytesIn += data.byteLength;
-      if (data.byteLength > 0 && (new Uint8Array(data, 0, 1)[0]! & PROTOCOL_CODE_MASK) === Protocol.ROOM_STATE_PATCH) this.#patches++;
+      if (data.byteLength > 0 && protocolCodeOf(new Uint8Array(data, 0, 1)) === Protocol.ROOM_STATE_PATCH) this.#patches++;
       deliver?.(event);
     };
     const send = connection.send.bind(connection);

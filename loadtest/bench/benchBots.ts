@@ -1,6 +1,7 @@
 import { Client, Protocol, Room } from "@colyseus/sdk";
 import type { InputFrame } from "../../rooms/arena/rules.ts";
 import { ArenaInput } from "../../schema/ArenaState.ts";
+import { protocolCodeOf } from "../../shared/protocol.ts";
 
 /**
  * The benchmark's players, one connector per server under test. They join, send one
@@ -59,8 +60,7 @@ function otherFrame(record: BotRecord, window: Window, bytes: number): void {
   record.bytes += bytes;
 }
 
-/** Bits 0-4 of a frame's first byte are its protocol code; 0x80 marks a TIMED frame. */
-const PROTOCOL_CODE_MASK = 0x1f;
+/** 0x80 marks a TIMED frame (see shared/protocol.ts for the layout of the first byte). */
 const TIMED = 0x80;
 /** Protocol byte plus the TIMED prefix (u32 server ms, u32 input ack). */
 const TIMED_HEADER = 9;
@@ -105,7 +105,7 @@ function installFrameCounter(window: Window): void {
   prototype.onMessageCallback = function (this: object, event: { data: ArrayBuffer | Uint8Array }): void {
     const { record, resolveFullState } = interceptionOf(this);
     const frame = new Uint8Array(event.data);
-    const code = (frame[0] as number) & PROTOCOL_CODE_MASK;
+    const code = protocolCodeOf(frame);
     const timed = ((frame[0] as number) & TIMED) !== 0;
     if (code === Protocol.ROOM_STATE_PATCH) {
       if (!timed) return;

@@ -1,5 +1,5 @@
 import { type AddressInfo, createConnection, createServer, type Server, type Socket } from "node:net";
-import { type Random, seededRandom } from "../../rooms/base/random.ts";
+import { type Random, seededRandom } from "../../shared/random.ts";
 
 /** How one direction of the link misbehaves. Every field is optional; the default is a clean link. */
 export interface LinkImpairment {

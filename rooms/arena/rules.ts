@@ -1,4 +1,5 @@
-import type { Random } from "../base/random.ts";
+import type { Random } from "../../shared/random.ts";
+import type { TickInputs } from "../base/tickInputs.ts";
 import { ARENA, type ShotEvent } from "./shapes.ts";
 
 /**
@@ -49,17 +50,6 @@ export interface Roster<P> {
 export interface ArenaWorld {
   tick: number;
   readonly players: Roster<PlayerBody>;
-}
-
-/** What one tick needs from the room: the inputs due now, and what each shooter saw. */
-export interface TickInputs {
-  /** Call `apply` for each input of `playerId` to simulate this tick, oldest first. */
-  forEach(playerId: string, apply: (input: InputFrame) => void): void;
-  /**
-   * Where `target` was on `shooterId`'s screen when it sent the input being applied
-   * (lag compensation; the room bounds how far back this may reach).
-   */
-  seen(shooterId: string, target: PlayerBody): Point;
 }
 
 export function newTimers(): PlayerTimers {
@@ -171,7 +161,14 @@ export function traceShot(
  * Shots are judged against where the shooter saw its targets. Fired shots are appended
  * to `shots`, a buffer the caller owns and drains.
  */
-export function stepArena(world: ArenaWorld, timers: Roster<PlayerTimers>, inputs: TickInputs, dt: number, random: Random, shots: ShotEvent[]): void {
+export function stepArena(
+  world: ArenaWorld,
+  timers: Roster<PlayerTimers>,
+  inputs: TickInputs<InputFrame>,
+  dt: number,
+  random: Random,
+  shots: ShotEvent[],
+): void {
   const tick = ++world.tick;
   world.players.forEach((body, id) => {
     const own = timers.get(id);
@@ -189,7 +186,7 @@ export function stepArena(world: ArenaWorld, timers: Roster<PlayerTimers>, input
 function fire(
   world: ArenaWorld,
   timers: Roster<PlayerTimers>,
-  inputs: TickInputs,
+  inputs: TickInputs<InputFrame>,
   shooterId: string,
   shooter: PlayerBody,
   own: PlayerTimers,
@@ -198,7 +195,14 @@ function fire(
 ): void {
   if (!shooter.alive || tick < own.nextFireTick) return;
   own.nextFireTick = tick + ARENA.fireCooldownTicks;
-  const targetId = traceShot(world.players, shooterId, shooter, shooter.angle, (target) => inputs.seen(shooterId, target), shooter.team);
+  // Where the shooter saw each target (lag compensation): read at once, one target at a time.
+  const seenAt: Point = { x: 0, y: 0 };
+  const seen = (target: PlayerBody): Point => {
+    seenAt.x = inputs.seen(shooterId, target, "x");
+    seenAt.y = inputs.seen(shooterId, target, "y");
+    return seenAt;
+  };
+  const targetId = traceShot(world.players, shooterId, shooter, shooter.angle, seen, shooter.team);
   const target = targetId === undefined ? undefined : world.players.get(targetId);
   let killed = false;
   if (target !== undefined && targetId !== undefined) {

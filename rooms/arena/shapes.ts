@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { seatingOptions, withSeating } from "../base/seating.ts";
 
 /** Tunables of the arena. Rules read them; the room never changes them at run time. */
 export const ARENA = Object.freeze({
@@ -22,29 +21,17 @@ export const ARENA = Object.freeze({
 });
 
 export const ARENA_MODES = ["ffa", "teams"] as const;
-export type ArenaMode = (typeof ARENA_MODES)[number];
 
 /** Rooms are matched on mode, region and `open` (a free player slot), fullest first. */
-export const arenaJoinOptions = withSeating(
-  z.object({
-    name: z.string().trim().min(1).max(32).optional(),
-    mode: z.enum(ARENA_MODES).default("ffa"),
-    region: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .regex(/^[a-z0-9-]{1,16}$/, "1-16 of a-z 0-9 -")
-      .default("global"),
-    ...seatingOptions,
-  }),
-);
-
-/**
- * Server-only create option: teams decided by the queue (party members together). Never
- * from a client: static onAuth drops every key the join schema does not name.
- */
-export const arenaRoster = z.record(z.string(), z.union([z.literal(1), z.literal(2)]));
-export type ArenaJoinOptions = z.output<typeof arenaJoinOptions>;
+export const arenaJoinOptions = z.object({
+  mode: z.enum(ARENA_MODES).default("ffa"),
+  region: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z0-9-]{1,16}$/, "1-16 of a-z 0-9 -")
+    .default("global"),
+});
 
 /** One shot, for tracers and hit marks; on the wire as a `ShotTuple` (see `packShots`). */
 export interface ShotEvent {

@@ -1,49 +1,106 @@
 import type { Client, InputAPI, Rewind, StepContext } from "@colyseus/core";
 import type { Schema } from "@colyseus/schema";
-import { TickroomRoom } from "./TickroomRoom.ts";
+import type { z } from "zod";
+import type { JoinOptionsSchema, ParsedJoinOptions } from "./joinOptions.ts";
+import { type EntityKeys, type EntityOf, joinSchemaOf, type PlayerEntities, type RoomDeclaration, TickroomRoom } from "./TickroomRoom.ts";
+import type { NumericKeys, TickInputs } from "./tickInputs.ts";
 
-/** What a real-time room declares; `RealtimeRoom` does the rest. */
-export interface RealtimeSpec<I extends Schema> {
-  /** Input schema class: flat primitive fields, one frame per client tick. */
+/**
+ * Input frames one client may send per second, as a multiple of the tick rate, before it
+ * is closed (4002): one frame per tick over time, and the burst a network stall leaves
+ * behind (the client holds at most a second of unacknowledged frames) gets through.
+ */
+export const INPUT_BURST_FACTOR = 5;
+
+/** Frames one client may have applied in one tick while it catches up after jitter or a stall. */
+export const DEFAULT_MAX_FRAMES_PER_TICK = 4;
+
+/**
+ * Frames buffered per client when the room type sets none: half a second of frames,
+ * rounded up to a power of two (32 at 60 Hz). Past it the oldest are dropped and the
+ * client's prediction is corrected once.
+ */
+export function defaultInputBufferFrames(tickRate: number): number {
+  return 2 ** Math.ceil(Math.log2(Math.max(2, tickRate / 2)));
+}
+
+/** What a real-time room type declares besides what every room type does. */
+export interface RealtimeDeclaration<S extends object, O extends JoinOptionsSchema | undefined, K extends EntityKeys<S>, I extends Schema>
+  extends RoomDeclaration<S, O, K> {
+  /** Input schema class: flat primitive fields, one frame per client tick (Colyseus `defineInput`). */
   readonly input: new () => I;
-  /** Make any decoded frame legal, in place (never trust the wire). Runs before buffering. */
+  /** Make any decoded frame legal, in place (never trust the wire). Runs before buffering; clients run it too. */
   readonly sanitize: (frame: I) => void;
-  /** Fixed simulation rate in Hz; clients predict at the same rate (Colyseus tells them). */
+  /** Fixed simulation rate in Hz; clients predict at the same rate (Colyseus tells them). Also the tick's time budget (1/rate). */
   readonly tickRate: number;
-  /** Furthest back lag compensation reaches, ms; a client's older claim is clamped to it. @default 250 */
-  readonly maxRewindMs?: number;
-  /** Frames buffered per client; past this the oldest are dropped (the client then corrects). @default 32 */
-  readonly bufferSize?: number;
   /**
-   * Most frames one client may have applied in one tick while it catches up after jitter
-   * or a stall: bounds how far a player can move in one tick. @default 4
+   * Judge each input against what its sender saw (Colyseus `allowRewindState`): the
+   * `entities`' `fields` are recorded every tick and rewound up to `maxRewindMs` (an older
+   * claim is clamped to it). @default off: `seen()` reads live values
    */
+  readonly lagCompensation?: {
+    readonly fields: ReadonlyArray<NumericKeys<EntityOf<S, K>>>;
+    /** @default 250 */
+    readonly maxRewindMs?: number;
+  };
+  /** Frames buffered per client. @default half a second of ticks, rounded up to a power of two (32 at 60 Hz) */
+  readonly inputBufferFrames?: number;
+  /** Most frames one client may have applied in one tick while it catches up: bounds how far a player moves in one tick. @default 4 */
   readonly maxFramesPerTick?: number;
 }
 
-/** The entities lag compensation records, and which numeric fields. */
-export interface RewoundCollection<E extends object> {
-  readonly entities: { values(): Iterable<E> };
-  readonly fields: ReadonlyArray<keyof E & string>;
+/** What the base reads of any real-time declaration. */
+interface AnyRealtimeDeclaration<S extends object, I extends Schema> {
+  readonly state?: new () => S;
+  readonly maxPlayers: number;
+  readonly maxMessagesPerSecond?: number;
+  readonly entities?: string;
+  readonly input: new () => I;
+  readonly sanitize: (frame: I) => void;
+  readonly tickRate: number;
+  readonly lagCompensation?: { readonly fields: ReadonlyArray<string>; readonly maxRewindMs?: number };
+  readonly inputBufferFrames?: number;
+  readonly maxFramesPerTick?: number;
+}
+
+/**
+ * Declare a real-time room type: `class PongRoom extends realtimeRoomType({ state, input,
+ * sanitize, tickRate: 60, maxPlayers: 2 }) { step(inputs, context) { ... } }`.
+ */
+export function realtimeRoomType<S extends object, I extends Schema, O extends JoinOptionsSchema | undefined = undefined, K extends EntityKeys<S> = never>(
+  declaration: RealtimeDeclaration<S, O, K, I>,
+) {
+  const joinSchema = joinSchemaOf(declaration);
+  abstract class DeclaredRealtimeRoom extends RealtimeRoom<S, I, O> {
+    static readonly declaration = declaration;
+    static readonly joinSchema = joinSchema;
+    constructor() {
+      super(declaration as unknown as AnyRealtimeDeclaration<S, I>, joinSchema);
+    }
+  }
+  return DeclaredRealtimeRoom;
 }
 
 /**
  * Base of real-time rooms: a fixed timestep; a bounded, sanitized, sequence-numbered input
  * buffer per client (Colyseus `defineInput`), consumed at one frame per tick with a small
  * catch-up allowance; acks for client reconciliation (Colyseus stamps the last consumed
- * frame on every patch); and lag compensation (Colyseus `allowRewindState`).
- *
- * A subclass declares `realtime` (its input and rates), calls `startRealtime()` in
- * `onCreate` with the collection to rewind, and implements `step()`, in which it reads
- * inputs through `framesOf()` and past positions through `seenBy()`.
+ * frame on every patch); optional lag compensation (Colyseus `allowRewindState`); a
+ * message limit derived from the tick rate; and the tick's time measured against its
+ * budget. The room type implements `step()`, which hands its rules the `TickInputs`.
  */
-export abstract class RealtimeRoom<S extends object, I extends Schema> extends TickroomRoom<{ state: S; input: I }> {
-  protected abstract readonly realtime: RealtimeSpec<I>;
-  protected abstract step(context: StepContext): void;
+export abstract class RealtimeRoom<S extends object, I extends Schema, O extends JoinOptionsSchema | undefined = undefined> extends TickroomRoom<
+  { state: S; input: I },
+  O
+> {
+  /** Advance the world one fixed tick: the rules read this tick's inputs through `inputs`. Never talk to the network here. */
+  protected abstract step(inputs: TickInputs<I>, context: StepContext): void;
 
-  /** Per-client input buffers (Colyseus `defineInput`); set by `startRealtime()`. */
+  readonly #realtime: AnyRealtimeDeclaration<S, I>;
+  /** Per-client input buffers (Colyseus `defineInput`); set when the room starts. */
   #frames!: InputAPI<I>;
-  protected rewind!: Rewind;
+  #rewind: Rewind | undefined;
+  #maxFramesPerTick = DEFAULT_MAX_FRAMES_PER_TICK;
   /**
    * Frames each connected client may still have applied: one more every tick, banked up
    * to the buffer size while its frames are late, spent one per frame applied. Over time
@@ -52,39 +109,51 @@ export abstract class RealtimeRoom<S extends object, I extends Schema> extends T
    * queue (and the latency it adds) does not outlive the stall.
    */
   readonly #allowance = new WeakMap<Client, number>();
+  /** The rules' window on this tick: built once, no per-tick allocation. */
+  readonly #tickInputs: TickInputs<I> = {
+    forEach: (playerId, apply) => this.#framesOf(playerId, apply),
+    seen: (viewerId, target, field) =>
+      this.#rewind === undefined ? (target[field] as number) : this.#rewind.lastSeenBy(viewerId).value(target, field as never),
+  };
 
-  /** Declare input and rewind, then start the fixed step. Call from `onCreate`, after `configure()`. */
-  protected startRealtime<E extends object>(rewound: RewoundCollection<E>): void {
-    const spec = this.realtime;
-    this.#frames = this.defineInput(spec.input, {
-      bufferMaxSize: spec.bufferSize ?? 32,
-      sanitize: spec.sanitize,
-    });
+  protected constructor(declaration: AnyRealtimeDeclaration<S, I>, joinSchema: z.ZodType<ParsedJoinOptions>) {
+    super(declaration, joinSchema);
+    this.#realtime = declaration;
+    this.maxMessagesPerSecond = declaration.maxMessagesPerSecond ?? INPUT_BURST_FACTOR * declaration.tickRate;
+  }
+
+  /** Declare input and rewind, then start the fixed step: after `onCreate`, before any join. */
+  protected override onStarted(): void {
+    const spec = this.#realtime;
+    const bank = spec.inputBufferFrames ?? defaultInputBufferFrames(spec.tickRate);
+    this.#frames = this.defineInput(spec.input, { bufferMaxSize: bank, sanitize: spec.sanitize });
     this.inputs = this.#frames;
-    // Rewind groups must exist before the first join: Colyseus decides then whether
-    // clients stamp their inputs with the time they were rendering.
-    this.rewind = this.allowRewindState({ maxRewindMs: spec.maxRewindMs ?? 250 });
-    this.rewind.attachAll(rewound.entities as never, { fields: [...rewound.fields] as never });
-    const bank = spec.bufferSize ?? 32;
-    this.#maxFramesPerTick = spec.maxFramesPerTick ?? 4;
+    if (spec.lagCompensation !== undefined) {
+      if (spec.entities === undefined) throw new Error(`${this.roomName}: lag compensation rewinds the declared entities; declare them`);
+      // Rewind groups must exist before the first join: Colyseus decides then whether
+      // clients stamp their inputs with the time they were rendering.
+      this.#rewind = this.allowRewindState({ maxRewindMs: spec.lagCompensation.maxRewindMs ?? 250 });
+      const entities = (this.state as Record<string, PlayerEntities>)[spec.entities];
+      this.#rewind.attachAll(entities as never, { fields: [...spec.lagCompensation.fields] as never });
+    }
+    this.#maxFramesPerTick = spec.maxFramesPerTick ?? DEFAULT_MAX_FRAMES_PER_TICK;
     const budgetSeconds = 1 / spec.tickRate;
     this.setFixedTimestep((context) => {
       const startedAt = performance.now();
       for (const client of this.clients) {
         this.#allowance.set(client, Math.min((this.#allowance.get(client) ?? 0) + 1, bank));
       }
-      this.step(context);
-      this.observer.tick(this.roomName, (performance.now() - startedAt) / 1000, budgetSeconds);
+      this.step(this.#tickInputs, context);
+      this.services.observer.tick(this.roomName, (performance.now() - startedAt) / 1000, budgetSeconds);
+      this.refreshListing();
     }, spec.tickRate);
   }
-
-  #maxFramesPerTick = 4;
 
   /**
    * Hand `apply` the frames of `sessionId` due this tick, oldest first (none while its
    * socket is down). Each frame applied is acknowledged to the client with the next patch.
    */
-  protected framesOf(sessionId: string, apply: (frame: I) => void): void {
+  #framesOf(sessionId: string, apply: (frame: I) => void): void {
     const client = this.clients.getById(sessionId);
     if (client === undefined) return;
     let allowance = this.#allowance.get(client) ?? 0;
@@ -96,13 +165,5 @@ export abstract class RealtimeRoom<S extends object, I extends Schema> extends T
       if (--thisTick < 1) break;
     }
     this.#allowance.set(client, allowance);
-  }
-
-  /**
-   * The rewound view of what `sessionId` was rendering when it sent the frame being
-   * applied. Read it at once: the next call re-aims the same view.
-   */
-  protected seenBy(sessionId: string) {
-    return this.rewind.lastSeenBy(sessionId);
   }
 }

@@ -11,67 +11,220 @@ import {
   ServerError,
 } from "@colyseus/core";
 import { z } from "zod";
-import { CloseCode, ErrorCode, type RoomError } from "./errors.ts";
-import { generateJoinCode } from "./joinCodes.ts";
-import { type RoomObserver, readObserver, silentObserver } from "./observer.ts";
+import { CloseCode, ErrorCode, HttpStatus, type RoomError, type RuleResult } from "../../shared/errors.ts";
+import { generateJoinCode } from "../../shared/joinCode.ts";
+import type { ListingMetadata } from "../../shared/listing.ts";
+import { type Random, seededRandom } from "../../shared/random.ts";
+import { displayNameOf } from "./identity.ts";
+import {
+  type BaseJoinOptions,
+  type CreateOptions,
+  composeJoinSchema,
+  type JoinOptions,
+  type JoinOptionsSchema,
+  type ParsedJoinOptions,
+} from "./joinOptions.ts";
 import { socketsClosedForProtocolViolations } from "./protocolViolations.ts";
-import { defaultRoomSettings, type RoomSettings, readRoomSettings } from "./settings.ts";
-
-/** HTTP status (and SDK `MatchMakeError.code`) for join options that fail validation. */
-export const INVALID_JOIN_OPTIONS_STATUS = 400;
-/** Join refused: no player (or spectator) slot left, or the game no longer seats players. */
-export const ROOM_FULL_STATUS = 409;
-/** A new room refused: the process hosts `MAX_ROOMS_PER_PROCESS` rooms already. */
-export const SERVER_FULL_STATUS = 503;
+import type { RoomServices } from "./services.ts";
 
 /**
- * What a room shows in listings and the lobby. Flat keys only: Colyseus filters and
- * sorts on top-level metadata. `open` is what player matchmaking filters on.
+ * Messages per second one client of a room type that declares no limit may send: a
+ * person acting (moves, lines of chat) never needs more; past it the client is closed
+ * (4002). Real-time room types derive theirs from the tick rate (`RealtimeRoom`).
  */
-export interface ListingMetadata {
-  type: string;
-  status: string;
-  players: number;
-  maxPlayers: number;
-  spectators: number;
-  open: boolean;
-  [filterKey: string]: string | number | boolean;
+export const DEFAULT_MESSAGES_PER_SECOND = 10;
+
+/** A collection of player entities, keyed by session id (a `MapSchema`), with a `connected` flag each. */
+export interface PlayerEntities<E extends { connected: boolean } = { connected: boolean }> {
+  get(sessionId: string): E | undefined;
 }
 
-/** Seat choices every room reads from join options (see `seating.ts`). */
-interface SeatOptions {
-  spectator?: boolean;
-  private?: boolean;
+/** The state's fields that hold player entities. */
+export type EntityKeys<S> = { [K in keyof S]: S[K] extends PlayerEntities ? K : never }[keyof S] & string;
+
+/** The entity type held under `K`. */
+export type EntityOf<S, K extends keyof S> = S[K] extends PlayerEntities<infer E> ? E : never;
+
+/** What a room type declares; `TickroomRoom` does the rest. See docs/rooms.md. */
+export interface RoomDeclaration<S extends object, O extends JoinOptionsSchema | undefined, K extends EntityKeys<S>> {
+  /** The state class (`@colyseus/schema` decorators); each room gets a fresh instance. @default no state */
+  readonly state?: new () => S;
+  /**
+   * The room type's own join options, one zod object: validated in matchmaking before a
+   * room exists (HTTP 400), then handed typed to `onCreate` and `onPlayerJoin`. Every room
+   * type also accepts `name`, `private` and (with spectator slots) `spectator`.
+   * @default none of its own
+   */
+  readonly joinOptions?: O;
+  /** Player slots. */
+  readonly maxPlayers: number;
+  /** Spectator slots; 0 refuses spectators and drops the `spectator` option. @default 0 */
+  readonly maxSpectators?: number;
+  /** `create(type, { private: true })` makes a room reachable only by its join code. @default true */
+  readonly privateRooms?: boolean;
+  /**
+   * Messages (and input frames) per second one client may send; one more closes it with
+   * 4002 and no reconnection window. @default 10; real-time rooms: 5 x the tick rate
+   */
+  readonly maxMessagesPerSecond?: number;
+  /**
+   * The state field holding each seated player's entity, keyed by session id (`"players"`):
+   * its `connected` flag follows the socket; real-time rooms rewind it for lag compensation.
+   * @default none
+   */
+  readonly entities?: K;
+}
+
+/** What the base reads of any declaration, whatever its state type. */
+interface AnyDeclaration {
+  readonly state?: new () => object;
+  readonly joinOptions?: JoinOptionsSchema;
+  readonly maxPlayers: number;
+  readonly maxSpectators?: number;
+  readonly privateRooms?: boolean;
+  readonly maxMessagesPerSecond?: number;
+  readonly entities?: string;
+}
+
+/** A room type's class as registration sees it: the declaration and the schema it composes. */
+export interface DeclaredRoomType {
+  readonly declaration: AnyDeclaration;
+  readonly joinSchema: z.ZodType<ParsedJoinOptions>;
+}
+
+/** The server's verdict on a client's options, before any room exists (static `onAuth`). */
+export function parseJoinOptions<T>(schema: z.ZodType<T>, options: unknown): T {
+  const result = schema.safeParse(options ?? {});
+  if (!result.success) {
+    throw new ServerError(HttpStatus.INVALID_REQUEST, `invalid join options: ${z.prettifyError(result.error)}`);
+  }
+  return result.data;
 }
 
 /**
- * What every tickroom room shares: server-provided settings; players and spectators with
- * their slots; listing metadata for filters and the lobby; private join codes; the one
- * error policy (malformed input -> close 4002, no seat kept; illegal action -> `error`
- * message; bug -> reported, room lives on); and the reconnection window on drops.
+ * Validate a client's join options and rewrite its options object in place to the parsed
+ * form (defaults filled, unknown keys dropped). Colyseus hands this same object on to room
+ * filtering (`filterBy`), `onCreate` and `onJoin` (MatchMaker `joinOrCreate`/`join`/`create`
+ * in 0.18), so a client that omits `channel` is matched as channel "" instead of matching
+ * every channel (test/in-process/chat.test.ts guards this), and a key a client may not send
+ * (the queue's roster) can never reach a room from a client.
  */
-export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends Room<T> {
-  protected settings: RoomSettings = defaultRoomSettings;
-  /** Where this room reports ticks, rejections and reconnections (server metrics). */
-  protected observer: RoomObserver = silentObserver;
-  /** Player slots. `maxClients` is set to players plus spectators. */
-  protected abstract readonly maxPlayers: number;
-  /** Spectator slots; 0 refuses spectators. @default 0 */
-  protected readonly maxSpectators: number = 0;
+// colyseus-internal: auth-options-identity
+export function normalizeJoinOptions<T>(schema: z.ZodType<T>, options: unknown): T {
+  const parsed = parseJoinOptions(schema, options);
+  if (typeof options === "object" && options !== null && typeof parsed === "object" && parsed !== null) {
+    const target = options as Record<string, unknown>;
+    for (const key of Object.keys(target)) delete target[key];
+    Object.assign(target, parsed);
+  }
+  return parsed;
+}
+
+/**
+ * Server-only create option: who plays on which team (session id -> team, 1-based), as the
+ * ranked queue decided. Clients can never send it (their options are rewritten to their
+ * room type's schema in matchmaking); server code that passes a malformed one has a bug.
+ */
+const rosterSchema = z.record(z.string().min(1), z.number().int().min(1));
+
+/**
+ * Declare a room type: `class ChatRoom extends roomType({ state: ChatState, joinOptions,
+ * maxPlayers: 200 }) { ... }`. The class gets the state instance, the slots, the limits and
+ * typed options; it writes only its messages and its join and leave rules.
+ */
+export function roomType<S extends object, O extends JoinOptionsSchema | undefined = undefined, K extends EntityKeys<S> = never>(
+  declaration: RoomDeclaration<S, O, K>,
+) {
+  const joinSchema = joinSchemaOf(declaration);
+  abstract class DeclaredRoom extends TickroomRoom<{ state: S }, O> {
+    static readonly declaration = declaration;
+    static readonly joinSchema = joinSchema;
+    constructor() {
+      super(declaration, joinSchema);
+    }
+  }
+  return DeclaredRoom;
+}
+
+/** Composed once per declaration. */
+const composedSchemas = new WeakMap<object, z.ZodType<ParsedJoinOptions>>();
+
+export function joinSchemaOf(declaration: AnyDeclaration): z.ZodType<ParsedJoinOptions> {
+  let schema = composedSchemas.get(declaration);
+  if (schema === undefined) {
+    schema = composeJoinSchema({
+      own: declaration.joinOptions,
+      spectators: (declaration.maxSpectators ?? 0) > 0,
+      privateRooms: declaration.privateRooms ?? true,
+    });
+    composedSchemas.set(declaration, schema);
+  }
+  return schema;
+}
+
+/**
+ * What every tickroom room shares: its server's services; typed, validated options;
+ * players and spectators with their slots; the one display-name policy; listing metadata
+ * kept current for filters and the lobby; private join codes; safe message limits; the
+ * one error policy (malformed input -> close 4002, no seat kept; illegal action -> `error`
+ * message; bug -> reported, room lives on); and the reconnection window on drops, with
+ * each player entity's `connected` flag following its socket.
+ *
+ * Declare a room type with `roomType({...})` (or `realtimeRoomType` for a fixed step) and
+ * register it with `define()` in server/app.config.ts.
+ */
+export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extends JoinOptionsSchema | undefined = undefined> extends Room<
+  T & { metadata: ListingMetadata }
+> {
+  /** The server's settings and seams; set for every room by its registration (server/roomTypes.ts). */
+  protected services!: RoomServices;
+  /** This room's random source: seeded per room, so rules stay pure and a seed replays a match. */
+  protected readonly random: Random;
+  /** The seed of `random`. */
+  protected readonly seed = randomInt(2 ** 31);
+  /** Teams decided by the ranked queue (session id -> team), on rooms it created. */
+  protected roster: Readonly<Record<string, number>> | undefined;
   /** Set on private rooms: the code friends join with (`POST /join-code/:code`). */
   protected joinCode: string | undefined;
+
+  readonly #declaration: AnyDeclaration;
+  readonly #joinSchema: z.ZodType<ParsedJoinOptions>;
   readonly #spectators = new Set<string>();
   /** Session ids of seated players. A set, not a counter: Colyseus also calls `onLeave` for a join it refused. */
   readonly #players = new Set<string>();
+  /** Clients closed for malformed input: they lose their seat instead of getting a window. */
+  readonly #closedForMalformedInput = new WeakSet<Client>();
+  /** What the listing shows now, to republish only on a change. */
+  #listed: { status: string; open: boolean; players: number; spectators: number } | undefined;
 
-  /** Seat a player: add its entity to the state. Runs after the slot checks. */
-  protected abstract onPlayerJoin(client: Client, options: unknown): void | Promise<void>;
+  protected constructor(declaration: AnyDeclaration, joinSchema: z.ZodType<ParsedJoinOptions>) {
+    super();
+    this.#declaration = declaration;
+    this.#joinSchema = joinSchema;
+    this.random = seededRandom(this.seed);
+    if (declaration.state !== undefined) (this as { state: object }).state = new declaration.state();
+    this.maxClients = declaration.maxPlayers + (declaration.maxSpectators ?? 0);
+    this.maxMessagesPerSecond = declaration.maxMessagesPerSecond ?? DEFAULT_MESSAGES_PER_SECOND;
+  }
+
+  /** Player slots. */
+  protected get maxPlayers(): number {
+    return this.#declaration.maxPlayers;
+  }
+
+  /** Called with the room's create options, validated and typed, once the base has set the room up. */
+  override onCreate(_options: CreateOptions<O>): void | Promise<void> {}
+
+  /** Seat a player: add its entity to the state. Runs after the slot checks, with its options typed and its name decided. */
+  protected abstract onPlayerJoin(client: Client, options: JoinOptions<O>): void | Promise<void>;
   /** A player left for good (after any reconnection window). */
   protected abstract onPlayerLeave(client: Client, code?: number): void | Promise<void>;
+
   /** Whether the game still takes new players (a started match may not). @default true */
   protected acceptsPlayers(): boolean {
     return true;
   }
+
   /** The status word shown in listings. @default "open" or "full" */
   protected listingStatus(): string {
     return this.#players.size < this.maxPlayers ? "open" : "full";
@@ -81,64 +234,81 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends 
     return this.#spectators.has(client.sessionId);
   }
 
+  /** The team the ranked queue put this player on, if it made this match. */
+  protected teamOf(client: Client): number | undefined {
+    return this.roster?.[client.sessionId];
+  }
+
   /** Tell one client its well-formed action was refused; state stays as it was. */
   protected refuse(client: Client, error: RoomError): void {
-    this.observer.rejected(this.roomName, error.code);
+    this.services.observer.rejected(this.roomName, error.code);
     client.send("error", error);
   }
 
-  /** Clients closed for malformed input: they lose their seat instead of getting a window. */
-  readonly #closedForMalformedInput = new WeakSet<Client>();
-
   /**
    * Declare a message handler that validates its payload first. A payload that fails
-   * `shape` closes the sender with 4002 and no reconnection window. (Colyseus's own
-   * `validate()` closes with the same code but leaves no trace `onDrop` could tell apart
-   * from Colyseus closing a stale socket during a reconnection, which also uses 4002.)
-   * The same check applies to `room.request()`, which Colyseus would answer with an
-   * error reply instead of closing.
+   * `shape` closes the sender with 4002 and no reconnection window; a spectator is refused
+   * (`SPECTATOR_READ_ONLY`). A handler that returns a refused `RuleResult` has it sent to
+   * the client as an `error` message. The listing is brought up to date afterwards.
+   * (Colyseus's own `validate()` closes with the same code but leaves no trace `onDrop`
+   * could tell apart from Colyseus closing a stale socket during a reconnection, which
+   * also uses 4002.) The same check applies to `room.request()`, which Colyseus would
+   * answer with an error reply instead of closing.
    */
-  protected accept<S extends z.ZodType>(shape: S, handler: (client: Client, message: z.output<S>) => void) {
+  protected accept<Shape extends z.ZodType>(shape: Shape, handler: (client: Client, message: z.output<Shape>) => RuleResult | undefined) {
     // Typed as the shape's input so typed SDK clients get checked `send()` payloads;
     // at run time the payload is whatever arrived, hence the parse.
-    return (client: Client, payload: z.input<S>): void => {
+    return (client: Client, payload: z.input<Shape>): void => {
       const parsed = shape.safeParse(payload);
-      if (parsed.success) {
-        if (!this.refuseSpectator(client)) handler(client, parsed.data);
-      } else this.closeForMalformedInput(client, "invalid_payload", `invalid payload: ${parsed.error.issues[0]?.message ?? "wrong shape"}`);
+      if (!parsed.success) {
+        this.closeForMalformedInput(client, "invalid_payload", `invalid payload: ${parsed.error.issues[0]?.message ?? "wrong shape"}`);
+        return;
+      }
+      if (this.refuseSpectator(client)) return;
+      const result = handler(client, parsed.data);
+      if (result !== undefined && !result.ok) this.refuse(client, result.error);
+      this.refreshListing();
     };
   }
 
   /** `category` is the metrics label (a closed set); `reason` goes to the client in the close frame. */
   protected closeForMalformedInput(client: Client, category: "invalid_payload" | "unknown_type", reason: string): void {
-    this.observer.rejected(this.roomName, category);
+    this.services.observer.rejected(this.roomName, category);
     this.#closedForMalformedInput.add(client);
     // A close frame's reason holds at most 123 bytes.
     client.leave(CloseCode.WITH_ERROR, reason.slice(0, 100));
   }
 
   /**
-   * Call first in `onCreate`: reads the server-provided settings, sizes the room (players
-   * plus spectators), installs the unknown-type catch-all, makes the room private with a
-   * join code when asked, and publishes its listing.
+   * Run by the server's registration around the room type's own `onCreate`: refuses the
+   * room past the process's limit, validates and types the options, reads the queue's
+   * roster, installs the unknown-type catch-all, makes the room private with a join code
+   * when asked, and publishes its listing; then `onCreate(options)`, then `onStarted()`.
    */
-  protected async configure(createOptions: unknown): Promise<void> {
-    this.settings = readRoomSettings(createOptions);
-    this.observer = readObserver(createOptions);
+  protected async createWith(raw: unknown, create: (options: CreateOptions<O>) => void | Promise<void>): Promise<void> {
+    const { maxRoomsPerProcess } = this.services.settings;
     // Counted before this room is: refuse the one past the limit.
-    if (matchMaker.stats.local.roomCount >= this.settings.maxRoomsPerProcess) {
-      throw new ServerError(SERVER_FULL_STATUS, `this server hosts its maximum of ${this.settings.maxRoomsPerProcess} rooms`);
+    if (matchMaker.stats.local.roomCount >= maxRoomsPerProcess) {
+      throw new ServerError(HttpStatus.UNAVAILABLE, `this server hosts its maximum of ${maxRoomsPerProcess} rooms`);
     }
-    this.maxClients = this.maxPlayers + this.maxSpectators;
+    const options = parseJoinOptions(this.#joinSchema, raw);
+    const roster = (raw as { roster?: unknown } | undefined)?.roster;
+    this.roster = roster === undefined ? undefined : rosterSchema.parse(roster);
     this.onMessage("*", (client: Client, type: string | number) => {
       this.closeForMalformedInput(client, "unknown_type", `unknown message type "${String(type).slice(0, 40)}"`);
     });
-    if ((createOptions as SeatOptions | undefined)?.private === true) {
+    if (options.private) {
       this.joinCode = await this.#uniqueJoinCode();
       await this.setPrivate(true);
     }
     await this.updateListing();
+    await create(options as unknown as CreateOptions<O>);
+    this.onStarted();
+    this.refreshListing();
   }
+
+  /** After the room type's `onCreate`: where a real-time room starts its fixed step. */
+  protected onStarted(): void {}
 
   /** Codes are looked up through the matchmaker (`query({ code })`), so they work across processes. */
   async #uniqueJoinCode(): Promise<string> {
@@ -148,38 +318,64 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends 
     }
   }
 
-  /** Refresh what listings and the lobby show; call after anything they show changes. */
+  /**
+   * Publish what listings and the lobby show. The base calls it after joins, leaves,
+   * handlers and steps; call it yourself only after a change made elsewhere (a clock
+   * callback that ends a game).
+   */
   protected async updateListing(): Promise<void> {
-    const metadata: ListingMetadata = {
-      ...(this.metadata as ListingMetadata | undefined),
-      type: this.roomName,
+    const listed = {
       status: this.listingStatus(),
-      players: this.#players.size,
-      maxPlayers: this.maxPlayers,
-      spectators: this.#spectators.size,
       open: this.acceptsPlayers() && this.#players.size < this.maxPlayers,
+      players: this.#players.size,
+      spectators: this.#spectators.size,
     };
-    if (this.joinCode !== undefined) metadata.code = this.joinCode;
+    this.#listed = listed;
+    const metadata: ListingMetadata = {
+      ...this.metadata,
+      type: this.roomName,
+      ...listed,
+      maxPlayers: this.maxPlayers,
+      ...(this.joinCode !== undefined ? { code: this.joinCode } : {}),
+    };
     await this.setMetadata(metadata as never);
   }
 
+  /** Republish the listing if what it shows changed (cheap enough to call every tick). */
+  protected refreshListing(): void {
+    const listed = this.#listed;
+    if (
+      listed === undefined ||
+      listed.status !== this.listingStatus() ||
+      listed.players !== this.#players.size ||
+      listed.spectators !== this.#spectators.size ||
+      listed.open !== (this.acceptsPlayers() && this.#players.size < this.maxPlayers)
+    ) {
+      this.updateListing().catch((error: unknown) => this.onUncaughtException(error as RoomException, "setMetadata" as RoomMethodName));
+    }
+  }
+
   /**
-   * Seats a spectator (read-only, no player slot) or a player (through `onPlayerJoin`),
-   * refusing with 409 when the slots are gone. Private rooms tell every joiner the code.
+   * Seats a spectator (read-only, no player slot) or a player (through `onPlayerJoin`,
+   * with its display name decided), refusing with 409 when the slots are gone. Private
+   * rooms tell every joiner the code.
    */
-  override async onJoin(client: Client, options?: unknown): Promise<void> {
-    if ((options as SeatOptions | undefined)?.spectator === true) {
-      if (this.#spectators.size >= this.maxSpectators) {
-        throw new ServerError(ROOM_FULL_STATUS, this.maxSpectators === 0 ? "this room takes no spectators" : "no spectator slot left");
+  override async onJoin(client: Client, raw?: unknown): Promise<void> {
+    const parsed = parseJoinOptions(this.#joinSchema, raw);
+    const maxSpectators = this.#declaration.maxSpectators ?? 0;
+    if (parsed.spectator) {
+      if (this.#spectators.size >= maxSpectators) {
+        throw new ServerError(HttpStatus.ROOM_FULL, maxSpectators === 0 ? "this room takes no spectators" : "no spectator slot left");
       }
       this.#spectators.add(client.sessionId);
     } else {
       if (this.#players.size >= this.maxPlayers || !this.acceptsPlayers()) {
-        throw new ServerError(ROOM_FULL_STATUS, "no player slot left in this room");
+        throw new ServerError(HttpStatus.ROOM_FULL, "no player slot left in this room");
       }
       this.#players.add(client.sessionId);
+      const options: BaseJoinOptions = { ...parsed, name: displayNameOf(client.auth, parsed.name, client.sessionId) };
       try {
-        await this.onPlayerJoin(client, options);
+        await this.onPlayerJoin(client, options as unknown as JoinOptions<O>);
       } catch (error) {
         this.#players.delete(client.sessionId);
         throw error;
@@ -207,6 +403,14 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends 
     return true;
   }
 
+  /** Keep the player's entity's `connected` flag in step with its socket. */
+  #markConnected(client: Client, connected: boolean): void {
+    const field = this.#declaration.entities;
+    if (field === undefined) return;
+    const entity = (this.state as Record<string, PlayerEntities>)[field]?.get(client.sessionId);
+    if (entity !== undefined) entity.connected = connected;
+  }
+
   /**
    * Abnormal close (network drop, killed socket): hold the seat for the window so the
    * SDK's automatic reconnection brings the same session back. When the window passes,
@@ -220,19 +424,23 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends 
    */
   override onDrop(client: Client): void {
     if (this.#closedForMalformedInput.has(client)) return;
+    // colyseus-internal: client-message-counter
     if (((client as Client & ClientPrivate)._numMessagesLastSecond ?? 0) > this.maxMessagesPerSecond) {
-      this.observer.rejected(this.roomName, "flood");
+      this.services.observer.rejected(this.roomName, "flood");
       return;
     }
+    // colyseus-internal: client-socket-ref
     if (socketsClosedForProtocolViolations.has(client.ref)) return;
-    this.observer.dropped(this.roomName);
+    this.services.observer.dropped(this.roomName);
+    this.#markConnected(client, false);
     // A client that never finished joining cannot reconnect; Colyseus rejects at once.
-    this.allowReconnection(client, this.settings.reconnectionSeconds).catch(() => undefined);
+    this.allowReconnection(client, this.services.settings.reconnectionSeconds).catch(() => undefined);
   }
 
-  /** A dropped client is back in its seat. Subclasses that override call `super.onReconnect`. */
-  override onReconnect(_client: Client): void {
-    this.observer.reconnected(this.roomName);
+  /** A dropped client is back in its seat. */
+  override onReconnect(client: Client): void {
+    this.#markConnected(client, true);
+    this.services.observer.reconnected(this.roomName);
   }
 
   /**
@@ -241,39 +449,10 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions> extends 
    * not the room or the process.
    */
   override onUncaughtException(error: RoomException, method: RoomMethodName): void {
-    // A join or a room refused on purpose (no slot, server full) is an answer to the
-    // client, not a bug: rooms throw ServerError only deliberately.
+    // A join or a room refused on purpose (no slot, server full, bad options) is an
+    // answer to the client, not a bug: rooms throw ServerError only deliberately.
     if ((method === "onJoin" || method === "onCreate") && error.cause instanceof ServerError) return;
     const sessionId = "client" in error && error.client ? ` session=${error.client.sessionId}` : "";
     logger.error(`[tickroom] uncaught exception room=${this.roomName}/${this.roomId} method=${method}${sessionId}:`, error.cause ?? error);
   }
-}
-
-/**
- * Validate join options at the HTTP matchmaking boundary (static `onAuth` runs before a
- * room is created or a seat reserved), so bad options get a 400 and create nothing.
- */
-export function parseJoinOptions<S extends z.ZodType>(schema: S, options: unknown): z.output<S> {
-  const result = schema.safeParse(options ?? {});
-  if (!result.success) {
-    throw new ServerError(INVALID_JOIN_OPTIONS_STATUS, `invalid join options: ${z.prettifyError(result.error)}`);
-  }
-  return result.data;
-}
-
-/**
- * For static `onAuth`: validate join options and rewrite the caller's options object in
- * place to the parsed form (defaults filled, unknown keys dropped). Colyseus hands this
- * same object on to room filtering (`filterBy`), `onCreate` and `onJoin` (MatchMaker
- * `joinOrCreate`/`join`/`create` in 0.18), so a client that omits `channel` is matched
- * as channel "" instead of matching every channel. test/in-process/chat.test.ts guards this.
- */
-export function normalizeJoinOptions<S extends z.ZodType>(schema: S, options: unknown): z.output<S> {
-  const parsed = parseJoinOptions(schema, options);
-  if (typeof options === "object" && options !== null && typeof parsed === "object" && parsed !== null) {
-    const target = options as Record<string, unknown>;
-    for (const key of Object.keys(target)) delete target[key];
-    Object.assign(target, parsed);
-  }
-  return parsed;
 }

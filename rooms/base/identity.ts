@@ -22,3 +22,16 @@ export function identityOf(auth: unknown): Identity | undefined {
   const identity = (auth as Partial<VerifiedAuth> | undefined)?.identity;
   return identity !== undefined && typeof identity.id === "string" && typeof identity.name === "string" ? identity : undefined;
 }
+
+/** Display name for a player who gave none: stable per session, short, recognisable. */
+export function guestName(sessionId: string): string {
+  return `guest-${sessionId.slice(0, 4)}`;
+}
+
+/**
+ * The one display-name policy of every room: a verified token's name, else the name the
+ * player asked for in its join options, else `guest-xxxx`.
+ */
+export function displayNameOf(auth: unknown, asked: string | undefined, sessionId: string): string {
+  return identityOf(auth)?.name ?? asked ?? guestName(sessionId);
+}

@@ -23,15 +23,3 @@ export const silentObserver: RoomObserver = Object.freeze({
   dropped: () => undefined,
   reconnected: () => undefined,
 });
-
-/** Read the server-injected observer out of `onCreate` options (as `settings` is). */
-export function readObserver(createOptions: unknown): RoomObserver {
-  const observer = typeof createOptions === "object" && createOptions !== null ? (createOptions as { observer?: Partial<RoomObserver> }).observer : undefined;
-  const complete =
-    observer !== undefined &&
-    typeof observer.tick === "function" &&
-    typeof observer.rejected === "function" &&
-    typeof observer.dropped === "function" &&
-    typeof observer.reconnected === "function";
-  return complete ? (observer as RoomObserver) : silentObserver;
-}

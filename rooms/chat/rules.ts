@@ -1,11 +1,6 @@
 import { ChatMember, ChatMessage, type ChatState } from "../../schema/ChatState.ts";
-import { accepted, ErrorCode, type RuleResult, refused } from "../base/errors.ts";
+import { accepted, ErrorCode, type RuleResult, refused } from "../../shared/errors.ts";
 import { HISTORY_LIMIT, TEXT_MAX_LENGTH } from "./shapes.ts";
-
-/** Display name for a player who gave none: stable per session, short, recognisable. */
-export function guestName(sessionId: string): string {
-  return `guest-${sessionId.slice(0, 4)}`;
-}
 
 export function addMember(state: ChatState, sessionId: string, name: string, now: number): void {
   state.members.set(sessionId, new ChatMember().assign({ name, joinedAt: now }));

@@ -1,11 +1,9 @@
 import { z } from "zod";
+import { RANKED_GAME_NAMES } from "../../shared/rankedQueue.ts";
 
-/** The games the queue forms matches for: which room it creates, with which teams. */
-export const QUEUE_GAMES = ["tictactoe", "arena"] as const;
-export type QueueGame = (typeof QUEUE_GAMES)[number];
-
+/** One queue room per ranked game (`filterBy(["game"])`). */
 export const queueJoinOptions = z.object({
-  game: z.enum(QUEUE_GAMES),
+  game: z.enum(RANKED_GAME_NAMES),
   /** Friends share a party key (any agreed word) and the party size; they land on one team. */
   party: z
     .string()
@@ -13,10 +11,3 @@ export const queueJoinOptions = z.object({
     .optional(),
   partySize: z.number().int().min(1).max(8).default(1),
 });
-export type QueueJoinOptions = z.output<typeof queueJoinOptions>;
-
-/** Sent to each member when its match is ready: a seat reservation for `consumeSeatReservation`. */
-export interface QueueSeat {
-  readonly seat: unknown;
-  readonly team: number;
-}

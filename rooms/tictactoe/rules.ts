@@ -1,5 +1,5 @@
 import type { Cell, GameStatus, Mark } from "../../schema/TicTacToeState.ts";
-import { accepted, ErrorCode, type RuleResult, refused } from "../base/errors.ts";
+import { accepted, ErrorCode, type RuleResult, refused } from "../../shared/errors.ts";
 
 /** The synced game (satisfied by `TicTacToeState` and by plain objects in tests). */
 export interface TicTacToeGame {

@@ -3,8 +3,8 @@ import { after, before, describe, it } from "node:test";
 import type { ArenaRoom } from "../../rooms/ArenaRoom.ts";
 import { applyInput, sanitizeInput } from "../../rooms/arena/rules.ts";
 import { ARENA, unpackShots } from "../../rooms/arena/shapes.ts";
-import { CloseCode } from "../../rooms/base/errors.ts";
 import type { ArenaInput } from "../../schema/ArenaState.ts";
+import { CloseCode } from "../../shared/errors.ts";
 import {
   allowQuickReconnect,
   closed,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { CloseCode, ErrorCode, type RoomError } from "../../rooms/base/errors.ts";
 import type { ChatRoom } from "../../rooms/ChatRoom.ts";
+import { CloseCode, ErrorCode, type RoomError } from "../../shared/errors.ts";
 import {
   allowQuickReconnect,
   closed,

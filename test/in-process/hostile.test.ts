@@ -6,9 +6,9 @@ import { matchMaker } from "@colyseus/core";
 import type { Room } from "@colyseus/sdk";
 import { pack } from "msgpackr";
 import { parsePrometheusText, sumOf } from "../../loadtest/bench/prometheusText.ts";
-import { CloseCode } from "../../rooms/base/errors.ts";
-import { seededRandom } from "../../rooms/base/random.ts";
 import { ArenaInput } from "../../schema/ArenaState.ts";
+import { CloseCode } from "../../shared/errors.ts";
+import { seededRandom } from "../../shared/random.ts";
 import { eventually, startTestServer, type TestServer, untilState } from "../support/harness.ts";
 
 v8.setFlagsFromString("--expose-gc");

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Room } from "@colyseus/sdk";
-import { joinByCode } from "../../client/joinCode.ts";
-import { ErrorCode, type RoomError } from "../../rooms/base/errors.ts";
-import { JOIN_CODE_ALPHABET } from "../../rooms/base/joinCodes.ts";
+import { joinByCode } from "../../client/joinByCode.ts";
 import type { ArenaInput } from "../../schema/ArenaState.ts";
+import { ErrorCode, type RoomError } from "../../shared/errors.ts";
+import { JOIN_CODE_ALPHABET } from "../../shared/joinCode.ts";
 import { eventually, nextMessage, quietPeriod, serverRoom, startTestServer, type TestServer, untilState } from "../support/harness.ts";
 
 describe("matchmaking", () => {

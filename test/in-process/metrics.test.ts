@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { bucketsOf, parsePrometheusText, type Sample, sumOf } from "../../loadtest/bench/prometheusText.ts";
-import { CloseCode } from "../../rooms/base/errors.ts";
 import { ArenaInput } from "../../schema/ArenaState.ts";
+import { CloseCode } from "../../shared/errors.ts";
 import { allowQuickReconnect, closed, killSocket, nextMessage, reconnected, startTestServer, type TestServer, untilState } from "../support/harness.ts";
 
 async function scrape(server: TestServer, headers: Record<string, string> = {}): Promise<Sample[]> {

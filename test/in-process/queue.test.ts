@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Client, Room } from "@colyseus/sdk";
 import { enterQueue } from "../../client/queue.ts";
-import { RatingsById } from "../../rooms/queue/ratings.ts";
+import { RatingsById } from "../../rooms/base/ratings.ts";
 import type { ArenaState } from "../../schema/ArenaState.ts";
 import type { TicTacToeState } from "../../schema/TicTacToeState.ts";
 import { quietPeriod, startTestServer, type TestServer, untilState } from "../support/harness.ts";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Room } from "@colyseus/sdk";
-import { CloseCode, ErrorCode, type RoomError } from "../../rooms/base/errors.ts";
 import type { TicTacToeState } from "../../schema/TicTacToeState.ts";
+import { CloseCode, ErrorCode, type RoomError } from "../../shared/errors.ts";
 import {
   allowQuickReconnect,
   closed,

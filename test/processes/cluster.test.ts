@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Client, type Room } from "@colyseus/sdk";
-import { joinByCode } from "../../client/joinCode.ts";
+import { joinByCode } from "../../client/joinByCode.ts";
 import { enterQueue } from "../../client/queue.ts";
 import type { TicTacToeState } from "../../schema/TicTacToeState.ts";
 import { flushRedisDatabase, redisAnswers } from "../../tools/redisCommand.ts";

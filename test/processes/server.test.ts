@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { after, before, describe, it } from "node:test";
 import { Client, type Room } from "@colyseus/sdk";
-import { CloseCode } from "../../rooms/base/errors.ts";
 import type { TicTacToeState } from "../../schema/TicTacToeState.ts";
 import type { TickroomServer } from "../../server/app.config.ts";
 import type { Health } from "../../server/health.ts";
+import { CloseCode } from "../../shared/errors.ts";
 import { type ServerProcess, startServerProcess } from "../../tools/serverProcess.ts";
 import { closed, untilState } from "../support/harness.ts";
 

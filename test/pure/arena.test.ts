@@ -9,12 +9,12 @@ import {
   type PlayerTimers,
   sanitizeInput,
   stepArena,
-  type TickInputs,
   traceShot,
   wrapAngle,
 } from "../../rooms/arena/rules.ts";
 import { ARENA, packShots, type ShotEvent, unpackShots } from "../../rooms/arena/shapes.ts";
-import { seededRandom } from "../../rooms/base/random.ts";
+import type { NumericKeys, TickInputs } from "../../rooms/base/tickInputs.ts";
+import { seededRandom } from "../../shared/random.ts";
 
 const DT = 1 / ARENA.tickRate;
 
@@ -25,13 +25,13 @@ function body(x: number, y: number, angle = 0): PlayerBody {
 const frame = (x: number, y: number, angle: number, fire = false): InputFrame => ({ x, y, angle, fire });
 
 /** Scripted inputs: each player's frames for this tick; targets are seen where they are now. */
-class Script implements TickInputs {
+class Script implements TickInputs<InputFrame> {
   due = new Map<string, InputFrame[]>();
   forEach(playerId: string, apply: (input: InputFrame) => void): void {
     for (const input of this.due.get(playerId) ?? []) apply(input);
   }
-  seen(_shooterId: string, target: PlayerBody) {
-    return { x: target.x, y: target.y };
+  seen<E extends object>(_viewerId: string, target: E, field: NumericKeys<E>): number {
+    return target[field] as number;
   }
 }
 

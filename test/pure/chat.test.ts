@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ErrorCode } from "../../rooms/base/errors.ts";
+import { composeJoinSchema } from "../../rooms/base/joinOptions.ts";
 import { TokenBuckets } from "../../rooms/base/tokenBuckets.ts";
 import { addMember, checkText, say } from "../../rooms/chat/rules.ts";
 import { chatJoinOptions, HISTORY_LIMIT, TEXT_MAX_LENGTH } from "../../rooms/chat/shapes.ts";
 import { ChatState } from "../../schema/ChatState.ts";
+import { ErrorCode } from "../../shared/errors.ts";
 
 describe("chat rules", () => {
   it("accepts 1..500 characters after trimming", () => {
@@ -36,10 +37,12 @@ describe("chat rules", () => {
   });
 
   it("validates join options: name 1-32, channel word characters", () => {
-    assert.equal(chatJoinOptions.safeParse({ name: "" }).success, false);
-    assert.equal(chatJoinOptions.safeParse({ name: "x".repeat(33) }).success, false);
-    assert.equal(chatJoinOptions.safeParse({ channel: "a b" }).success, false);
-    assert.deepEqual(chatJoinOptions.parse({ name: " ann ", extra: 1 }), { name: "ann", channel: "", private: false });
+    // As the chat room type declares them: its channel, plus the name and private every room type takes.
+    const options = composeJoinSchema({ own: chatJoinOptions, spectators: false, privateRooms: true });
+    assert.equal(options.safeParse({ name: "" }).success, false);
+    assert.equal(options.safeParse({ name: "x".repeat(33) }).success, false);
+    assert.equal(options.safeParse({ channel: "a b" }).success, false);
+    assert.deepEqual(options.parse({ name: " ann ", extra: 1 }), { name: "ann", channel: "", private: false, spectator: false, open: true });
   });
 });
 

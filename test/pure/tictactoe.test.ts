@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ErrorCode } from "../../rooms/base/errors.ts";
 import { lineWinner, O, playMove, removePlayer, requestRematch, seatPlayer, type TicTacToeGame, X } from "../../rooms/tictactoe/rules.ts";
+import { ErrorCode } from "../../shared/errors.ts";
 
 function game(): TicTacToeGame {
   return { board: [0, 0, 0, 0, 0, 0, 0, 0, 0], players: new Map(), currentTurn: "", status: "waiting", winner: "", draw: false, rematch: new Map() };

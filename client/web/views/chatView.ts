@@ -1,6 +1,6 @@
-import type { RoomError } from "../../../rooms/base/errors.ts";
 import { TEXT_MAX_LENGTH } from "../../../rooms/chat/shapes.ts";
 import type { ChatMessage, ChatState } from "../../../schema/ChatState.ts";
+import type { RoomError } from "../../../shared/errors.ts";
 import { el } from "../elements.ts";
 import type { Route } from "../routes.ts";
 import { followRoom, openRoom, type View } from "./context.ts";

@@ -1,4 +1,4 @@
-import { joinByCode } from "../../joinCode.ts";
+import { joinByCode } from "../../joinByCode.ts";
 import { JoinedRoom } from "../joinedRoom.ts";
 import type { Route } from "../routes.ts";
 import { routeFor, type View } from "./context.ts";

@@ -1,5 +1,6 @@
 import type { Room, RoomAvailable } from "@colyseus/sdk";
-import { joinByCode } from "../../joinCode.ts";
+import { RANKED_GAME_NAMES, RANKED_GAMES } from "../../../shared/rankedQueue.ts";
+import { joinByCode } from "../../joinByCode.ts";
 import { enterQueue, type QueueTicket } from "../../queue.ts";
 import { el } from "../elements.ts";
 import { JoinedRoom } from "../joinedRoom.ts";
@@ -138,11 +139,12 @@ export const lobbyView: View = async (container, _route, context) => {
 
   // Ranked queue.
   let ticket: QueueTicket | undefined;
+  // The ranked games table, less any game this page has no view for yet.
+  const rankedGames = RANKED_GAME_NAMES.filter((game) => (GAME_VIEWS as readonly string[]).includes(game));
   const queueGame = el(
     "select",
     { name: "game", "aria-label": "Game to queue for" },
-    el("option", { value: "tictactoe" }, "Tic-tac-toe (1v1)"),
-    el("option", { value: "arena" }, "Arena (teams)"),
+    ...rankedGames.map((game) => el("option", { value: game }, RANKED_GAMES[game].label)),
   );
   const queueButton = el("button", { type: "submit", "data-testid": "queue-button" }, "Find a match");
   const queueForm = el("form", { class: "row" }, queueGame, queueButton);
@@ -152,8 +154,9 @@ export const lobbyView: View = async (container, _route, context) => {
       void ticket.cancel();
       return;
     }
-    const game = queueGame.value === "arena" ? "arena" : "tictactoe";
-    report(`Looking for a ${TITLES[game].toLowerCase()} match…`);
+    const game = rankedGames.find((name) => name === queueGame.value);
+    if (game === undefined) return;
+    report(`Looking for a ${TITLES[game as GameView].toLowerCase()} match…`);
     queueButton.textContent = "Cancel search";
     link
       .join(async (client) => {

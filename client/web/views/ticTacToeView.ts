@@ -1,5 +1,5 @@
-import type { RoomError } from "../../../rooms/base/errors.ts";
 import type { TicTacToeState } from "../../../schema/TicTacToeState.ts";
+import type { RoomError } from "../../../shared/errors.ts";
 import { el } from "../elements.ts";
 import type { Route } from "../routes.ts";
 import { followRoom, openRoom, type View } from "./context.ts";

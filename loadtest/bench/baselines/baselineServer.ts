@@ -2,18 +2,10 @@ import { createServer, type IncomingMessage } from "node:http";
 import { performance } from "node:perf_hooks";
 import { Counter, Histogram, Registry } from "prom-client";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
-import {
-  type InputFrame,
-  newTimers,
-  type PlayerBody,
-  type PlayerTimers,
-  sanitizeInput,
-  spawn,
-  stepArena,
-  type TickInputs,
-} from "../../../rooms/arena/rules.ts";
+import { type InputFrame, newTimers, type PlayerBody, type PlayerTimers, sanitizeInput, spawn, stepArena } from "../../../rooms/arena/rules.ts";
 import { ARENA, type ShotEvent } from "../../../rooms/arena/shapes.ts";
-import { seededRandom } from "../../../rooms/base/random.ts";
+import type { TickInputs } from "../../../rooms/base/tickInputs.ts";
+import { seededRandom } from "../../../shared/random.ts";
 
 /**
  * The arena without Colyseus, for the benchmark's baselines: the same pure rules
@@ -70,12 +62,12 @@ class Room implements BaselineRoom {
   simulatedAt = 0;
   readonly #stepTimer: NodeJS.Timeout;
   readonly #broadcastTimer: NodeJS.Timeout;
-  readonly #inputs: TickInputs = {
+  readonly #inputs: TickInputs<InputFrame> = {
     forEach: (playerId, apply) => {
       const seat = this.seats.get(playerId);
       if (seat?.hasInput) apply(seat.input);
     },
-    seen: (_shooterId, target) => target,
+    seen: (_viewerId, target, field) => target[field] as number,
   };
 
   constructor(

@@ -1,6 +1,7 @@
 /**
- * The one registry of codes a client can see. Imported by rooms, rules and clients;
- * documented in README.md ("Errors and close codes"). Pure: no Colyseus import.
+ * The one registry of codes a client can see: `error` message codes, WebSocket close
+ * codes and HTTP statuses. Imported by rooms, rules, the server and clients (the browser
+ * too); documented in README.md ("Errors and close codes"). Pure: no Colyseus import.
  */
 
 /**
@@ -48,7 +49,8 @@ export function refused(code: ErrorCode, message: string): RuleResult {
 
 /**
  * WebSocket close codes a client can receive. The 4xxx values are Colyseus's own
- * (`@colyseus/shared-types` CloseCode); repeated here so clients and docs need no server import.
+ * (`@colyseus/shared-types` CloseCode), repeated here so clients and docs need no server
+ * import; test/pure/sharedCodes.test.ts checks they still match.
  */
 export const CloseCode = {
   /** The client asked to leave (`room.leave()`). */
@@ -57,7 +59,38 @@ export const CloseCode = {
   SERVER_SHUTDOWN: 4001,
   /** Malformed input: unknown message type, payload failing validation, or too many messages per second. */
   WITH_ERROR: 4002,
+  /** The SDK's reconnection was refused: the seat's window passed or the room is gone. */
+  FAILED_TO_RECONNECT: 4003,
+  /** The server asks the client to reconnect (dev-mode restarts; the SDK retries it, as after a drop). */
+  MAY_TRY_RECONNECT: 4010,
+  /** The connection dropped without a close frame (network, missed pongs, a stalled reader cut). */
+  ABNORMAL_CLOSURE: 1006,
   /** A frame larger than the transport's `maxPayload` (WS_MAX_PAYLOAD_BYTES). */
   MESSAGE_TOO_BIG: 1009,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/**
+ * HTTP statuses tickroom answers from matchmaking and its own routes (the SDK reports
+ * matchmaking ones as `MatchMakeError.code`). Colyseus's own 52x codes are listed in
+ * README.md.
+ */
+export const HttpStatus = {
+  /** Invalid join options, a body that is not a JSON object, not a join code. */
+  INVALID_REQUEST: 400,
+  /** A missing (with AUTH_REQUIRED), malformed, tampered or expired token. */
+  UNAUTHENTICATED: 401,
+  /** No room has this join code (it is wrong, or the room has ended). */
+  NOT_FOUND: 404,
+  /** No player (or spectator) slot left, or the game no longer seats players. */
+  ROOM_FULL: 409,
+  /** A body without Content-Length. */
+  LENGTH_REQUIRED: 411,
+  /** A body over the route's limit. */
+  BODY_TOO_LARGE: 413,
+  /** More requests from one address than the limit allows (`Retry-After` says when). */
+  TOO_MANY_REQUESTS: 429,
+  /** The server is draining, or hosts its maximum of rooms. */
+  UNAVAILABLE: 503,
+} as const;
+export type HttpStatus = (typeof HttpStatus)[keyof typeof HttpStatus];

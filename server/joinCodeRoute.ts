@@ -1,6 +1,6 @@
 import { createAuthContext, matchMaker, ServerError } from "@colyseus/core";
 import express, { type Request, type Response } from "express";
-import { JOIN_CODE_ALPHABET, normalizeJoinCode } from "../rooms/base/joinCodes.ts";
+import { JOIN_CODE_ALPHABET, normalizeJoinCode } from "../shared/joinCode.ts";
 import { answerBodyErrors } from "./bodyErrors.ts";
 
 /** Body of every error answer: the same shape as Colyseus's own matchmaking errors. */

@@ -1,0 +1,17 @@
+import type { RoomObserver } from "./observer.ts";
+import type { RatingSource } from "./ratings.ts";
+import type { RoomSettings } from "./settings.ts";
+
+/**
+ * What a server hands every room it hosts: its settings and the seams rooms talk to.
+ * Each is an interface with a local default and a scaled alternative, like Colyseus's
+ * `LocalPresence`/`RedisPresence`. Rooms never build them: `server/roomTypes.ts` gives
+ * each room its server's.
+ */
+export interface RoomServices {
+  readonly settings: RoomSettings;
+  /** Where rooms report ticks, refusals and reconnections (the server's metrics). */
+  readonly observer: RoomObserver;
+  /** Where queued players' ratings come from. */
+  readonly ratings: RatingSource;
+}
