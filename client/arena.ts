@@ -1,10 +1,10 @@
 import type { Client, Room } from "@colyseus/sdk";
 import { applyInput, sanitizeInput } from "../rooms/arena/rules.ts";
 import { ArenaInput, type ArenaPlayer } from "../schema/ArenaState.ts";
-import { type RealtimeOptions, RealtimeSession, type RealtimeSpec } from "./netcode.ts";
+import { type NetcodeSpec, type RealtimeOptions, RealtimeSession } from "./netcode.ts";
 
 /** The arena's netcode: the server's own `applyInput` and `sanitizeInput`, imported. */
-export const arenaNetcode: RealtimeSpec<ArenaPlayer, ArenaInput> = {
+export const arenaNetcode: NetcodeSpec<ArenaPlayer, ArenaInput> = {
   collection: "players",
   step: applyInput,
   predictedFields: ["x", "y", "angle", "alive"],

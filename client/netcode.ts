@@ -14,7 +14,7 @@ import { Predict, type Room } from "@colyseus/sdk";
  */
 
 /** What the game tells the session about its entities and inputs. */
-export interface RealtimeSpec<E extends object, I extends object> {
+export interface NetcodeSpec<E extends object, I extends object> {
   /** State collection holding entities keyed by session id ("players"). */
   readonly collection: string;
   /** The pure step the server runs for one input (the room's rules, imported, never copied). */
@@ -91,7 +91,7 @@ export class RealtimeSession<E extends object, I extends object> {
   readonly room: Room;
   /** The local entity as synced from the server (authoritative, one update old). */
   readonly local: E;
-  readonly #spec: RealtimeSpec<E, I>;
+  readonly #spec: NetcodeSpec<E, I>;
   readonly #predict: ReturnType<typeof Predict.get>;
   readonly #input: ReturnType<Room["input"]>;
   readonly #dt: number;
@@ -111,7 +111,7 @@ export class RealtimeSession<E extends object, I extends object> {
   readonly #replay: Numeric = {};
   readonly #reconciler: { state: Numeric };
 
-  private constructor(room: Room, local: E, spec: RealtimeSpec<E, I>, options: RealtimeOptions) {
+  private constructor(room: Room, local: E, spec: NetcodeSpec<E, I>, options: RealtimeOptions) {
     this.room = room;
     this.local = local;
     this.#spec = spec;
@@ -145,7 +145,7 @@ export class RealtimeSession<E extends object, I extends object> {
    */
   static async attach<E extends object, I extends object>(
     room: Room,
-    spec: RealtimeSpec<E, I>,
+    spec: NetcodeSpec<E, I>,
     options: RealtimeOptions = {},
     timeoutMs = 5000,
   ): Promise<RealtimeSession<E, I>> {

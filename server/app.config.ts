@@ -56,6 +56,7 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
     lobby: define(TickroomLobby),
     // One queue per ranked game; it creates the match rooms (shared/rankedQueue.ts).
     queue: define(MatchQueueRoom).filterBy(["game"]),
+    // Room types added by `npm run new:room` go above this line.
   };
   const allRooms: Readonly<Record<string, RegisteredHandler>> = { ...rooms, ...hooks.rooms?.(define) };
   if (metrics !== undefined) {
