@@ -48,13 +48,13 @@ export function skeleton(names: RoomNames, realtime: boolean): Record<string, st
 }
 
 /** server/app.config.ts with the room type imported and registered (one line each). */
-export function register(appConfig: string, names: RoomNames, realtime: boolean): string {
+export function register(appConfig: string, names: RoomNames): string {
   const { type, pascal } = names;
   if (!appConfig.includes(REGISTRATION_ANCHOR)) throw new Error("server/app.config.ts lacks the registration anchor comment");
   if (new RegExp(`^\\s+${type}: define\\(`, "m").test(appConfig)) throw new Error(`a room type "${type}" is registered already`);
   const importLine = `import { ${pascal}Room } from "../rooms/${pascal}Room.ts";\n`;
-  const filters = realtime ? "" : `.filterBy(["open"])`;
-  const registration = `    ${type}: define(${pascal}Room)${filters}.enableRealtimeListing(),\n`;
+  // `open`: joinOrCreate picks a room with a free player slot (spectator slots do not count).
+  const registration = `    ${type}: define(${pascal}Room).filterBy(["open"]).enableRealtimeListing(),\n`;
   const lastImport = appConfig.lastIndexOf("\nimport ");
   const endOfImports = appConfig.indexOf("\n", lastImport + 1) + 1;
   const withImport = appConfig.slice(0, endOfImports) + importLine + appConfig.slice(endOfImports);
@@ -163,6 +163,7 @@ export class ${pascal}Room extends roomType({
   maxPlayers: ${type.toUpperCase()}.players,
   maxSpectators: ${type.toUpperCase()}.spectators,
   entities: "players",
+  phase: "status",
 }) {
   override messages = {
     play: this.accept(playMessage, (client, message) => play(this.state, client.sessionId, message.points)),
@@ -170,15 +171,6 @@ export class ${pascal}Room extends roomType({
 
   override onCreate(options: CreateOptions<typeof ${type}JoinOptions>): void {
     this.state.target = options.target;
-  }
-
-  /** A started game takes no newcomer. */
-  protected override acceptsPlayers(): boolean {
-    return this.state.status === "waiting";
-  }
-
-  protected override listingStatus(): string {
-    return this.state.status;
   }
 
   protected onPlayerJoin(client: Client, options: JoinOptions<typeof ${type}JoinOptions>): void {
@@ -594,7 +586,7 @@ export function generate(root: string, type: string, realtime: boolean): string[
     if (existsSync(join(root, path))) throw new Error(`${path} exists already: pick another name`);
   }
   const appConfigPath = join(root, "server/app.config.ts");
-  const appConfig = register(readFileSync(appConfigPath, "utf8"), names, realtime);
+  const appConfig = register(readFileSync(appConfigPath, "utf8"), names);
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), text);

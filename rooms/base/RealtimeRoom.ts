@@ -2,7 +2,7 @@ import type { Client, InputAPI, Rewind, StepContext } from "@colyseus/core";
 import type { Schema } from "@colyseus/schema";
 import type { z } from "zod";
 import type { JoinOptionsSchema, ParsedJoinOptions } from "./joinOptions.ts";
-import { type EntityKeys, type EntityOf, joinSchemaOf, type PlayerEntities, type RoomDeclaration, TickroomRoom } from "./TickroomRoom.ts";
+import { type EntityKeys, type EntityOf, joinSchemaOf, type PhaseKeys, type PlayerEntities, type RoomDeclaration, TickroomRoom } from "./TickroomRoom.ts";
 import type { NumericKeys, TickInputs } from "./tickInputs.ts";
 
 /**
@@ -25,8 +25,13 @@ export function defaultInputBufferFrames(tickRate: number): number {
 }
 
 /** What a real-time room type declares besides what every room type does. */
-export interface RealtimeDeclaration<S extends object, O extends JoinOptionsSchema | undefined, K extends EntityKeys<S>, I extends Schema>
-  extends RoomDeclaration<S, O, K> {
+export interface RealtimeDeclaration<
+  S extends object,
+  O extends JoinOptionsSchema | undefined,
+  K extends EntityKeys<S>,
+  I extends Schema,
+  P extends PhaseKeys<S> = never,
+> extends RoomDeclaration<S, O, K, P> {
   /** Input schema class: flat primitive fields, one frame per client tick (Colyseus `defineInput`). */
   readonly input: new () => I;
   /** Make any decoded frame legal, in place (never trust the wire). Runs before buffering; clients run it too. */
@@ -55,6 +60,7 @@ interface AnyRealtimeDeclaration<S extends object, I extends Schema> {
   readonly maxPlayers: number;
   readonly maxMessagesPerSecond?: number;
   readonly entities?: string;
+  readonly phase?: string;
   readonly input: new () => I;
   readonly sanitize: (frame: I) => void;
   readonly tickRate: number;
@@ -67,9 +73,13 @@ interface AnyRealtimeDeclaration<S extends object, I extends Schema> {
  * Declare a real-time room type: `class PongRoom extends realtimeRoomType({ state, input,
  * sanitize, tickRate: 60, maxPlayers: 2 }) { step(inputs, context) { ... } }`.
  */
-export function realtimeRoomType<S extends object, I extends Schema, O extends JoinOptionsSchema | undefined = undefined, K extends EntityKeys<S> = never>(
-  declaration: RealtimeDeclaration<S, O, K, I>,
-) {
+export function realtimeRoomType<
+  S extends object,
+  I extends Schema,
+  O extends JoinOptionsSchema | undefined = undefined,
+  K extends EntityKeys<S> = never,
+  P extends PhaseKeys<S> = never,
+>(declaration: RealtimeDeclaration<S, O, K, I, P>) {
   const joinSchema = joinSchemaOf(declaration);
   abstract class DeclaredRealtimeRoom extends RealtimeRoom<S, I, O> {
     static readonly declaration = declaration;

@@ -42,11 +42,17 @@ export interface PlayerEntities<E extends { connected: boolean } = { connected: 
 /** The state's fields that hold player entities. */
 export type EntityKeys<S> = { [K in keyof S]: S[K] extends PlayerEntities ? K : never }[keyof S] & string;
 
+/** The state's fields that may hold a match's phase. */
+export type PhaseKeys<S> = { [K in keyof S]: S[K] extends MatchPhase ? K : never }[keyof S] & string;
+
+/** A match's phase, for room types that declare one: only a waiting match takes players. */
+export type MatchPhase = "waiting" | "playing" | "finished";
+
 /** The entity type held under `K`. */
 export type EntityOf<S, K extends keyof S> = S[K] extends PlayerEntities<infer E> ? E : never;
 
 /** What a room type declares; `TickroomRoom` does the rest. See docs/rooms.md. */
-export interface RoomDeclaration<S extends object, O extends JoinOptionsSchema | undefined, K extends EntityKeys<S>> {
+export interface RoomDeclaration<S extends object, O extends JoinOptionsSchema | undefined, K extends EntityKeys<S>, P extends PhaseKeys<S> = never> {
   /** The state class (`@colyseus/schema` decorators); each room gets a fresh instance. @default no state */
   readonly state?: new () => S;
   /**
@@ -73,6 +79,12 @@ export interface RoomDeclaration<S extends object, O extends JoinOptionsSchema |
    * @default none
    */
   readonly entities?: K;
+  /**
+   * The state field holding the match's phase (`"waiting" | "playing" | "finished"`): the
+   * listing shows it as the status, and only a waiting match takes players (a started one
+   * never seats a newcomer, even after a forfeit frees a slot). @default none: open or full
+   */
+  readonly phase?: P;
 }
 
 /** What the base reads of any declaration, whatever its state type. */
@@ -84,6 +96,7 @@ interface AnyDeclaration {
   readonly privateRooms?: boolean;
   readonly maxMessagesPerSecond?: number;
   readonly entities?: string;
+  readonly phase?: string;
 }
 
 /** A room type's class as registration sees it: the declaration and the schema it composes. */
@@ -132,9 +145,12 @@ const rosterSchema = z.record(z.string().min(1), z.number().int().min(1));
  * maxPlayers: 200 }) { ... }`. The class gets the state instance, the slots, the limits and
  * typed options; it writes only its messages and its join and leave rules.
  */
-export function roomType<S extends object, O extends JoinOptionsSchema | undefined = undefined, K extends EntityKeys<S> = never>(
-  declaration: RoomDeclaration<S, O, K>,
-) {
+export function roomType<
+  S extends object,
+  O extends JoinOptionsSchema | undefined = undefined,
+  K extends EntityKeys<S> = never,
+  P extends PhaseKeys<S> = never,
+>(declaration: RoomDeclaration<S, O, K, P>) {
   const joinSchema = joinSchemaOf(declaration);
   abstract class DeclaredRoom extends TickroomRoom<{ state: S }, O> {
     static readonly declaration = declaration;
@@ -220,14 +236,20 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
   /** A player left for good (after any reconnection window). */
   protected abstract onPlayerLeave(client: Client, code?: number): void | Promise<void>;
 
-  /** Whether the game still takes new players (a started match may not). @default true */
+  /** Whether the game still takes new players. @default only while waiting with a declared `phase`; else always */
   protected acceptsPlayers(): boolean {
-    return true;
+    const phase = this.#phase();
+    return phase === undefined || phase === "waiting";
   }
 
-  /** The status word shown in listings. @default "open" or "full" */
+  /** The status word shown in listings. @default the declared `phase`; else "open" or "full" */
   protected listingStatus(): string {
-    return this.#players.size < this.maxPlayers ? "open" : "full";
+    return this.#phase() ?? (this.#players.size < this.maxPlayers ? "open" : "full");
+  }
+
+  #phase(): string | undefined {
+    const field = this.#declaration.phase;
+    return field === undefined ? undefined : (this.state as Record<string, string>)[field];
   }
 
   protected isSpectator(client: Client): boolean {

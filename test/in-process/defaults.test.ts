@@ -9,7 +9,7 @@ import { defaultInputBufferFrames, INPUT_BURST_FACTOR, realtimeRoomType } from "
 import { DEFAULT_MESSAGES_PER_SECOND, roomType } from "../../rooms/base/TickroomRoom.ts";
 import type { TickInputs } from "../../rooms/base/tickInputs.ts";
 import { CloseCode } from "../../shared/errors.ts";
-import { closed, serverRoom, startTestServer, type TestServer, untilState } from "../support/harness.ts";
+import { closed, serverRoom, startTestServer, type TestServer, untilListed, untilState } from "../support/harness.ts";
 
 /**
  * Room types that declare the least they can: no message limit, no input budget, no
@@ -137,16 +137,8 @@ describe("a room type that declares nothing it need not", () => {
 
   it("keeps its listing current without being asked: players, open, full", async () => {
     const created = await server.colyseus.createRoom("bare", {});
-    let listing: { players?: number; open?: boolean; status?: string } = {};
-    const listed = async (expected: typeof listing): Promise<void> => {
-      const deadline = performance.now() + 4000;
-      for (;;) {
-        listing = ((await matchMaker.query({ roomId: created.roomId }))[0]?.metadata ?? {}) as typeof listing;
-        if (Object.entries(expected).every(([key, value]) => listing[key as keyof typeof listing] === value)) return;
-        if (performance.now() > deadline) assert.fail(`listing ${JSON.stringify(listing)} never became ${JSON.stringify(expected)}`);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    };
+    const listed = (expected: Record<string, unknown>) =>
+      untilListed(created.roomId, (metadata) => Object.entries(expected).every(([key, value]) => metadata[key] === value), JSON.stringify(expected));
     await listed({ players: 0, open: true, status: "open" });
     const a = await server.client().joinById(created.roomId, {});
     await listed({ players: 1, open: true, status: "open" });

@@ -136,3 +136,19 @@ export async function eventually(predicate: () => boolean, what: string, ms = DE
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/** Resolve with a room's listing metadata once it satisfies `predicate` (listings are published asynchronously). */
+export async function untilListed(
+  roomId: string,
+  predicate: (metadata: Record<string, unknown>) => boolean,
+  what = "listing",
+  ms = DEFAULT_TIMEOUT_MS,
+): Promise<Record<string, unknown>> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const metadata = ((await matchMaker.query({ roomId }))[0]?.metadata ?? {}) as Record<string, unknown>;
+    if (predicate(metadata)) return metadata;
+    if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}: last ${JSON.stringify(metadata)}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
