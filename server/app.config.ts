@@ -6,6 +6,7 @@ import { silentObserver } from "../rooms/base/observer.ts";
 import { GuestRatings, type RatingSource } from "../rooms/base/ratings.ts";
 import { ChatRoom } from "../rooms/ChatRoom.ts";
 import { MatchQueueRoom } from "../rooms/MatchQueueRoom.ts";
+import { PongRoom } from "../rooms/PongRoom.ts";
 import { TickroomLobby } from "../rooms/TickroomLobby.ts";
 import { TicTacToeRoom } from "../rooms/TicTacToeRoom.ts";
 import { GuestAuth } from "./auth.ts";
@@ -56,6 +57,7 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
     lobby: define(TickroomLobby),
     // One queue per ranked game; it creates the match rooms (shared/rankedQueue.ts).
     queue: define(MatchQueueRoom).filterBy(["game"]),
+    pong: define(PongRoom).filterBy(["open"]).enableRealtimeListing(),
     // Room types added by `npm run new:room` go above this line.
   };
   const allRooms: Readonly<Record<string, RegisteredHandler>> = { ...rooms, ...hooks.rooms?.(define) };

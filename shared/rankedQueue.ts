@@ -20,6 +20,7 @@ export interface RankedGame {
 export const RANKED_GAMES = {
   tictactoe: { label: "Tic-tac-toe (1v1)", teams: 2, teamSize: 1, matchOptions: {} },
   arena: { label: "Arena (teams)", teams: 2, teamSize: 2, matchOptions: { mode: "teams" } },
+  pong: { label: "Pong (1v1)", teams: 2, teamSize: 1, matchOptions: {} },
 } as const satisfies Readonly<Record<string, RankedGame>>;
 
 export type RankedGameName = keyof typeof RANKED_GAMES;
