@@ -1,6 +1,6 @@
 import type { Client, Room } from "@colyseus/sdk";
 import { applyInput, sanitizeInput } from "../rooms/arena/rules.ts";
-import { ArenaInput, type ArenaPlayer } from "../schema/ArenaState.ts";
+import { ArenaInput, type ArenaPlayer, type ArenaState } from "../schema/ArenaState.ts";
 import { type NetcodeSpec, type RealtimeOptions, RealtimeSession } from "./netcode.ts";
 
 /** The arena's netcode: the server's own `applyInput` and `sanitizeInput`, imported. */
@@ -17,10 +17,10 @@ export const arenaNetcode: NetcodeSpec<ArenaPlayer, ArenaInput> = {
   snapDistance: 64,
 };
 
-export type ArenaSession = RealtimeSession<ArenaPlayer, ArenaInput>;
+export type ArenaSession = RealtimeSession<ArenaPlayer, ArenaInput, ArenaState>;
 
 /** Join (or create) an arena and start predicting the local player. */
 export async function joinArena(client: Client, joinOptions: { name?: string } = {}, options: RealtimeOptions = {}): Promise<ArenaSession> {
-  const room: Room = await client.joinOrCreate("arena", joinOptions);
+  const room: Room<unknown, ArenaState> = await client.joinOrCreate<ArenaState>("arena", joinOptions);
   return RealtimeSession.attach(room, arenaNetcode, options);
 }

@@ -30,6 +30,7 @@ export interface NetcodeSpec<E extends object, I extends object> {
    * from the server's handshake for every room joined, and @colyseus/schema caches each
    * one forever (about 11 KB per join, found by the soak test).
    */
+  // colyseus-internal: input-type-explicit
   readonly input?: new () => I;
   /** Make a frame legal in place exactly as the server will (the room's sanitizer). */
   readonly sanitize?: (input: I) => void;
@@ -87,8 +88,9 @@ export interface NetStats {
 
 type Numeric = Record<string, number | boolean>;
 
-export class RealtimeSession<E extends object, I extends object> {
-  readonly room: Room;
+export class RealtimeSession<E extends object, I extends object, S = unknown> {
+  /** The joined room, typed by its state when the caller's room was. */
+  readonly room: Room<unknown, S>;
   /** The local entity as synced from the server (authoritative, one update old). */
   readonly local: E;
   readonly #spec: NetcodeSpec<E, I>;
@@ -111,7 +113,7 @@ export class RealtimeSession<E extends object, I extends object> {
   readonly #replay: Numeric = {};
   readonly #reconciler: { state: Numeric };
 
-  private constructor(room: Room, local: E, spec: NetcodeSpec<E, I>, options: RealtimeOptions) {
+  private constructor(room: Room<unknown, S>, local: E, spec: NetcodeSpec<E, I>, options: RealtimeOptions) {
     this.room = room;
     this.local = local;
     this.#spec = spec;
@@ -119,7 +121,8 @@ export class RealtimeSession<E extends object, I extends object> {
     this.#epsilon = options.correctionEpsilon ?? 0.001;
     this.#maxUnacknowledged = options.maxUnacknowledged ?? 60;
     const mode = options.interpolation ?? "lerp";
-    this.#predict = Predict.get(room, { mode, delay });
+    // Typed by its state for the caller; the SDK's Predict takes any schema-backed room.
+    this.#predict = Predict.get(room as Room, { mode, delay });
     const interpolation: Record<string, unknown> = {};
     for (const [field, how] of Object.entries(spec.interpolatedFields)) {
       interpolation[field] = how.angle ? { mode, angle: true } : mode;
@@ -129,6 +132,7 @@ export class RealtimeSession<E extends object, I extends object> {
       ...(spec.input !== undefined ? { type: spec.input } : {}),
       ...(options.renderDelayMs !== undefined ? { renderDelay: options.renderDelayMs } : {}),
     });
+    // colyseus-internal: reconciler-replay
     const reconciler = this.#predict.reconciler(local, {
       input: this.#input as never,
       fields: [...spec.predictedFields] as never,
@@ -143,12 +147,12 @@ export class RealtimeSession<E extends object, I extends object> {
    * Set up netcode on a joined real-time room; resolves once the local entity exists in
    * the synced state (joining resolves before the first state arrives).
    */
-  static async attach<E extends object, I extends object>(
-    room: Room,
+  static async attach<E extends object, I extends object, S = unknown>(
+    room: Room<unknown, S>,
     spec: NetcodeSpec<E, I>,
     options: RealtimeOptions = {},
     timeoutMs = 5000,
-  ): Promise<RealtimeSession<E, I>> {
+  ): Promise<RealtimeSession<E, I, S>> {
     const local: E = await new Promise<E>((resolve, reject) => {
       const find = (): E | undefined => {
         const collection = (room.state as Record<string, { get?(key: string): E | undefined }> | undefined)?.[spec.collection];
@@ -165,7 +169,7 @@ export class RealtimeSession<E extends object, I extends object> {
       room.onStateChange(check);
       check();
     });
-    return new RealtimeSession<E, I>(room, local, spec, options);
+    return new RealtimeSession<E, I, S>(room, local, spec, options);
   }
 
   /**
@@ -231,6 +235,7 @@ export class RealtimeSession<E extends object, I extends object> {
    * that input. On a mismatch, re-derive the predictions of the inputs still pending the
    * way the reconciler does, so one correction is counted once.
    */
+  // colyseus-internal: reconciler-replay
   checkAcknowledgement(): void {
     if (this.#input.epoch !== this.#epoch) {
       this.#epoch = this.#input.epoch;

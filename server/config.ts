@@ -29,7 +29,7 @@ const environmentSchema = z.object({
   WS_PING_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(3000),
   /** Largest WebSocket frame accepted from a client, in bytes; larger closes it with 1009. @default 4096 */
   WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(4096),
-  /** "production" turns the dev tools off unless a password is set. @default "development" */
+  /** "production" turns the dev tools off (DEV_TOOLS=on with a password turns them on) and requires AUTH_SECRET. @default "development" */
   NODE_ENV: z.string().default("development"),
   /** Serve the web client (the built `client/web`) at `/`. @default true */
   WEB_CLIENT_ENABLED: flag.default(true),

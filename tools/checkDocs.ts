@@ -6,7 +6,9 @@
  *
  * Conventions for writers (the fence's info string, after `ts` or `typescript`):
  * - ```ts                       compiled as its own module (it never shares top-level names)
- * - ```ts file=rooms/RaceRoom.ts the block is that file of the project; later blocks import it
+ * - ```ts file=rooms/RaceRoom.ts the block is that file of the project; later blocks import it.
+ *                               When the file exists in the checkout, the block must be it,
+ *                               line for line: a doc that shows real code cannot drift from it
  * - ```ts fragment              deliberately partial: not compiled, listed as skipped
  * - `<!-- ts-prelude: declare function render(board: unknown): void; -->` directly before a
  *   fence (blank lines allowed between) is prepended to the block when compiling; it declares
@@ -197,6 +199,10 @@ export function checkDocs(root: string, docs: readonly string[]): CheckResult {
     problems.push(...extracted.problems);
   }
   const fragments = blocks.filter((block) => block.fragment);
+  for (const block of blocks) {
+    const difference = block.file === undefined ? undefined : differenceFromCheckout(root, block.file, block.code);
+    if (difference !== undefined) problems.push({ doc: block.doc, line: block.fenceLine, message: difference });
+  }
   const assigned = assignScratchPaths(blocks);
   const blockByScratchPath = assigned.blockByScratchPath;
   problems.push(...assigned.problems);
@@ -240,6 +246,18 @@ export function checkDocs(root: string, docs: readonly string[]): CheckResult {
   }
   errors.push(...diagnostics.map((diagnostic) => describe(diagnostic, root, blockByFileName)));
   return { errors, checked: blockByScratchPath.size, fragments };
+}
+
+/** Where a block that shows a real file differs from it, if it does (undefined when the file does not exist). */
+export function differenceFromCheckout(root: string, file: string, code: string): string | undefined {
+  const real = path.join(root, file);
+  if (!existsSync(real)) return undefined;
+  const shown = code.trimEnd().split("\n");
+  const actual = readFileSync(real, "utf8").trimEnd().split("\n");
+  const line = shown.findIndex((text, index) => text !== actual[index]);
+  if (line === -1 && shown.length === actual.length) return undefined;
+  const at = line === -1 ? Math.min(shown.length, actual.length) : line;
+  return `file=${file} shows a file of the checkout but differs from it at its line ${at + 1}: copy it again`;
 }
 
 function describe(diagnostic: ts.Diagnostic, root: string, blockByFileName: ReadonlyMap<string, DocBlock>): string {
