@@ -26,6 +26,7 @@ export async function enterQueue(client: Client, options: QueueOptions): Promise
     queue.onMessage("seat", (message: QueueSeat) => {
       settled = true;
       client
+        // colyseus-internal: queue-server-side-seats
         .consumeSeatReservation(message.seat as never)
         .then((room) => {
           // Hand the match over at once: whatever it sends while the queue is being left

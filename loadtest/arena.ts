@@ -35,4 +35,5 @@ async function main(options: Options): Promise<void> {
   session.room.onLeave(() => clearInterval(timer));
 }
 
+// colyseus-internal: loadtest-sdk-override
 cli(main);

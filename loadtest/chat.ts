@@ -19,4 +19,5 @@ async function main(options: Options): Promise<void> {
   room.onLeave(() => clearTimeout(timer));
 }
 
+// colyseus-internal: loadtest-sdk-override
 cli(main);

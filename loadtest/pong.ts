@@ -37,4 +37,5 @@ async function main(options: Options): Promise<void> {
   await play();
 }
 
+// colyseus-internal: loadtest-sdk-override
 cli(main);

@@ -21,4 +21,5 @@ async function main(options: Options): Promise<void> {
   void queueAndPlay(await enterQueue(client, { game: "tictactoe" }));
 }
 
+// colyseus-internal: loadtest-sdk-override
 cli(main);

@@ -21,4 +21,5 @@ async function main(options: Options): Promise<void> {
   void playOn(await join());
 }
 
+// colyseus-internal: loadtest-sdk-override
 cli(main);

@@ -59,6 +59,7 @@ export class MatchQueueRoom extends roomType({ joinOptions: queueJoinOptions, ma
     this.book.leave(client.sessionId);
   }
 
+  // colyseus-internal: uncaught-exception-wrapping
   private async cycle(): Promise<void> {
     if (this.cycling) return;
     this.cycling = true;
@@ -85,6 +86,7 @@ export class MatchQueueRoom extends roomType({ joinOptions: queueJoinOptions, ma
   }
 
   /** Create the match room with its teams, reserve a seat per member under its queue session id, send the seats. */
+  // colyseus-internal: queue-server-side-seats
   private async seat(match: FormedMatch): Promise<void> {
     const roster: Record<string, number> = {};
     match.teams.forEach((team, index) => {

@@ -24,6 +24,7 @@ export class TickroomLobby extends LobbyRoom {
    * lobbies, which would go on showing them. Every RECONCILE_MS the lobby re-reads the
    * listings and sends "-" for every room that is gone.
    */
+  // colyseus-internal: dead-process-sweep
   override async onCreate(options: unknown): Promise<void> {
     await super.onCreate(options);
     this.clock.setInterval(() => {
@@ -31,6 +32,7 @@ export class TickroomLobby extends LobbyRoom {
     }, RECONCILE_MS);
   }
 
+  // colyseus-internal: lobby-room-internals
   async #dropVanishedRooms(): Promise<void> {
     // Only entries already listed before the query: one added or updated meanwhile is newer than it.
     const listedBefore = new Set(this.rooms);
@@ -44,12 +46,14 @@ export class TickroomLobby extends LobbyRoom {
     }
   }
 
+  // colyseus-internal: auth-options-identity
   static override async onAuth(_token: string, options: unknown, _context: AuthContext): Promise<true> {
     normalizeJoinOptions(z.object({ filter: lobbyFilter.optional() }), options);
     return true;
   }
 
   /** A bug in a lobby handler is reported; the lobby and the process live on. */
+  // colyseus-internal: uncaught-exception-wrapping
   override onUncaughtException(error: Error, method: string): void {
     logger.error(`[tickroom] uncaught exception room=lobby/${this.roomId} method=${method}:`, error.cause ?? error);
   }
@@ -58,6 +62,7 @@ export class TickroomLobby extends LobbyRoom {
    * Also runs for filters sent with the stock "filter" message, which Colyseus does not
    * validate: anything that is not a valid filter matches no room.
    */
+  // colyseus-internal: lobby-room-internals
   protected override filterItemForClient(room: IRoomCache, raw?: unknown): boolean {
     if (raw === undefined) return true;
     const parsed = lobbyFilter.safeParse(raw);

@@ -13,7 +13,7 @@ export class PongPaddle extends Schema {
   @type("boolean") connected = true;
 }
 
-/** The ball: position and velocity (units per second), so a client can draw it between patches. */
+/** The ball: position and velocity (units per second), so a client can draw it between patches. @public */
 export class PongBall extends Schema {
   @type("float32") x = 0;
   @type("float32") y = 0;

@@ -21,6 +21,7 @@ import { type DefineRoom, roomDefiner } from "./roomTypes.ts";
 import { TickroomTransport } from "./transport.ts";
 import { mountWebClient } from "./webClient.ts";
 
+// colyseus-internal: tools-loadenv
 /**
  * Imports come from the scoped packages rather than the `colyseus` meta package: the meta
  * package loads `@colyseus/tools`, whose import runs dotenv over /etc/environment with
@@ -37,6 +38,8 @@ export interface ServerHooks {
    * `rooms: (define) => ({ race: define(RaceRoom).filterBy(["open"]) })`. @default none
    */
   readonly rooms?: (define: DefineRoom) => Readonly<Record<string, RegisteredHandler>>;
+  /** Called once every room is disposed on shutdown. @default nothing */
+  readonly onShutdown?: () => void;
 }
 
 /** Build the game server (rooms, transport, HTTP routes) from a parsed configuration. */
@@ -49,6 +52,7 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
   const define = roomDefiner({ settings: config.rooms, observer, ratings: hooks.ratings ?? new GuestRatings() }, auth);
 
   // One line per room type: `define(RoomClass)`, then how matchmaking filters and sorts it.
+  // colyseus-internal: listing-metadata-filters
   const rooms = {
     chat: define(ChatRoom).filterBy(["channel"]).enableRealtimeListing(),
     // Players ask for `open: true` (a free player slot); fullest room first.
@@ -105,7 +109,14 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
     greet: false,
     gracefullyShutdown: hooks.handleSignals ?? true,
   });
-  if (config.cluster !== undefined) sweepDeadProcesses(server, config.cluster.processCheckIntervalMs);
+  const stopSweeping = config.cluster === undefined ? undefined : sweepDeadProcesses(config.cluster.processCheckIntervalMs);
+  // colyseus-internal: on-shutdown-single-slot
+  // Colyseus keeps one shutdown callback (each onShutdown() replaces the last): this is the
+  // only call, and everything that must run then goes through it.
+  server.onShutdown(() => {
+    stopSweeping?.();
+    hooks.onShutdown?.();
+  });
   return server;
 }
 
@@ -115,12 +126,13 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
  * tried one. Every interval, each process asks Redis which peers still hold their IPC
  * channel and health-checks the rest (2 s IPC timeout); a dead one's rooms are removed.
  */
-function sweepDeadProcesses(server: { onShutdown(callback: () => void): void }, intervalMs: number): void {
+// colyseus-internal: dead-process-sweep
+function sweepDeadProcesses(intervalMs: number): () => void {
   const timer = setInterval(() => {
     matchMaker.healthCheckAllProcesses().catch(() => undefined);
   }, intervalMs);
   timer.unref();
-  server.onShutdown(() => clearInterval(timer));
+  return () => clearInterval(timer);
 }
 
 export type TickroomServer = ReturnType<typeof createTickroomServer>;

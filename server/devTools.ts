@@ -19,5 +19,6 @@ export async function mountDevTools(app: Application, access: PageAccess): Promi
   // (its own "is this guarded?" check). The login above is the guard; this only says so.
   const guarded = access.mode === "login" ? [createMiddleware(async () => undefined)] : [];
   app.use("/monitor", ...guard, monitor());
+  // colyseus-internal: playground-join-patch
   app.use("/playground", ...guard, playground({ use: guarded }));
 }

@@ -27,6 +27,7 @@ function refuse(response: ServerResponse, status: number, error: string, headers
 }
 
 /** Install the limits on `server`: a refused request never reaches another listener. */
+// colyseus-internal: http-emit-guard
 export function guardHttp(server: Server, limits: HttpLimits, onRefused: (reason: string) => void = () => undefined): TokenBuckets<string> {
   const limiter = new TokenBuckets<string>(limits.perAddressPerSecond, limits.perAddressBurst);
   const emit = server.emit;

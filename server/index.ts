@@ -5,6 +5,7 @@ import { loadConfig } from "./config.ts";
 
 // Colyseus 0.18 reads a global WebSocket during reconnection; on Node 20 every dropped
 // client would be removed instead of reconnected. Refuse to run rather than misbehave.
+// colyseus-internal: global-websocket-node22
 const nodeMajor = Number(process.versions.node.split(".")[0]);
 if (nodeMajor < 22) {
   console.error(`tickroom needs Node.js >= 22 (running ${process.version}); use \`npm start\`, which runs the project's Node 22.`);
@@ -12,9 +13,7 @@ if (nodeMajor < 22) {
 }
 
 const config = loadConfig();
-const server = createTickroomServer(config);
-
-server.onShutdown(() => console.log("tickroom: all rooms disposed, exiting"));
+const server = createTickroomServer(config, { onShutdown: () => console.log("tickroom: all rooms disposed, exiting") });
 
 // Colyseus drains rooms on SIGTERM; this timer only bounds how long that may take.
 process.once("SIGTERM", () => {

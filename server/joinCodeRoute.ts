@@ -28,6 +28,7 @@ export function joinCodeRouter(): express.Router {
     const options: unknown = request.body ?? {};
     if (typeof options !== "object" || options === null || Array.isArray(options)) return fail(400, "join options must be a JSON object");
 
+    // colyseus-internal: listing-metadata-filters
     const [room] = await matchMaker.query({ code });
     if (room === undefined) return fail(404, "no room has this join code: it is wrong, or the room has ended");
     // The room refuses a player without a slot when it joins; say so now, before a seat is held.
@@ -36,6 +37,7 @@ export function joinCodeRouter(): express.Router {
     try {
       const headers: Record<string, string | undefined> = {};
       for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(", ") : value;
+      // colyseus-internal: join-code-auth-context
       const authContext = createAuthContext({ headers, remoteAddress: request.socket.remoteAddress, req: request });
       response.json(await matchMaker.joinById(room.roomId, options, authContext));
     } catch (error) {

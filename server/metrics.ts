@@ -16,7 +16,7 @@ import { protocolCodeOf } from "../shared/protocol.ts";
  */
 
 /** What a socket's traffic is filed under: the protocol code of each outgoing frame. */
-export type FrameKind = "state" | "patch" | "message" | "other";
+type FrameKind = "state" | "patch" | "message" | "other";
 
 /** Per-socket counting handle; see `TrafficObserver`. */
 export interface SocketTraffic {
@@ -37,6 +37,7 @@ class TrafficTotals {
   readonly sentBytes: Record<FrameKind, number> = { state: 0, patch: 0, message: 0, other: 0 };
 }
 
+// colyseus-internal: protocol-framing
 function kindOf(frame: Uint8Array | Buffer | string): FrameKind {
   if (typeof frame === "string" || frame.length === 0) return "other";
   const code = protocolCodeOf(frame);
@@ -192,6 +193,7 @@ export class TickroomMetrics implements RoomObserver, TrafficObserver {
   }
 
   /** Track a room type's rooms and membership through its matchmaker handler events. */
+  // colyseus-internal: handler-lifecycle-events
   watchRoomType(roomType: string, handler: { on(event: string, listener: (...args: never[]) => void): unknown }): void {
     const rooms = new Set<Room>();
     this.#rooms.set(roomType, rooms);

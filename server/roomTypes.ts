@@ -38,11 +38,13 @@ export function roomDefiner(services: RoomServices, auth: GuestAuth): DefineRoom
     const ownOnAuth = (roomClass as unknown as { onAuth?: OnAuth }).onAuth;
     const validate: OnAuth = isDeclared(roomClass)
       ? (_token, options) => {
+          // colyseus-internal: auth-options-identity
           normalizeJoinOptions(roomClass.joinSchema, options);
           return true;
         }
       : (token, options, context) => (ownOnAuth === undefined ? true : ownOnAuth(token, options, context));
 
+    // colyseus-internal: onauth-call-contract
     const verifyThenValidate = async (token: string, options: unknown, context: AuthContext): Promise<unknown> => {
       // Colyseus's matchmaker reads options as an object after this (a `null` body made it throw).
       if (typeof options !== "object" || options === null || Array.isArray(options)) {

@@ -7,6 +7,7 @@ import type { TrafficObserver } from "./metrics.ts";
 import { wireViolation } from "./wireGuard.ts";
 
 /** ws's error code when a client frame exceeds `maxPayload` (it then closes with 1009). */
+// colyseus-internal: socket-emit-filter
 const OVERSIZED_FRAME = "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH";
 
 export interface TickroomTransportOptions extends TransportOptions {
@@ -23,6 +24,7 @@ export interface TickroomTransportOptions extends TransportOptions {
 }
 
 /** The room a WebSocket URL (`/<processId>/<roomId>?...`) points at, if it lives here. */
+// colyseus-internal: ws-url-layout
 function roomTypeOf(request: IncomingMessage): string {
   const roomId = (request.url ?? "").split("?")[0]?.split("/")[2];
   return (roomId !== undefined ? matchMaker.getLocalRoomById(roomId)?.roomName : undefined) ?? "none";
@@ -44,15 +46,18 @@ export class TickroomTransport extends WebSocketTransport {
     super(transportOptions);
     // Runs after Colyseus's own listener, which reaches its first await before sending
     // anything, so the wrapped `send` sees every frame including the handshake.
+    // colyseus-internal: transport-connection-listener
     this.wss.on("connection", (socket: WebSocket, request: IncomingMessage) => {
       const roomType = roomTypeOf(request);
       socket.on("error", (error: Error & { code?: string }) => {
         if (error.code !== OVERSIZED_FRAME) return;
+        // colyseus-internal: client-socket-ref
         socketsClosedForProtocolViolations.add(socket);
         onProtocolViolation?.(roomType, "oversized");
       });
       // Filter frames before any listener (Colyseus's room listener included) sees them.
       const emit = socket.emit;
+      // colyseus-internal: socket-emit-filter
       socket.emit = function (this: WebSocket, event: string | symbol, ...args: unknown[]): boolean {
         if (event === "message") {
           if (socketsClosedForProtocolViolations.has(socket)) return false;
@@ -69,6 +74,7 @@ export class TickroomTransport extends WebSocketTransport {
       const counted = traffic?.socketOpened(roomType);
       if (counted !== undefined) socket.on("message", (data: Buffer) => counted.received(data.length));
       const send = socket.send;
+      // colyseus-internal: socket-send-wrap
       socket.send = function (this: WebSocket, data: Parameters<WebSocket["send"]>[0], ...rest: unknown[]) {
         if (counted !== undefined && (data instanceof Uint8Array || typeof data === "string")) counted.sent(data);
         (send as (...args: unknown[]) => void).call(this, data, ...rest);

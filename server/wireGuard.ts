@@ -29,6 +29,7 @@ const MAY_CARRY_MODIFIERS: ReadonlySet<number> = new Set([Protocol.ROOM_INPUT_RE
  * little-endian lengths). Colyseus's own reader stops at the end of the frame instead of
  * failing, so a truncated type would pass as a shorter one.
  */
+// colyseus-internal: wire-guard-message-layout
 function declaredStringEnd(frame: Uint8Array, offset: number): number {
   const prefix = frame[offset] as number;
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
@@ -49,6 +50,7 @@ function readMessageType(frame: Uint8Array, it: { offset: number }): void {
   if (it.offset > frame.length) throw new RangeError("truncated message type");
 }
 
+// colyseus-internal: wire-guard-message-layout
 export function wireViolation(data: Uint8Array, isBinary: boolean): WireViolation | undefined {
   if (!isBinary) return "text_frame";
   if (data.length === 0) return "empty_frame";

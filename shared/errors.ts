@@ -52,6 +52,7 @@ export function refused(code: ErrorCode, message: string): RuleResult {
  * (`@colyseus/shared-types` CloseCode), repeated here so clients and docs need no server
  * import; test/pure/sharedCodes.test.ts checks they still match.
  */
+// colyseus-internal: close-code-constants
 export const CloseCode = {
   /** The client asked to leave (`room.leave()`). */
   CONSENTED: 4000,

@@ -5,6 +5,7 @@ import type { Random } from "./random.ts";
  * copied from a screenshot survives. 30 symbols, 6 long: about 7e8 codes.
  */
 export const JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ2345679";
+/** Symbols in a code (what a code field accepts, dashes and spaces aside). @public */
 export const JOIN_CODE_LENGTH = 6;
 
 export function generateJoinCode(random: Random): string {

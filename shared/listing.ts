@@ -4,6 +4,7 @@
  * filters on; a room type adds its own filter keys (the arena's `mode` and `region`, a
  * chat's `channel`) from its create options.
  */
+// colyseus-internal: listing-metadata-filters
 export interface ListingMetadata {
   /** The room type (the name it is registered under). */
   type: string;

@@ -8,7 +8,7 @@ import { PROTOCOL_CODE_MASK } from "@colyseus/shared-types";
  * frames through here.
  */
 // colyseus-internal: protocol-framing
-export { PROTOCOL_CODE_MASK, PROTOCOL_MODIFIER_MASK } from "@colyseus/shared-types";
+export { PROTOCOL_MODIFIER_MASK } from "@colyseus/shared-types";
 
 /** A frame's protocol code: bits 0-4 of its first byte (the rest are modifiers). */
 export function protocolCodeOf(frame: Uint8Array): number {

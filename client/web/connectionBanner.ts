@@ -19,6 +19,7 @@ export class ConnectionBanner {
   }
 
   /** Follow one room until it is left; returns a function that stops following. */
+  // colyseus-internal: sdk-reconnection-rules
   watch(room: Room): () => void {
     let attempts = 0;
     const onDrop = (code: number): void => {
@@ -71,6 +72,7 @@ function leaveMessage(code: number, reason?: string): string {
   switch (code) {
     case CloseCode.SERVER_SHUTDOWN:
       return "The server is shutting down. Your game has ended.";
+    // colyseus-internal: close-code-4002
     case CloseCode.WITH_ERROR:
       return `The server closed the connection: ${reason || "the client sent something it refused"} (4002).`;
     case CloseCode.MESSAGE_TOO_BIG:

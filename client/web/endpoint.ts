@@ -18,7 +18,7 @@ export interface PageLocation {
 }
 
 /** The Vite dev server (npm run dev:client) serves the page; the game server is on its default port. */
-export const DEV_SERVER_GAME_PORT = 2567;
+const DEV_SERVER_GAME_PORT = 2567;
 
 export function resolveEndpoint(page: PageLocation, devServer: boolean): Endpoint {
   const asked = new URLSearchParams(page.search).get("server");

@@ -62,6 +62,7 @@ export class JoinedRoom<S = unknown> {
     });
     // The SDK only reconnects a connection that has been up 5 s by default; a player
     // whose Wi-Fi blinks in the first seconds of a game deserves the same recovery.
+    // colyseus-internal: sdk-reconnection-rules
     room.reconnection.minUptime = 1000;
   }
 

@@ -21,10 +21,12 @@ export class TrafficMeter {
 
   constructor(room: Room) {
     const connection = room.connection;
+    // colyseus-internal: sdk-connection-events
     const deliver = connection.events.onmessage;
     connection.events.onmessage = (event: MessageEvent) => {
       const data = event.data as ArrayBuffer;
       this.#bytesIn += data.byteLength;
+      // colyseus-internal: protocol-framing
       if (data.byteLength > 0 && protocolCodeOf(new Uint8Array(data, 0, 1)) === Protocol.ROOM_STATE_PATCH) this.#patches++;
       deliver?.(event);
     };

@@ -15,7 +15,7 @@ import { protocolCodeOf } from "../../shared/protocol.ts";
 export type TargetKind = "tickroom" | "naive-json" | "wire-limit";
 
 /** What a bot measured; `ages` are (arrival - server simulation time) in ms, offset per connection. */
-export class BotRecord {
+class BotRecord {
   frames = 0;
   bytes = 0;
   patches = 0;
@@ -96,6 +96,8 @@ function interceptionOf(room: object): Interception {
  * bodies and broadcast messages stop here; everything else (handshake, full state, errors)
  * goes on to the SDK, as do the TIMED prefixes that carry the input acks.
  */
+// colyseus-internal: bench-frame-hook
+// colyseus-internal: protocol-framing
 function installFrameCounter(window: Window): void {
   countingWindow = window;
   if (installed) return;
@@ -120,7 +122,8 @@ function installFrameCounter(window: Window): void {
   };
 }
 
-export async function joinTickroom(port: number, region: string, name: string, window: Window): Promise<BenchBot> {
+// colyseus-internal: input-type-explicit
+async function joinTickroom(port: number, region: string, name: string, window: Window): Promise<BenchBot> {
   installFrameCounter(window);
   const started = performance.now();
   const room = await new Client(`http://127.0.0.1:${port}`).joinOrCreate("arena", { name, region });
@@ -191,7 +194,7 @@ async function joinBaseline(
   };
 }
 
-export function joinNaiveJson(port: number, region: string, window: Window): Promise<BenchBot> {
+function joinNaiveJson(port: number, region: string, window: Window): Promise<BenchBot> {
   return joinBaseline(
     port,
     region,
@@ -202,7 +205,7 @@ export function joinNaiveJson(port: number, region: string, window: Window): Pro
   );
 }
 
-export function joinWireLimit(port: number, region: string, window: Window): Promise<BenchBot> {
+function joinWireLimit(port: number, region: string, window: Window): Promise<BenchBot> {
   return joinBaseline(
     port,
     region,

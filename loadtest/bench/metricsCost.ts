@@ -12,6 +12,7 @@ const metrics = new TickroomMetrics();
 const socket = metrics.socketOpened("arena");
 const patch = new Uint8Array(200);
 // A TIMED state patch: ROOM_STATE_PATCH (15) with the TIMED modifier (0x80), as the arena sends them.
+// colyseus-internal: protocol-framing
 patch[0] = 0x8f;
 const iterations = 2_000_000;
 

@@ -19,7 +19,7 @@ export interface LinkImpairment {
   stallMs: number;
 }
 
-export const cleanLink: Readonly<LinkImpairment> = Object.freeze({
+const cleanLink: Readonly<LinkImpairment> = Object.freeze({
   latencyMs: 0,
   jitterMs: 0,
   bandwidthBytesPerSecond: 0,

@@ -20,7 +20,7 @@ export const ARENA = Object.freeze({
   maxRewindMs: 250,
 });
 
-export const ARENA_MODES = ["ffa", "teams"] as const;
+const ARENA_MODES = ["ffa", "teams"] as const;
 
 /** Rooms are matched on mode, region and `open` (a free player slot), fullest first. */
 export const arenaJoinOptions = z.object({

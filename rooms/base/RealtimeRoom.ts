@@ -13,7 +13,7 @@ import type { NumericKeys, TickInputs } from "./tickInputs.ts";
 export const INPUT_BURST_FACTOR = 5;
 
 /** Frames one client may have applied in one tick while it catches up after jitter or a stall. */
-export const DEFAULT_MAX_FRAMES_PER_TICK = 4;
+const DEFAULT_MAX_FRAMES_PER_TICK = 4;
 
 /**
  * Frames buffered per client when the room type sets none: half a second of frames,
@@ -98,6 +98,7 @@ export function realtimeRoomType<
  * frame on every patch); optional lag compensation (Colyseus `allowRewindState`); a
  * message limit derived from the tick rate; and the tick's time measured against its
  * budget. The room type implements `step()`, which hands its rules the `TickInputs`.
+ * @public (what `realtimeRoomType()` extends; exported for code that handles any real-time room)
  */
 export abstract class RealtimeRoom<S extends object, I extends Schema, O extends JoinOptionsSchema | undefined = undefined> extends TickroomRoom<
   { state: S; input: I },
@@ -142,6 +143,7 @@ export abstract class RealtimeRoom<S extends object, I extends Schema, O extends
       if (spec.entities === undefined) throw new Error(`${this.roomName}: lag compensation rewinds the declared entities; declare them`);
       // Rewind groups must exist before the first join: Colyseus decides then whether
       // clients stamp their inputs with the time they were rendering.
+      // colyseus-internal: rewind-before-first-join
       this.#rewind = this.allowRewindState({ maxRewindMs: spec.lagCompensation.maxRewindMs ?? 250 });
       const entities = (this.state as Record<string, PlayerEntities>)[spec.entities];
       this.#rewind.attachAll(entities as never, { fields: [...spec.lagCompensation.fields] as never });

@@ -46,7 +46,7 @@ export type EntityKeys<S> = { [K in keyof S]: S[K] extends PlayerEntities ? K : 
 export type PhaseKeys<S> = { [K in keyof S]: S[K] extends MatchPhase ? K : never }[keyof S] & string;
 
 /** A match's phase, for room types that declare one: only a waiting match takes players. */
-export type MatchPhase = "waiting" | "playing" | "finished";
+type MatchPhase = "waiting" | "playing" | "finished";
 
 /** The entity type held under `K`. */
 export type EntityOf<S, K extends keyof S> = S[K] extends PlayerEntities<infer E> ? E : never;
@@ -106,7 +106,7 @@ export interface DeclaredRoomType {
 }
 
 /** The server's verdict on a client's options, before any room exists (static `onAuth`). */
-export function parseJoinOptions<T>(schema: z.ZodType<T>, options: unknown): T {
+function parseJoinOptions<T>(schema: z.ZodType<T>, options: unknown): T {
   const result = schema.safeParse(options ?? {});
   if (!result.success) {
     throw new ServerError(HttpStatus.INVALID_REQUEST, `invalid join options: ${z.prettifyError(result.error)}`);
@@ -207,6 +207,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
   readonly #joinSchema: z.ZodType<ParsedJoinOptions>;
   readonly #spectators = new Set<string>();
   /** Session ids of seated players. A set, not a counter: Colyseus also calls `onLeave` for a join it refused. */
+  // colyseus-internal: refused-join-ondrop
   readonly #players = new Set<string>();
   /** Clients closed for malformed input: they lose their seat instead of getting a window. */
   readonly #closedForMalformedInput = new WeakSet<Client>();
@@ -298,6 +299,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
     this.services.observer.rejected(this.roomName, category);
     this.#closedForMalformedInput.add(client);
     // A close frame's reason holds at most 123 bytes.
+    // colyseus-internal: close-code-4002
     client.leave(CloseCode.WITH_ERROR, reason.slice(0, 100));
   }
 
@@ -310,11 +312,13 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
   protected async createWith(raw: unknown, create: (options: CreateOptions<O>) => void | Promise<void>): Promise<void> {
     const { maxRoomsPerProcess } = this.services.settings;
     // Counted before this room is: refuse the one past the limit.
+    // colyseus-internal: room-count-before-create
     if (matchMaker.stats.local.roomCount >= maxRoomsPerProcess) {
       throw new ServerError(HttpStatus.UNAVAILABLE, `this server hosts its maximum of ${maxRoomsPerProcess} rooms`);
     }
     const options = parseJoinOptions(this.#joinSchema, raw);
     const roster = (raw as { roster?: unknown } | undefined)?.roster;
+    // colyseus-internal: auth-options-identity
     this.roster = roster === undefined ? undefined : rosterSchema.parse(roster);
     this.onMessage("*", (client: Client, type: string | number) => {
       this.closeForMalformedInput(client, "unknown_type", `unknown message type "${String(type).slice(0, 40)}"`);
@@ -345,6 +349,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
    * handlers and steps; call it yourself only after a change made elsewhere (a clock
    * callback that ends a game).
    */
+  // colyseus-internal: listing-metadata-filters
   protected async updateListing(): Promise<void> {
     const listed = {
       status: this.listingStatus(),
@@ -445,6 +450,9 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
    * socket replaced by a reconnection, so the code alone cannot decide.
    */
   override onDrop(client: Client): void {
+    // colyseus-internal: refused-join-ondrop
+    // Colyseus calls onDrop for a join it refused too (no slot, bad options): no seat to hold.
+    if (!this.#players.has(client.sessionId) && !this.#spectators.has(client.sessionId)) return;
     if (this.#closedForMalformedInput.has(client)) return;
     // colyseus-internal: client-message-counter
     if (((client as Client & ClientPrivate)._numMessagesLastSecond ?? 0) > this.maxMessagesPerSecond) {
@@ -470,6 +478,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
    * (Colyseus wraps them all once this method exists), so one bug costs one action,
    * not the room or the process.
    */
+  // colyseus-internal: uncaught-exception-wrapping
   override onUncaughtException(error: RoomException, method: RoomMethodName): void {
     // A join or a room refused on purpose (no slot, server full, bad options) is an
     // answer to the client, not a bug: rooms throw ServerError only deliberately.

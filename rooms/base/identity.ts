@@ -13,7 +13,7 @@ export interface Identity {
 }
 
 /** What `onAuth` hands Colyseus as `client.auth` for a verified player. */
-export interface VerifiedAuth {
+interface VerifiedAuth {
   readonly identity: Identity;
 }
 
@@ -24,7 +24,7 @@ export function identityOf(auth: unknown): Identity | undefined {
 }
 
 /** Display name for a player who gave none: stable per session, short, recognisable. */
-export function guestName(sessionId: string): string {
+function guestName(sessionId: string): string {
   return `guest-${sessionId.slice(0, 4)}`;
 }
 

@@ -22,7 +22,7 @@ export const displayName = z
 const baseKeys = ["name", "private", "spectator", "open"] as const;
 
 /** Options the base reads at create time besides the room type's own. */
-export interface BaseCreateOptions {
+interface BaseCreateOptions {
   /** A private room: no listing, no joinOrCreate; friends join with its code. */
   readonly private: boolean;
 }

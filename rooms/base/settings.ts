@@ -12,7 +12,7 @@ export interface RoomSettings {
   readonly queue: QueueSettings;
 }
 
-export interface QueueSettings {
+interface QueueSettings {
   /** Rating gap two tickets accept at once. */
   readonly baseGap: number;
   /** Gap added per second waited. */

@@ -156,6 +156,7 @@ describe("a room type that declares nothing it need not", () => {
     await untilState(b, (s) => s.players.size === 2, "two players");
     a.reconnection.minUptime = 0;
     const room = serverRoom<BareRoom>(created.roomId);
+    // colyseus-internal: client-socket-ref
     (room.clients.getById(a.sessionId)!.ref as unknown as { terminate(): void }).terminate();
     await untilState(b, (s) => s.players.get(a.sessionId)?.connected === false, "a shown as disconnected");
     await untilState(b, (s) => s.players.get(a.sessionId)?.connected === true, "a back", 5000);

@@ -9,6 +9,7 @@ import { eventually, serverRoom, startTestServer, type TestServer, untilState } 
 const JOIN_ROOM = 0x0a;
 
 /** A `ws` client seated through real matchmaking, so the test controls pongs and reading. */
+// colyseus-internal: raw-client-handshake
 async function rawClient(server: TestServer, room: string, options: object, socketOptions: WebSocket.ClientOptions = {}) {
   const response = await fetch(`${server.httpUrl}/matchmake/joinOrCreate/${room}`, {
     method: "POST",
@@ -32,6 +33,7 @@ function connected(room: ServerRoom, sessionId: string): boolean {
 }
 
 describe("faults", () => {
+  // colyseus-internal: ws-heartbeat-timing
   it("detects a half-open connection (no pongs) within the ping interval × 3 and frees its socket", async () => {
     const server = await startTestServer({ WS_PING_INTERVAL_MS: "100" });
     try {

@@ -24,6 +24,7 @@ const gc = vm.runInNewContext("gc") as () => void;
 const JOIN_ROOM = 0x0a;
 
 /** A raw WebSocket seated through real matchmaking: what a hand-written hostile client is. */
+// colyseus-internal: raw-client-handshake
 async function rawClient(server: TestServer, room: string, options: object): Promise<{ socket: WebSocket; closed: Promise<number> }> {
   const response = await fetch(`${server.httpUrl}/matchmake/joinOrCreate/${room}`, {
     method: "POST",

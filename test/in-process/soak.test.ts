@@ -105,6 +105,7 @@ const workloads: Record<string, Workload> = {
       // The explicit type matters: without it the SDK builds a fresh input class per room
       // from the server's reflection, and @colyseus/schema caches a TypeContext per class in
       // a static Map forever (Encoder -> TypeContext.cache): ~11 KB per join, in the client.
+      // colyseus-internal: input-type-explicit
       const input = room.input({ type: ArenaInput });
       room.onMessage("shots", () => undefined);
       for (let frame = 0; frame < 5; frame++) {
@@ -226,6 +227,7 @@ describe("soak: thousands of join/play/leave cycles leave nothing behind", () =>
   /** Timers of a server with nothing to do (its own intervals). */
   let idleTimeouts = 0;
   let totalCycles = 0;
+  // colyseus-internal: sdk-warning-text
   const warn = console.warn;
 
   before(async () => {
@@ -262,6 +264,7 @@ describe("soak: thousands of join/play/leave cycles leave nothing behind", () =>
     assert.deepEqual({ ...matchMaker.stats.local }, { roomCount: 0, ccu: 0 });
   });
 
+  // colyseus-internal: stats-persist-debounce
   it("clears the timers it started", async () => {
     // Only timers that keep the process alive are counted (unref'd ones are not listed).
     // Right after the last leave a few are still due: a closing socket's (ws clears it once

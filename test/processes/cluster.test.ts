@@ -90,6 +90,7 @@ describe("two processes on Redis", { skip: !available && "no Redis" }, () => {
    * the fewest rooms, from loads each process publishes at most once a second: rooms that
    * land elsewhere are kept (they weigh on their process) until one lands on `on`.
    */
+  // colyseus-internal: stats-persist-debounce
   async function roomOn(via: ServerProcess, on: ServerProcess, kind = "tictactoe", options: object = {}): Promise<Room> {
     const elsewhere: Room[] = [];
     try {
@@ -169,6 +170,7 @@ describe("two processes on Redis", { skip: !available && "no Redis" }, () => {
     await Promise.all([m1.room.leave(), m2.room.leave()]);
   });
 
+  // colyseus-internal: sdk-reconnection-rules
   it("reconnects through a process other than the one hosting the room", async () => {
     const player = await roomOn(b, a, "chat", { channel: "reconnect", name: "roamer" });
     await untilState(player as Room<unknown, { members: Map<string, unknown> }>, (s) => s.members.has(player.sessionId));

@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { matchMaker, type Room as ServerRoom } from "@colyseus/core";
 import { Client, type Room } from "@colyseus/sdk";
+// colyseus-internal: tools-loadenv
 import { ColyseusTestServer } from "@colyseus/testing";
 import { createTickroomServer, type ServerHooks, type TickroomServer } from "../../server/app.config.ts";
 import { type Environment, parseConfig } from "../../server/config.ts";
@@ -28,6 +29,7 @@ export async function startTestServer(env: Environment = {}, hooks: Omit<ServerH
   await server.listen(0, "127.0.0.1");
   const address = server.transport.server?.address() as AddressInfo;
   const port = address.port;
+  // colyseus-internal: testing-server-wrap
   const colyseus = new ColyseusTestServer<TickroomServer>(server);
   colyseus.sdk = new Client<TickroomServer>(`ws://127.0.0.1:${port}`);
   return {
@@ -115,10 +117,12 @@ export function killSocket(roomId: string, sessionId: string): void {
   const room = serverRoom(roomId);
   const client = room.clients.getById(sessionId);
   if (client === undefined) throw new Error(`no client ${sessionId} in ${roomId}`);
+  // colyseus-internal: client-socket-ref
   (client.ref as unknown as { terminate(): void }).terminate();
 }
 
 /** Allow the SDK to auto-reconnect a connection younger than its default 5 s minimum uptime. */
+// colyseus-internal: sdk-reconnection-rules
 export function allowQuickReconnect(room: Room): void {
   room.reconnection.minUptime = 0;
 }

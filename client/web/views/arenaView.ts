@@ -186,6 +186,7 @@ function playerLens(session: ArenaSession, me: string): Lens {
 
 /** Spectators predict nothing: everyone is interpolated, as other players are for a player. */
 function spectatorLens(room: ArenaSession["room"]): Lens {
+  // colyseus-internal: reconciler-replay
   const predict = Predict.get(room, { mode: "lerp", delay: 100 });
   predict.attachAll("players" as never, { x: "lerp", y: "lerp", angle: { mode: "lerp", angle: true } } as never);
   return {

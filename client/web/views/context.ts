@@ -24,7 +24,7 @@ export type Unmount = () => void;
 export type View<R extends Route = Route> = (container: HTMLElement, route: R, context: ViewContext) => Promise<Unmount>;
 
 /** The key a room's seat is remembered under for reloads. */
-export function seatOf(view: GameView, roomId: string, channel?: string): string {
+function seatOf(view: GameView, roomId: string, channel?: string): string {
   return view === "chat" ? `chat/${channel ?? ""}` : `${view}/${roomId}`;
 }
 

@@ -66,6 +66,7 @@ export const lobbyView: View = async (container, _route, context) => {
     empty.hidden = rooms.size > 0;
     tableBody.replaceChildren(...[...rooms.values()].map((room) => roomRow(room, act)));
   };
+  // colyseus-internal: lobby-room-internals
   lobby.onMessage("rooms", (list: RoomAvailable<Listing>[]) => {
     rooms.clear();
     for (const room of list) if (GAME_VIEWS.includes(room.name as GameView)) rooms.set(room.roomId, room);
