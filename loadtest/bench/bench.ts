@@ -180,8 +180,16 @@ async function startServers(name: string): Promise<ServerProcess[]> {
   return [await startServerProcess({}, 20_000, ["loadtest/bench/baselines/serve.ts", name])];
 }
 
+/** Set once the bench itself stops the servers: an exit before that is a crash worth its log. */
+let stopping = false;
+
 async function startTarget(name: string): Promise<Target> {
   const servers = await startServers(name);
+  for (const server of servers) {
+    server.child.once("exit", (code, signal) => {
+      if (!stopping) console.error(`bench: ${name} server exited on its own (${signal ?? `code ${code}`}); its last output:\n${server.output().slice(-4000)}`);
+    });
+  }
   const server = servers[0] as ServerProcess;
   let port = server.port;
   let proxy: ImpairmentProxy | undefined;
@@ -293,6 +301,7 @@ try {
     }
   }
 } finally {
+  stopping = true;
   for (const worker of workers) worker.child.kill();
   await Promise.all(
     running.map(async (t) => {
