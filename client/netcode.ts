@@ -140,7 +140,9 @@ export class RealtimeSession<E extends object, I extends object, S = unknown> {
       ...(spec.snapDistance !== undefined ? { snap: spec.snapDistance } : {}),
     });
     this.#reconciler = reconciler as unknown as { state: Numeric };
-    this.#dt = (reconciler as unknown as { stepMs: number }).stepMs / 1000;
+    // The exact dt the server and the SDK's reconciler step with (1/tickRate); stepMs / 1000
+    // can differ from it in the last bit at some tick rates, and replays must match exactly.
+    this.#dt = this.#input.stepSeconds ?? (reconciler as unknown as { stepMs: number }).stepMs / 1000;
   }
 
   /**

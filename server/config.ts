@@ -207,11 +207,14 @@ export function parseConfig(env: Environment): TickroomConfig {
   });
 }
 
-/** An empty variable (`PORT=`) means "use the default", as in most twelve-factor tools. */
+/**
+ * An empty variable (`PORT=`) means "use the default", as in most twelve-factor tools; so
+ * does one of only spaces (zod would read `PORT=" "` as the number 0).
+ */
 function stripEmpty(env: Environment): Environment {
   const out: Environment = {};
   for (const [key, value] of Object.entries(env)) {
-    if (value !== undefined && value !== "") out[key] = value;
+    if (value !== undefined && value.trim() !== "") out[key] = value;
   }
   return out;
 }

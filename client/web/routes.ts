@@ -4,6 +4,7 @@
  * `#/tictactoe[/<roomId>]`, `#/code/<CODE>`; `?spectate` watches instead of playing and
  * `?mode=teams` picks the arena mode. Pure: parse and format only.
  */
+import { CHANNEL_PATTERN } from "../../shared/limits.ts";
 export type Route =
   | { readonly view: "lobby" }
   | { readonly view: "arena"; readonly roomId?: string; readonly mode: "ffa" | "teams"; readonly spectate: boolean }
@@ -14,7 +15,6 @@ export type Route =
 export type GameView = "arena" | "chat" | "tictactoe";
 
 const ROOM_ID = /^[\w-]{1,64}$/;
-const CHANNEL = /^[\w-]{0,32}$/;
 
 export function parseRoute(hash: string): Route {
   const [path = "", query = ""] = hash.replace(/^#/, "").split("?", 2);
@@ -36,7 +36,7 @@ export function parseRoute(hash: string): Route {
     case "tictactoe":
       return { view: "tictactoe", ...(id !== undefined && ROOM_ID.test(id) ? { roomId: id } : {}), spectate };
     case "chat":
-      return { view: "chat", channel: id !== undefined && CHANNEL.test(id) ? id : "general" };
+      return { view: "chat", channel: id !== undefined && CHANNEL_PATTERN.test(id) ? id : "general" };
     case "code":
       return id !== undefined ? { view: "code", code: id } : { view: "lobby" };
     default:

@@ -245,6 +245,11 @@ describe("config: an empty variable means the default", () => {
     for (const variable of CONFIG_VARIABLES) assert.deepEqual(withoutSecret(parseConfig({ [variable]: "" })), defaults, variable);
   });
 
+  it("so does a value of only spaces (a number would otherwise read as 0)", () => {
+    const defaults = withoutSecret(parseConfig({}));
+    for (const variable of CONFIG_VARIABLES) assert.deepEqual(withoutSecret(parseConfig({ [variable]: "  " })), defaults, variable);
+  });
+
   it("all of them empty at once, too", () => {
     const env = Object.fromEntries(CONFIG_VARIABLES.map((variable) => [variable, ""]));
     assert.deepEqual(withoutSecret(parseConfig(env)), withoutSecret(parseConfig({})));

@@ -1,6 +1,7 @@
 import { TEXT_MAX_LENGTH } from "../../../rooms/chat/shapes.ts";
 import type { ChatMessage, ChatState } from "../../../schema/ChatState.ts";
 import type { RoomError } from "../../../shared/errors.ts";
+import { CHANNEL_MAX_LENGTH } from "../../../shared/limits.ts";
 import { el } from "../elements.ts";
 import type { Route } from "../routes.ts";
 import { followRoom, openRoom, type View } from "./context.ts";
@@ -24,7 +25,7 @@ export const chatView: View<ChatRoute> = async (container, route, context) => {
     room.send("say", { text });
     input.value = "";
   });
-  const channelInput = el("input", { name: "channel", value: route.channel, maxlength: 32, pattern: "[\\w-]*", "aria-label": "Channel" });
+  const channelInput = el("input", { name: "channel", value: route.channel, maxlength: CHANNEL_MAX_LENGTH, pattern: "[\\w-]*", "aria-label": "Channel" });
   const channelForm = el("form", { class: "row" }, el("span", {}, "#"), channelInput, el("button", { type: "submit" }, "Switch"));
   channelForm.addEventListener("submit", (event) => {
     event.preventDefault();

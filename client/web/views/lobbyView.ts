@@ -1,4 +1,5 @@
 import type { Room, RoomAvailable } from "@colyseus/sdk";
+import { CHANNEL_MAX_LENGTH, NAME_MAX_LENGTH } from "../../../shared/limits.ts";
 import { RANKED_GAME_NAMES, RANKED_GAMES } from "../../../shared/rankedQueue.ts";
 import { joinByCode } from "../../joinByCode.ts";
 import { enterQueue, type QueueTicket } from "../../queue.ts";
@@ -84,7 +85,7 @@ export const lobbyView: View = async (container, _route, context) => {
   renderRooms();
 
   // Who you are.
-  const nameInput = el("input", { name: "name", value: link.name, maxlength: 32, required: true, "aria-label": "Your name" });
+  const nameInput = el("input", { name: "name", value: link.name, maxlength: NAME_MAX_LENGTH, required: true, "aria-label": "Your name" });
   const nameForm = el("form", { class: "row" }, nameInput, el("button", { type: "submit" }, "Save name"));
   nameForm.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -109,7 +110,14 @@ export const lobbyView: View = async (container, _route, context) => {
   // Create.
   const typeSelect = el("select", { name: "type", "aria-label": "Room type" }, ...GAME_VIEWS.map((view) => el("option", { value: view }, TITLES[view])));
   const privateBox = el("input", { type: "checkbox", name: "private" });
-  const channelInput = el("input", { name: "channel", placeholder: "channel", maxlength: 32, pattern: "[\\w-]*", hidden: true, "aria-label": "Channel" });
+  const channelInput = el("input", {
+    name: "channel",
+    placeholder: "channel",
+    maxlength: CHANNEL_MAX_LENGTH,
+    pattern: "[\\w-]*",
+    hidden: true,
+    "aria-label": "Channel",
+  });
   typeSelect.addEventListener("change", () => {
     channelInput.hidden = typeSelect.value !== "chat";
   });
