@@ -72,6 +72,7 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
     pingInterval: config.transport.pingIntervalMs,
     maxPayload: config.transport.maxPayloadBytes,
     maxBufferedBytes: config.transport.maxBufferedBytes,
+    stallMs: config.transport.stallMs,
     ...(metrics !== undefined ? { traffic: metrics, onProtocolViolation: (roomType: string, reason: string) => metrics.rejected(roomType, reason) } : {}),
   });
   if (transport.server !== undefined) {

@@ -67,13 +67,15 @@ const environmentSchema = z.object({
   HTTP_RATE_BURST: z.coerce.number().int().min(1).default(30),
   /** Rooms one process hosts at most; creating another answers 503. @default 2000 */
   MAX_ROOMS_PER_PROCESS: z.coerce.number().int().min(1).default(2000),
-  /** Bytes queued for a client that stopped reading before its socket is cut (it may reconnect). @default 262144 */
+  /** Bytes queued for one client past which it must keep draining (see WS_STALL_SECONDS); 16x this cuts it at once. @default 262144 */
   WS_MAX_BUFFERED_BYTES: z.coerce
     .number()
     .int()
     .min(16_384)
     .max(64 * 1_048_576)
     .default(262_144),
+  /** How long a client over WS_MAX_BUFFERED_BYTES may drain nothing before it is cut (it may reconnect). @default 3 */
+  WS_STALL_SECONDS: z.coerce.number().min(0.1).max(60).default(3),
   /** Redis for presence and the matchmaking driver, shared by every process of a deployment. @default unset (in-process) */
   REDIS_URL: z
     .string()
@@ -116,6 +118,7 @@ export interface TickroomConfig {
     readonly pingIntervalMs: number;
     readonly maxPayloadBytes: number;
     readonly maxBufferedBytes: number;
+    readonly stallMs: number;
   };
   readonly rooms: RoomSettings;
   readonly metrics: {
@@ -169,6 +172,7 @@ export function parseConfig(env: Environment): TickroomConfig {
       pingIntervalMs: e.WS_PING_INTERVAL_MS,
       maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+      stallMs: e.WS_STALL_SECONDS * 1000,
     },
     rooms: {
       reconnectionSeconds: e.RECONNECTION_WINDOW_SECONDS,

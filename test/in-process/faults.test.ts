@@ -7,6 +7,7 @@ import type { ArenaRoom } from "../../rooms/ArenaRoom.ts";
 import { eventually, serverRoom, startTestServer, type TestServer, untilState } from "../support/harness.ts";
 
 const JOIN_ROOM = 0x0a;
+const ROOM_DATA = 0x0d;
 
 /** A `ws` client seated through real matchmaking, so the test controls pongs and reading. */
 // colyseus-internal: raw-client-handshake
@@ -53,7 +54,7 @@ describe("faults", () => {
   });
 
   it("cuts a client that stopped reading once its queue passes WS_MAX_BUFFERED_BYTES; readers keep everything", async () => {
-    const server = await startTestServer({ WS_MAX_BUFFERED_BYTES: "65536" });
+    const server = await startTestServer({ WS_MAX_BUFFERED_BYTES: "65536", WS_STALL_SECONDS: "0.5" });
     try {
       const reader = await server.client().joinOrCreate("chat", { channel: "slow", name: "reader" });
       let received = 0;
@@ -80,6 +81,51 @@ describe("faults", () => {
       assert.equal(sumOf(metrics, "tickroom_rejected_messages_total", { type: "chat", reason: "slow_reader" }), 1);
       socket.terminate();
       await reader.leave();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("never cuts a reader that drains, however far over the bound a burst queues; cuts one past the hard cap at once", async () => {
+    const bound = 65_536;
+    const server = await startTestServer({ WS_MAX_BUFFERED_BYTES: String(bound), WS_STALL_SECONDS: "3" });
+    try {
+      const { socket, seat } = await rawClient(server, "chat", { channel: "bursts", name: "reader" });
+      let received = 0;
+      socket.on("message", (data: Buffer) => {
+        if (data[0] === ROOM_DATA) received++;
+      });
+      const room = serverRoom(seat.roomId);
+      await eventually(() => connected(room, seat.sessionId), "seated");
+      const queued = () => (room.clients.getById(seat.sessionId)?.ref as unknown as { bufferedAmount: number } | undefined)?.bufferedAmount ?? 0;
+      const tcp = (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+      const blob = "x".repeat(16 * 1024);
+      // A reader that reads in bursts: it looks away while the server queues several times
+      // the bound for it (past what the kernel's buffers take), then catches up, ten times.
+      let sent = 0;
+      for (let burst = 0; burst < 10; burst++) {
+        tcp.pause();
+        while (queued() <= 4 * bound) {
+          room.broadcast("blob", blob);
+          sent++;
+          if (sent % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        tcp.resume();
+        await eventually(() => received === sent, `burst ${burst + 1} read in full`, 10_000);
+      }
+      assert.ok(connected(room, seat.sessionId), "the reader was never cut");
+
+      // Past the hard cap (16 x the bound), a client is cut at once, draining or not.
+      tcp.pause();
+      const cutAt = performance.now();
+      while (connected(room, seat.sessionId) && queued() <= 17 * bound) {
+        room.broadcast("blob", blob);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await eventually(() => !connected(room, seat.sessionId), "cut past the hard cap", 5000);
+      assert.ok(performance.now() - cutAt < 2000, "well before the 3 s stall time could have cut it");
+      socket.terminate();
     } finally {
       await server.close();
     }
