@@ -99,7 +99,7 @@ export class TickroomTransport extends WebSocketTransport {
 }
 
 /** A client queued past this many times the bound is cut at once, draining or not. */
-export const HARD_BACKLOG_FACTOR = 16;
+const HARD_BACKLOG_FACTOR = 16;
 
 /**
  * Judges clients with a backlog by whether they drain it, not by its size at one instant.

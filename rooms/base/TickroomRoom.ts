@@ -278,7 +278,8 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
    * also uses 4002.) The same check applies to `room.request()`, which Colyseus would
    * answer with an error reply instead of closing.
    */
-  protected accept<Shape extends z.ZodType>(shape: Shape, handler: (client: Client, message: z.output<Shape>) => RuleResult | undefined) {
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler either returns a rule's verdict or nothing at all
+  protected accept<Shape extends z.ZodType>(shape: Shape, handler: (client: Client, message: z.output<Shape>) => RuleResult | void) {
     // Typed as the shape's input so typed SDK clients get checked `send()` payloads;
     // at run time the payload is whatever arrived, hence the parse.
     return (client: Client, payload: z.input<Shape>): void => {

@@ -34,7 +34,6 @@ class BareRoom extends roomType({ state: BareState, joinOptions: bareOptions, ma
   override messages = {
     poke: this.accept(z.object({}), () => {
       this.state.pokes++;
-      return undefined;
     }),
   };
   protected onPlayerJoin(client: Client, options: JoinOptions<typeof bareOptions>): void {
