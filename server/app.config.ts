@@ -14,7 +14,7 @@ import type { TickroomConfig } from "./config.ts";
 import { mountDevTools } from "./devTools.ts";
 import { healthRoute } from "./health.ts";
 import { bearerToken } from "./httpAuth.ts";
-import { guardHttp } from "./httpGuards.ts";
+import { createHttpServer, guardHttp } from "./httpGuards.ts";
 import { joinCodeRouter } from "./joinCodeRoute.ts";
 import { TickroomMetrics } from "./metrics.ts";
 import { type DefineRoom, roomDefiner } from "./roomTypes.ts";
@@ -69,10 +69,12 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
     for (const [roomType, handler] of Object.entries(allRooms)) metrics.watchRoomType(roomType, handler);
   }
   const transport = new TickroomTransport({
+    server: createHttpServer(config.http),
     pingInterval: config.transport.pingIntervalMs,
     maxPayload: config.transport.maxPayloadBytes,
     maxBufferedBytes: config.transport.maxBufferedBytes,
     stallMs: config.transport.stallMs,
+    joinTimeoutMs: config.transport.joinTimeoutMs,
     ...(metrics !== undefined ? { traffic: metrics, onProtocolViolation: (roomType: string, reason: string) => metrics.rejected(roomType, reason) } : {}),
   });
   if (transport.server !== undefined) {

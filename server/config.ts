@@ -65,6 +65,12 @@ const environmentSchema = z.object({
   HTTP_RATE_PER_SECOND: z.coerce.number().min(0).default(10),
   /** Such requests one address may make in a burst. @default 30 */
   HTTP_RATE_BURST: z.coerce.number().int().min(1).default(30),
+  /** Time a client has to send a whole HTTP request, body included (408 and closed after). @default 10 */
+  HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().min(1).max(300).default(10),
+  /** Time a client has to send an HTTP request's headers (a WebSocket upgrade's too). @default 5 */
+  HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().min(1).max(300).default(5),
+  /** Connections (HTTP and WebSocket) one address may hold open; one more is closed at once. @default 100 */
+  HTTP_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(100),
   /** Rooms one process hosts at most; creating another answers 503. @default 2000 */
   MAX_ROOMS_PER_PROCESS: z.coerce.number().int().min(1).default(2000),
   /** Bytes queued for one client past which it must keep draining (see WS_STALL_SECONDS); 16x this cuts it at once. @default 262144 */
@@ -76,6 +82,8 @@ const environmentSchema = z.object({
     .default(262_144),
   /** How long a client over WS_MAX_BUFFERED_BYTES may drain nothing before it is cut (it may reconnect). @default 3 */
   WS_STALL_SECONDS: z.coerce.number().min(0.1).max(60).default(3),
+  /** Time a WebSocket has to complete the join handshake; past it the socket is closed (4002) and its seat freed. @default 5 */
+  WS_JOIN_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(60).default(5),
   /** Redis for presence and the matchmaking driver, shared by every process of a deployment. @default unset (in-process) */
   REDIS_URL: z
     .string()
@@ -119,6 +127,7 @@ export interface TickroomConfig {
     readonly maxPayloadBytes: number;
     readonly maxBufferedBytes: number;
     readonly stallMs: number;
+    readonly joinTimeoutMs: number;
   };
   readonly rooms: RoomSettings;
   readonly metrics: {
@@ -156,6 +165,10 @@ export function parseConfig(env: Environment): TickroomConfig {
     // A per-boot secret would log every player out on each deploy, and differ between processes.
     throw new Error("invalid configuration:\n  AUTH_SECRET: required with NODE_ENV=production");
   }
+  if (e.HTTP_HEADERS_TIMEOUT_SECONDS > e.HTTP_REQUEST_TIMEOUT_SECONDS) {
+    // Node refuses a headers timeout longer than the whole request's.
+    throw new Error("invalid configuration:\n  HTTP_HEADERS_TIMEOUT_SECONDS: must not exceed HTTP_REQUEST_TIMEOUT_SECONDS");
+  }
   if (e.REDIS_URL !== undefined && e.PUBLIC_ADDRESS === undefined && e.PORT === 0) {
     // Seats name the process's address; with an OS-picked port it cannot be known in advance.
     throw new Error("invalid configuration:\n  PUBLIC_ADDRESS: required with REDIS_URL when PORT is 0");
@@ -173,6 +186,7 @@ export function parseConfig(env: Environment): TickroomConfig {
       maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
       stallMs: e.WS_STALL_SECONDS * 1000,
+      joinTimeoutMs: e.WS_JOIN_TIMEOUT_SECONDS * 1000,
     },
     rooms: {
       reconnectionSeconds: e.RECONNECTION_WINDOW_SECONDS,
@@ -195,7 +209,14 @@ export function parseConfig(env: Environment): TickroomConfig {
             publicAddress: e.PUBLIC_ADDRESS ?? `${e.PUBLIC_HOST}:${e.PORT}`,
             processCheckIntervalMs: e.PROCESS_CHECK_INTERVAL_SECONDS * 1000,
           },
-    http: { maxBodyBytes: e.HTTP_MAX_BODY_BYTES, perAddressPerSecond: e.HTTP_RATE_PER_SECOND, perAddressBurst: e.HTTP_RATE_BURST },
+    http: {
+      maxBodyBytes: e.HTTP_MAX_BODY_BYTES,
+      perAddressPerSecond: e.HTTP_RATE_PER_SECOND,
+      perAddressBurst: e.HTTP_RATE_BURST,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+      maxConnectionsPerAddress: e.HTTP_MAX_CONNECTIONS_PER_ADDRESS,
+    },
     auth: {
       // Outside production a random secret lets `npm start` run with nothing configured;
       // tokens then last until the process restarts.

@@ -1,4 +1,5 @@
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { TokenBuckets } from "../rooms/base/tokenBuckets.ts";
 
 /**
@@ -14,6 +15,26 @@ export interface HttpLimits {
   readonly perAddressPerSecond: number;
   /** Requests one address may make in a burst. */
   readonly perAddressBurst: number;
+  /** Time to send a whole request, body included (Node answers 408 and closes). */
+  readonly requestTimeoutMs: number;
+  /** Time to send a request's headers, an upgrade's included. */
+  readonly headersTimeoutMs: number;
+  /** Connections one address may hold open, HTTP and WebSocket alike; one more is closed at once. */
+  readonly maxConnectionsPerAddress: number;
+}
+
+/**
+ * The HTTP server with the request and header timeouts set. Node checks them only every
+ * `connectionsCheckingInterval` (30 s by default, fixed at construction), so a client
+ * trickling a body at a byte a second would outlive the timeout by up to that long; checked
+ * every second here.
+ */
+export function createHttpServer(limits: HttpLimits): Server {
+  return createServer({
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout: limits.headersTimeoutMs,
+    connectionsCheckingInterval: 1000,
+  });
 }
 
 function guarded(url: string): boolean {
@@ -30,6 +51,23 @@ function refuse(response: ServerResponse, status: number, error: string, headers
 // colyseus-internal: http-emit-guard
 export function guardHttp(server: Server, limits: HttpLimits, onRefused: (reason: string) => void = () => undefined): TokenBuckets<string> {
   const limiter = new TokenBuckets<string>(limits.perAddressPerSecond, limits.perAddressBurst);
+  const open = new Map<string, number>();
+  // Before any other listener: a connection over the cap is closed before it costs anything.
+  server.prependListener("connection", (socket: Socket) => {
+    const address = socket.remoteAddress ?? "unknown";
+    const count = (open.get(address) ?? 0) + 1;
+    if (count > limits.maxConnectionsPerAddress) {
+      onRefused("connection_cap");
+      socket.destroy();
+      return;
+    }
+    open.set(address, count);
+    socket.once("close", () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left <= 0) open.delete(address);
+      else open.set(address, left);
+    });
+  });
   const emit = server.emit;
   server.emit = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
     if (event === "request") {

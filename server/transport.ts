@@ -1,8 +1,10 @@
 import type { IncomingMessage } from "node:http";
-import { matchMaker } from "@colyseus/core";
+import { matchMaker, Protocol } from "@colyseus/core";
 import { type TransportOptions, WebSocketTransport } from "@colyseus/ws-transport";
 import type { WebSocket } from "ws";
 import { socketsClosedForProtocolViolations } from "../rooms/base/protocolViolations.ts";
+import { CloseCode } from "../shared/errors.ts";
+import { protocolCodeOf } from "../shared/protocol.ts";
 import type { TrafficObserver } from "./metrics.ts";
 import { wireViolation } from "./wireGuard.ts";
 
@@ -22,6 +24,13 @@ export interface TickroomTransportOptions extends TransportOptions {
   maxBufferedBytes?: number;
   /** How long a client over `maxBufferedBytes` may drain nothing before it is cut. @default 3000 */
   stallMs?: number;
+  /**
+   * Time a socket has to complete the join handshake (send its JOIN_ROOM acknowledgement)
+   * before it is closed with 4002 and its seat freed. Colyseus holds a half-joined socket's
+   * seat, and queues every broadcast for it outside any bound, for as long as it stays.
+   * @default 5000
+   */
+  joinTimeoutMs?: number;
   /** Told of every socket closed for breaking the wire protocol, with why. @default nothing */
   onProtocolViolation?: (roomType: string, reason: string) => void;
 }
@@ -48,7 +57,7 @@ export class TickroomTransport extends WebSocketTransport {
   readonly #backlogs: BacklogWatch;
 
   constructor(options: TickroomTransportOptions = {}) {
-    const { traffic, onProtocolViolation, maxBufferedBytes = 262_144, stallMs = 3000, ...transportOptions } = options;
+    const { traffic, onProtocolViolation, maxBufferedBytes = 262_144, stallMs = 3000, joinTimeoutMs = 5000, ...transportOptions } = options;
     super(transportOptions);
     const backlogs = new BacklogWatch(maxBufferedBytes, stallMs);
     this.#backlogs = backlogs;
@@ -57,6 +66,18 @@ export class TickroomTransport extends WebSocketTransport {
     // colyseus-internal: transport-connection-listener
     this.wss.on("connection", (socket: WebSocket, request: IncomingMessage) => {
       const roomType = roomTypeOf(request);
+      const closeForViolation = (reason: string, close: () => void): void => {
+        socketsClosedForProtocolViolations.add(socket);
+        onProtocolViolation?.(roomType, reason);
+        close();
+      };
+      // colyseus-internal: join-deadline
+      let joinDeadline: NodeJS.Timeout | undefined = setTimeout(() => {
+        closeForViolation("join_timeout", () => socket.close(CloseCode.WITH_ERROR, "join handshake not completed in time"));
+        // A peer that ignores the close frame too is cut instead of waiting out ws's 30 s.
+        setTimeout(() => socket.terminate(), 1000).unref();
+      }, joinTimeoutMs);
+      socket.once("close", () => clearTimeout(joinDeadline));
       socket.on("error", (error: Error & { code?: string }) => {
         if (error.code !== OVERSIZED_FRAME) return;
         // colyseus-internal: client-socket-ref
@@ -71,10 +92,12 @@ export class TickroomTransport extends WebSocketTransport {
           if (socketsClosedForProtocolViolations.has(socket)) return false;
           const violation = wireViolation(args[0] as Uint8Array, args[1] === true);
           if (violation !== undefined) {
-            socketsClosedForProtocolViolations.add(socket);
-            onProtocolViolation?.(roomType, violation);
-            socket.close(4002, violation);
+            closeForViolation(violation, () => socket.close(CloseCode.WITH_ERROR, violation));
             return false;
+          }
+          if (joinDeadline !== undefined && protocolCodeOf(args[0] as Uint8Array) === Protocol.JOIN_ROOM) {
+            clearTimeout(joinDeadline);
+            joinDeadline = undefined;
           }
         }
         return emit.call(this, event, ...args);

@@ -15,7 +15,7 @@ export function freePort(): Promise<number> {
 }
 
 /** Load generators and tests join from one address: the per-address request limit lifted. */
-export const generousHttpLimits = { HTTP_RATE_PER_SECOND: "100000", HTTP_RATE_BURST: "100000" } as const;
+export const generousHttpLimits = { HTTP_RATE_PER_SECOND: "100000", HTTP_RATE_BURST: "100000", HTTP_MAX_CONNECTIONS_PER_ADDRESS: "100000" } as const;
 
 export interface ServerProcess {
   readonly child: ChildProcess;

@@ -65,7 +65,7 @@ describe("config defaults (README's Configuration and Scaling out tables)", () =
     port: 2567,
     host: "0.0.0.0",
     shutdownTimeoutMs: 10_000,
-    transport: { pingIntervalMs: 3000, maxPayloadBytes: 4096, maxBufferedBytes: 262_144, stallMs: 3000 },
+    transport: { pingIntervalMs: 3000, maxPayloadBytes: 4096, maxBufferedBytes: 262_144, stallMs: 3000, joinTimeoutMs: 5000 },
     rooms: {
       reconnectionSeconds: 20,
       maxRoomsPerProcess: 2000,
@@ -75,7 +75,14 @@ describe("config defaults (README's Configuration and Scaling out tables)", () =
     webClient: { enabled: true, dir: join(projectRoot, "dist", "client") },
     launcher: { processes: 2, publicHost: "127.0.0.1" },
     cluster: undefined,
-    http: { maxBodyBytes: 8192, perAddressPerSecond: 10, perAddressBurst: 30 },
+    http: {
+      maxBodyBytes: 8192,
+      perAddressPerSecond: 10,
+      perAddressBurst: 30,
+      requestTimeoutMs: 10_000,
+      headersTimeoutMs: 5000,
+      maxConnectionsPerAddress: 100,
+    },
     auth: { secret: "<secret>", required: false, tokenTtlSeconds: 86_400 },
     devTools: { mode: "open" },
   };
@@ -114,6 +121,10 @@ describe("config variables map to their fields", () => {
     { variable: "WS_MAX_PAYLOAD_BYTES", value: "8192", path: "transport.maxPayloadBytes", expected: 8192 },
     { variable: "WS_MAX_BUFFERED_BYTES", value: "65536", path: "transport.maxBufferedBytes", expected: 65_536 },
     { variable: "WS_STALL_SECONDS", value: "0.5", path: "transport.stallMs", expected: 500 },
+    { variable: "WS_JOIN_TIMEOUT_SECONDS", value: "2", path: "transport.joinTimeoutMs", expected: 2000 },
+    { variable: "HTTP_REQUEST_TIMEOUT_SECONDS", value: "20", path: "http.requestTimeoutMs", expected: 20_000 },
+    { variable: "HTTP_HEADERS_TIMEOUT_SECONDS", value: "2", path: "http.headersTimeoutMs", expected: 2000 },
+    { variable: "HTTP_MAX_CONNECTIONS_PER_ADDRESS", value: "7", path: "http.maxConnectionsPerAddress", expected: 7 },
     { variable: "MAX_ROOMS_PER_PROCESS", value: "50", path: "rooms.maxRoomsPerProcess", expected: 50 },
     { variable: "QUEUE_ARENA_TEAM_SIZE", value: "3", path: "rooms.queue.teamSizes.arena", expected: 3 },
     { variable: "QUEUE_BASE_GAP", value: "150", path: "rooms.queue.baseGap", expected: 150 },
@@ -279,6 +290,9 @@ describe("config: invalid values", () => {
     ["WS_MAX_BUFFERED_BYTES", String(64 * 1_048_576 + 1)],
     ["WS_STALL_SECONDS", "0"],
     ["WS_STALL_SECONDS", "61"],
+    ["WS_JOIN_TIMEOUT_SECONDS", "0"],
+    ["HTTP_REQUEST_TIMEOUT_SECONDS", "0.5"],
+    ["HTTP_MAX_CONNECTIONS_PER_ADDRESS", "0"],
     ["WEB_CLIENT_ENABLED", "yes"],
     ["METRICS_ENABLED", "enabled"],
     ["METRICS_TOKEN", "t".repeat(15)],
@@ -354,6 +368,12 @@ describe("config: rules across variables", () => {
 
   it("production with AUTH_SECRET uses it", () => {
     assert.equal(parseConfig({ NODE_ENV: "production", AUTH_SECRET: SECRET }).auth.secret, SECRET);
+  });
+
+  it("a headers timeout longer than the request timeout refuses (Node would)", () => {
+    const message = rejection({ HTTP_HEADERS_TIMEOUT_SECONDS: "20", HTTP_REQUEST_TIMEOUT_SECONDS: "10" });
+    assert.deepEqual(namedVariables(message), ["HTTP_HEADERS_TIMEOUT_SECONDS"]);
+    assert.equal(parseConfig({ HTTP_HEADERS_TIMEOUT_SECONDS: "10", HTTP_REQUEST_TIMEOUT_SECONDS: "10" }).http.headersTimeoutMs, 10_000);
   });
 
   it("REDIS_URL with PORT=0 and no PUBLIC_ADDRESS refuses: the address cannot be known", () => {
