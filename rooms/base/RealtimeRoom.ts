@@ -1,6 +1,7 @@
-import type { Client, InputAPI, Rewind, StepContext } from "@colyseus/core";
+import { type Client, ClientState, type InputAPI, type Rewind, type StepContext } from "@colyseus/core";
 import type { Schema } from "@colyseus/schema";
 import type { z } from "zod";
+import { type InputFrameCheck, inputFrameCheck } from "./inputFrames.ts";
 import type { JoinOptionsSchema, ParsedJoinOptions } from "./joinOptions.ts";
 import { type EntityKeys, type EntityOf, joinSchemaOf, type PhaseKeys, type PlayerEntities, type RoomDeclaration, TickroomRoom } from "./TickroomRoom.ts";
 import type { NumericKeys, TickInputs } from "./tickInputs.ts";
@@ -52,6 +53,13 @@ export interface RealtimeDeclaration<
   readonly inputBufferFrames?: number;
   /** Most frames one client may have applied in one tick while it catches up: bounds how far a player moves in one tick. @default 4 */
   readonly maxFramesPerTick?: number;
+}
+
+/** The per-connection input decoder Colyseus keeps on each client (`@colyseus/schema/input`'s InputDecoder). */
+interface InputDecoderLike {
+  readonly instance: unknown;
+  decode(bytes: Uint8Array): unknown;
+  decodeAll(bytes: Uint8Array, onInput: (instance: unknown, seq: number) => void): number;
 }
 
 /** What the base reads of any real-time declaration. */
@@ -127,9 +135,13 @@ export abstract class RealtimeRoom<S extends object, I extends Schema, O extends
       this.#rewind === undefined ? (target[field] as number) : this.#rewind.lastSeenBy(viewerId).value(target, field as never),
   };
 
+  /** Checks every input frame before Colyseus decodes it. */
+  readonly #inputFrames: InputFrameCheck;
+
   protected constructor(declaration: AnyRealtimeDeclaration<S, I>, joinSchema: z.ZodType<ParsedJoinOptions>) {
     super(declaration, joinSchema);
     this.#realtime = declaration;
+    this.#inputFrames = inputFrameCheck(declaration.input);
     this.maxMessagesPerSecond = declaration.maxMessagesPerSecond ?? INPUT_BURST_FACTOR * declaration.tickRate;
   }
 
@@ -159,6 +171,41 @@ export abstract class RealtimeRoom<S extends object, I extends Schema, O extends
       this.services.observer.tick(this.roomName, (performance.now() - startedAt) / 1000, budgetSeconds);
       this.refreshListing();
     }, spec.tickRate);
+  }
+
+  override async onJoin(client: Client, raw?: unknown): Promise<void> {
+    this.#checkInputFrames(client);
+    await super.onJoin(client, raw);
+  }
+
+  override onReconnect(client: Client): void {
+    this.#checkInputFrames(client);
+    super.onReconnect(client);
+  }
+
+  /**
+   * Put the structural check in front of this client's input decoder: a frame that fails
+   * it closes the client (4002, no reconnection window) instead of being logged and
+   * applied as garbage. Colyseus gives each connection its own decoder before the join.
+   */
+  // colyseus-internal: input-decoder-guard
+  #checkInputFrames(client: Client): void {
+    const decoder = (client as Client & { _inputDecoder?: InputDecoderLike })._inputDecoder;
+    if (decoder === undefined) return;
+    const { decode, decodeAll } = decoder;
+    const refuse = (): void => {
+      if (client.state !== ClientState.LEAVING) this.closeForMalformedInput(client, "undecodable_input", "undecodable input frame");
+    };
+    decoder.decode = (bytes) => {
+      if (this.#inputFrames.body(bytes)) return decode.call(decoder, bytes);
+      refuse();
+      return decoder.instance;
+    };
+    decoder.decodeAll = (bytes, onInput) => {
+      if (this.#inputFrames.ring(bytes)) return decodeAll.call(decoder, bytes, onInput);
+      refuse();
+      return 0;
+    };
   }
 
   /**

@@ -296,7 +296,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
   }
 
   /** `category` is the metrics label (a closed set); `reason` goes to the client in the close frame. */
-  protected closeForMalformedInput(client: Client, category: "invalid_payload" | "unknown_type", reason: string): void {
+  protected closeForMalformedInput(client: Client, category: "invalid_payload" | "unknown_type" | "undecodable_input", reason: string): void {
     this.services.observer.rejected(this.roomName, category);
     this.#closedForMalformedInput.add(client);
     // A close frame's reason holds at most 123 bytes.

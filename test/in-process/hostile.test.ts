@@ -6,10 +6,11 @@ import { matchMaker } from "@colyseus/core";
 import type { Room } from "@colyseus/sdk";
 import { pack } from "msgpackr";
 import { parsePrometheusText, sumOf } from "../../loadtest/bench/prometheusText.ts";
+import type { ArenaRoom } from "../../rooms/ArenaRoom.ts";
 import { ArenaInput } from "../../schema/ArenaState.ts";
 import { CloseCode } from "../../shared/errors.ts";
 import { seededRandom } from "../../shared/random.ts";
-import { eventually, startTestServer, type TestServer, untilState } from "../support/harness.ts";
+import { eventually, serverRoom, startTestServer, type TestServer, untilState } from "../support/harness.ts";
 
 v8.setFlagsFromString("--expose-gc");
 const gc = vm.runInNewContext("gc") as () => void;
@@ -153,6 +154,25 @@ describe("hostile input", () => {
       await bystandersUnharmed();
     });
   }
+
+  it("closes an arena player sending undecodable input frames (4002, seat freed at once, counted); the runner plays on", async () => {
+    const garbage: ReadonlyArray<[string, Uint8Array]> = [
+      ["a field the input schema does not have", Uint8Array.of(0x13, 0x09, 0x01)],
+      ["a value cut short", Uint8Array.of(0x13, 0x00, 0x00, 0x80)],
+      ["a structure switch", Uint8Array.of(0x13, 0xff, 0x05, 0x00)],
+    ];
+    for (const [what, frame] of garbage) {
+      const { socket, closed: code } = await rawClient(server, "arena", { name: "mallory" });
+      const room = serverRoom<ArenaRoom>(runner.roomId);
+      await eventually(() => room.state.players.size === 2, "the attacker is in the arena");
+      socket.send(frame);
+      assert.equal(await withTimeout(code, what), CloseCode.WITH_ERROR, what);
+      await eventually(() => room.state.players.size === 1, `${what}: the attacker's player removed at once (no reconnection window)`);
+    }
+    const metrics = parsePrometheusText(await (await fetch(`${server.httpUrl}/metrics`)).text());
+    assert.equal(sumOf(metrics, "tickroom_rejected_messages_total", { type: "arena", reason: "undecodable_input" }), garbage.length);
+    await bystandersUnharmed();
+  });
 
   it("closes clients sending random bytes (200 seeded frames), whatever the bytes", async () => {
     const random = seededRandom(42);
