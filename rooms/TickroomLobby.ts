@@ -18,6 +18,7 @@ type LobbyFilter = z.output<typeof lobbyFilter>;
 const RECONCILE_MS = 2000;
 
 export class TickroomLobby extends LobbyRoom {
+  #reconciling = false;
   /**
    * Rooms normally announce their own disposal, but a process that crashes cannot: its
    * peers delete its listings (server/app.config.ts sweeps dead processes) without telling
@@ -28,7 +29,14 @@ export class TickroomLobby extends LobbyRoom {
   override async onCreate(options: unknown): Promise<void> {
     await super.onCreate(options);
     this.clock.setInterval(() => {
-      void this.#dropVanishedRooms();
+      // One re-read at a time, and never an unhandled rejection: without Redis it hangs or fails.
+      if (this.#reconciling) return;
+      this.#reconciling = true;
+      this.#dropVanishedRooms()
+        .catch((error: unknown) => logger.warn(`[tickroom] lobby ${this.roomId} could not re-read the listings: ${(error as Error).message}`))
+        .finally(() => {
+          this.#reconciling = false;
+        });
     }, RECONCILE_MS);
   }
 

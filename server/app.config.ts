@@ -1,6 +1,4 @@
 import { defineServer, matchMaker, type RegisteredHandler } from "@colyseus/core";
-import { RedisDriver } from "@colyseus/redis-driver";
-import { RedisPresence } from "@colyseus/redis-presence";
 import { ArenaRoom } from "../rooms/ArenaRoom.ts";
 import { silentObserver } from "../rooms/base/observer.ts";
 import { GuestRatings, type RatingSource } from "../rooms/base/ratings.ts";
@@ -14,9 +12,10 @@ import type { TickroomConfig } from "./config.ts";
 import { mountDevTools } from "./devTools.ts";
 import { healthRoute } from "./health.ts";
 import { bearerToken } from "./httpAuth.ts";
-import { createHttpServer, guardHttp } from "./httpGuards.ts";
+import { createHttpServer, guardHttp, guardRedis } from "./httpGuards.ts";
 import { joinCodeRouter } from "./joinCodeRoute.ts";
 import { TickroomMetrics } from "./metrics.ts";
+import { connectRedis, type RedisHealth } from "./redis.ts";
 import { type DefineRoom, roomDefiner } from "./roomTypes.ts";
 import { TickroomTransport } from "./transport.ts";
 import { mountWebClient } from "./webClient.ts";
@@ -77,20 +76,16 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
     joinTimeoutMs: config.transport.joinTimeoutMs,
     ...(metrics !== undefined ? { traffic: metrics, onProtocolViolation: (roomType: string, reason: string) => metrics.rejected(roomType, reason) } : {}),
   });
+  const redis = config.cluster === undefined ? undefined : connectRedis(config.cluster.redisUrl);
   if (transport.server !== undefined) {
     guardHttp(transport.server, config.http, (reason) => metrics?.rejected("http", reason));
+    if (redis !== undefined) guardRedis(transport.server, redis.health);
     if (metrics !== undefined) metrics.watchMatchmaking(transport.server);
   }
 
   // One Redis for presence (pub/sub, IPC between processes) and the room listings.
   const cluster =
-    config.cluster === undefined
-      ? {}
-      : {
-          presence: new RedisPresence(config.cluster.redisUrl),
-          driver: new RedisDriver(config.cluster.redisUrl),
-          publicAddress: config.cluster.publicAddress,
-        };
+    config.cluster === undefined || redis === undefined ? {} : { presence: redis.presence, driver: redis.driver, publicAddress: config.cluster.publicAddress };
 
   const server = defineServer({
     // Typed by the built-in room types: what `Client<TickroomServer>` checks.
@@ -98,7 +93,7 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
     transport,
     ...cluster,
     express: async (app) => {
-      app.get("/health", healthRoute(startedAt));
+      app.get("/health", healthRoute(startedAt, redis?.health));
       if (metrics !== undefined) {
         const guard = config.metrics.token !== undefined ? [bearerToken(config.metrics.token)] : [];
         app.get("/metrics", ...guard, metrics.route());
@@ -112,12 +107,14 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
     greet: false,
     gracefullyShutdown: hooks.handleSignals ?? true,
   });
-  const stopSweeping = config.cluster === undefined ? undefined : sweepDeadProcesses(config.cluster.processCheckIntervalMs);
+  const stopSweeping =
+    config.cluster === undefined || redis === undefined ? undefined : sweepDeadProcesses(config.cluster.processCheckIntervalMs, redis.health);
   // colyseus-internal: on-shutdown-single-slot
   // Colyseus keeps one shutdown callback (each onShutdown() replaces the last): this is the
   // only call, and everything that must run then goes through it.
   server.onShutdown(() => {
     stopSweeping?.();
+    redis?.close();
     hooks.onShutdown?.();
   });
   return server;
@@ -130,9 +127,23 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
  * channel and health-checks the rest (2 s IPC timeout); a dead one's rooms are removed.
  */
 // colyseus-internal: dead-process-sweep
-function sweepDeadProcesses(intervalMs: number): () => void {
+function sweepDeadProcesses(intervalMs: number, redis: RedisHealth): () => void {
+  // Not while Redis is away, nor until every process had an interval to re-announce itself
+  // after it returns (a process missing from a freshly restarted Redis is not dead).
+  let upSince = Date.now();
+  redis.on("up", () => {
+    upSince = Date.now();
+  });
+  let sweeping = false;
   const timer = setInterval(() => {
-    matchMaker.healthCheckAllProcesses().catch(() => undefined);
+    if (!redis.up || Date.now() - upSince < intervalMs || sweeping) return;
+    sweeping = true;
+    matchMaker
+      .healthCheckAllProcesses()
+      .catch(() => undefined)
+      .finally(() => {
+        sweeping = false;
+      });
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);

@@ -1,5 +1,6 @@
 import { matchMaker } from "@colyseus/core";
 import type { Request, Response } from "express";
+import type { RedisHealth } from "./redis.ts";
 
 export interface Health {
   status: "ok";
@@ -8,16 +9,25 @@ export interface Health {
   /** Clients connected to this process. */
   clients: number;
   uptimeSeconds: number;
+  /** With a shared Redis: whether it answers ("down": matchmaking answers 503, running rooms go on). */
+  redis?: "up" | "down";
+  redisReason?: string;
+  redisSinceMs?: number;
 }
 
-/** `GET /health`: liveness plus this process's load, for load balancers and humans. */
-export function healthRoute(startedAt: number) {
+/**
+ * `GET /health`: liveness plus this process's load, for load balancers and humans. It
+ * stays 200 while Redis is down: the process and its running matches are fine; only new
+ * matchmaking waits for Redis, and the body says so.
+ */
+export function healthRoute(startedAt: number, redis?: RedisHealth) {
   return (_request: Request, response: Response<Health>): void => {
     response.json({
       status: "ok",
       rooms: matchMaker.stats.local.roomCount,
       clients: matchMaker.stats.local.ccu,
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      ...redis?.describe(),
     });
   };
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { TokenBuckets } from "../rooms/base/tokenBuckets.ts";
+import { HttpStatus } from "../shared/errors.ts";
 
 /**
  * Limits on the HTTP routes a player can call before having a seat: matchmaking
@@ -100,4 +101,56 @@ export function guardHttp(server: Server, limits: HttpLimits, onRefused: (reason
     return (emit as (this: Server, event: string | symbol, ...rest: unknown[]) => boolean).call(this, event, ...args);
   } as Server["emit"];
   return limiter;
+}
+
+/** What the outage guard needs to know: whether Redis answers. */
+interface RedisState {
+  readonly up: boolean;
+}
+
+const needsRedis = (url: string): boolean => url.startsWith("/matchmake/") || url.startsWith("/join-code/");
+
+function unavailable(response: ServerResponse): void {
+  refuse(response, HttpStatus.UNAVAILABLE, "matchmaking is unavailable: the server cannot reach Redis; retry shortly", { "retry-after": "2" });
+  // Whatever Colyseus or express answer later for this request goes nowhere.
+  const sink = response as unknown as Record<string, unknown>;
+  sink.writeHead = () => response;
+  sink.setHeader = () => response;
+  sink.write = () => true;
+  sink.end = () => response;
+}
+
+/**
+ * With a shared Redis: matchmaking and join codes answer 503 `{ code, error }` while Redis
+ * is down instead of hanging until it returns (ioredis queues commands, Colyseus waits on
+ * them): at once when the outage is known, within `pollMs` of noticing it for a request
+ * already in flight. Running rooms do not need Redis and are not touched.
+ */
+// colyseus-internal: http-emit-guard
+export function guardRedis(server: Server, redis: RedisState, pollMs = 100): void {
+  const emit = server.emit;
+  server.emit = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
+    if (event === "request") {
+      const request = args[0] as IncomingMessage;
+      const response = args[1] as ServerResponse;
+      if (request.method !== "OPTIONS" && needsRedis(request.url ?? "")) {
+        if (!redis.up) {
+          unavailable(response);
+          request.resume();
+          return true;
+        }
+        // In flight when Redis goes (or is found) down: answer now, not when it returns.
+        const watch = setInterval(() => {
+          if (response.headersSent || response.writableEnded) clearInterval(watch);
+          else if (!redis.up) {
+            clearInterval(watch);
+            unavailable(response);
+          }
+        }, pollMs);
+        watch.unref();
+        response.once("close", () => clearInterval(watch));
+      }
+    }
+    return (emit as (this: Server, event: string | symbol, ...rest: unknown[]) => boolean).call(this, event, ...args);
+  } as Server["emit"];
 }

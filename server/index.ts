@@ -12,6 +12,13 @@ if (nodeMajor < 22) {
   process.exit(1);
 }
 
+// Colyseus leaves some promises unhandled (stats and leave bookkeeping on Redis); under
+// Node's default one rejecting ends the process, through Colyseus's shutdown. Only
+// @pm2/io, an optional peer of @colyseus/core, happened to swallow them.
+process.on("unhandledRejection", (reason: unknown) => {
+  console.error("tickroom: unhandled rejection, the process goes on:", reason instanceof Error ? reason.message : reason);
+});
+
 const config = loadConfig();
 const server = createTickroomServer(config, { onShutdown: () => console.log("tickroom: all rooms disposed, exiting") });
 

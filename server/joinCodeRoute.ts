@@ -1,5 +1,6 @@
 import { createAuthContext, matchMaker, ServerError } from "@colyseus/core";
 import express, { type Request, type Response } from "express";
+import { HttpStatus } from "../shared/errors.ts";
 import { JOIN_CODE_ALPHABET, normalizeJoinCode } from "../shared/joinCode.ts";
 import { answerBodyErrors } from "./bodyErrors.ts";
 
@@ -29,7 +30,13 @@ export function joinCodeRouter(): express.Router {
     if (typeof options !== "object" || options === null || Array.isArray(options)) return fail(400, "join options must be a JSON object");
 
     // colyseus-internal: listing-metadata-filters
-    const [room] = await matchMaker.query({ code });
+    let room: Awaited<ReturnType<typeof matchMaker.query>>[number] | undefined;
+    try {
+      [room] = await matchMaker.query({ code });
+    } catch {
+      // The listings could not be read (Redis failed): the outage guard's answer, never express's HTML 500.
+      return fail(HttpStatus.UNAVAILABLE, "matchmaking is unavailable: the server cannot reach Redis; retry shortly");
+    }
     if (room === undefined) return fail(404, "no room has this join code: it is wrong, or the room has ended");
     // The room refuses a player without a slot when it joins; say so now, before a seat is held.
     const spectator = (options as { spectator?: unknown }).spectator === true;
