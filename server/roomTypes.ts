@@ -23,13 +23,8 @@ function isDeclared(roomClass: RoomClass): roomClass is RoomClass & DeclaredRoom
  *   object (400), verifies a presented token (401 when bad, even where tokens are optional:
  *   a tampered token is an attack, not a guest; with AUTH_REQUIRED a missing one too), and
  *   validates the declared join options, rewriting them to their parsed form (400);
- * - each room gets the server's services, and the base sets it up around its own `onCreate`;
- * - each new room publishes its initial state as the patch baseline before anyone joins:
- *   with @colyseus/schema 5.0.34, a client that receives the full state while a fresh
- *   room's initial ArraySchema ADDs are still pending gets those ADDs again in the first
- *   patch, and an element replaced meanwhile is duplicated (a 9-cell board arrives with
- *   10). A patch with no clients only discards pending changes.
- *   test/in-process/tictactoe.test.ts ("moves right after the game starts") fails without it.
+ * - each room gets the server's services, and the base sets it up around its own `onCreate`
+ *   (and flushes pending changes before every full state: TickroomRoom `#flushBeforeFullState`).
  * Rooms that are not declared tickroom types (the lobby) get the token check in front of
  * their own static `onAuth`.
  */
@@ -63,8 +58,6 @@ export function roomDefiner(services: RoomServices, auth: GuestAuth): DefineRoom
       ? forServer(roomClass as unknown as TickroomClass, services, verifyThenValidate)
       : withAuth(roomClass, verifyThenValidate);
     const handler = defineRoom(registered as unknown as T);
-    // colyseus-internal: baseline-patch-on-create
-    handler.on("create", (room: Room) => room.broadcastPatch());
     return handler;
   };
 }

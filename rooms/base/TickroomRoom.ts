@@ -2,6 +2,7 @@ import { randomInt } from "node:crypto";
 import {
   type Client,
   type ClientPrivate,
+  ClientState,
   logger,
   matchMaker,
   Room,
@@ -222,6 +223,32 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
     if (declaration.state !== undefined) (this as { state: object }).state = new declaration.state();
     this.maxClients = declaration.maxPlayers + (declaration.maxSpectators ?? 0);
     this.maxMessagesPerSecond = declaration.maxMessagesPerSecond ?? DEFAULT_MESSAGES_PER_SECOND;
+    this.#flushBeforeFullState();
+  }
+
+  /**
+   * Before a client's full state is encoded (on its join or its reconnection), send the
+   * changes still pending to everyone else. With @colyseus/schema 5.0.34, an ArraySchema
+   * push and removal pending while a full state is encoded are applied a second time by
+   * the next patch on that client: a chat member joining as the history overflowed held
+   * 101 lines, and a fresh room's board arrived with 10 cells. Found by the state-sync
+   * properties (test/in-process/stateSync.test.ts); a patch sent early costs nothing else.
+   */
+  // colyseus-internal: full-state-flush
+  #flushBeforeFullState(): void {
+    const room = this as unknown as { sendFullState(client: Client): void };
+    const sendFullState = room.sendFullState;
+    room.sendFullState = (client: Client): void => {
+      // Colyseus marked it joined just before: the early patch must not reach it.
+      const joined = client.state;
+      client.state = ClientState.JOINING;
+      try {
+        this.broadcastPatch();
+      } finally {
+        client.state = joined;
+      }
+      sendFullState.call(this, client);
+    };
   }
 
   /** Player slots. */

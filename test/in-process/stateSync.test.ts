@@ -8,7 +8,6 @@ import type { ArenaRoom } from "../../rooms/ArenaRoom.ts";
 import type { PlayerTimers } from "../../rooms/arena/rules.ts";
 import type { ChatRoom } from "../../rooms/ChatRoom.ts";
 import { say } from "../../rooms/chat/rules.ts";
-import { HISTORY_LIMIT } from "../../rooms/chat/shapes.ts";
 import type { PongRoom } from "../../rooms/PongRoom.ts";
 import { PONG } from "../../rooms/pong/shapes.ts";
 import type { TicTacToeRoom } from "../../rooms/TicTacToeRoom.ts";
@@ -37,15 +36,15 @@ import { captureConsole, deadline, type SyncStats, SyncWatch, type Watched } fro
  * operations replay exactly; the server's timing does not, so a failure that hangs on a
  * race may need a few replays.
  *
- * Two defects of Colyseus 0.18 / @colyseus/schema 5.0.34 that this property found are
- * steered around unless `SYNC_KNOWN_DEFECTS=1` (`--known-defects`): with it, runs find them
- * again within a few dozen cases.
+ * Two defects of Colyseus 0.18 / @colyseus/schema 5.0.34 that this property found:
  * - A client whose full state (on joining, or on reconnecting) is encoded while an
  *   ArraySchema push and a removal are pending gets both again in the next patch and holds
  *   one element twice: a chat member joining or reconnecting in the patch interval of a
- *   line that overflows the 100-line history holds 101 lines. A push alone or a removal
- *   alone decodes right, so it is avoided by keeping the chat history under its limit.
- * - A `@view()` field withdrawn from a client's view (`view.remove`) while its connection
+ *   line that overflows the 100-line history held 101 lines. tickroom works around it
+ *   (TickroomRoom flushes pending changes before every full state), so the chat history
+ *   overflows in every run and this property guards the workaround.
+ * - Steered around unless `SYNC_KNOWN_DEFECTS=1` (`--known-defects`), with which runs find
+ *   it again within a few dozen cases: a `@view()` field withdrawn from a client's view (`view.remove`) while its connection
  *   is dead stays on that client after it reconnects: the SDK's resync (`decodeResync`)
  *   prunes collection entries the full state lacks, never a field. Avoided: a step that
  *   hides never cuts a socket, and only reachable clients have something hidden.
@@ -132,7 +131,7 @@ const chat: Driver = {
       weight: 8,
     },
     // Lines added server-side, past the rate limit: fills the 100-line history, whose
-    // overflow is spliced off (with SYNC_KNOWN_DEFECTS=1: the known defects need it).
+    // overflow is spliced off (what the full-state defect needed; now worked around).
     { arbitrary: fc.record({ op: fc.constant("history" as const), count: fc.integer({ min: 1, max: 120 }) }), weight: 2 },
   ],
   seated: (room, sessionId) => (room as ChatRoom).state.members.has(sessionId),
@@ -387,12 +386,7 @@ describe("state sync, proven by properties", () => {
           const state = (this.#room as ChatRoom).state;
           const speaker = [...state.members.keys()][0];
           if (speaker === undefined) return;
-          // Without the known defects, the history never overflows (its splice is what the
-          // first one needs): room is left for every line the steps could say (three
-          // operations a step at most).
-          const room = HISTORY_LIMIT - MAX_STEPS * 3 - state.messages.length;
-          const count = KNOWN_DEFECTS ? op.count : Math.min(op.count, room);
-          for (let i = 0; i < count; i++) say(state, speaker, `line ${i}`, Date.now());
+          for (let i = 0; i < op.count; i++) say(state, speaker, `line ${i}`, Date.now());
           return;
         }
         case "move": {
