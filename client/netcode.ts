@@ -1,4 +1,5 @@
 import { Predict, type Room } from "@colyseus/sdk";
+import { listenUntil } from "./signals.ts";
 
 /**
  * Client netcode for tickroom real-time rooms, on top of @colyseus/sdk's input channel
@@ -160,16 +161,19 @@ export class RealtimeSession<E extends object, I extends object, S = unknown> {
         const collection = (room.state as Record<string, { get?(key: string): E | undefined }> | undefined)?.[spec.collection];
         return collection?.get?.(room.sessionId);
       };
-      const timer = setTimeout(() => reject(new Error(`no "${spec.collection}" entry for ${room.sessionId} after ${timeoutMs} ms`)), timeoutMs);
-      const check = (): void => {
+      const check = (): boolean => {
         const found = find();
-        if (found === undefined) return;
+        if (found === undefined) return false;
         clearTimeout(timer);
-        room.onStateChange.remove(check);
         resolve(found);
+        return true;
       };
-      room.onStateChange(check);
-      check();
+      const stop = listenUntil(room.onStateChange, check);
+      const timer = setTimeout(() => {
+        stop();
+        reject(new Error(`no "${spec.collection}" entry for ${room.sessionId} after ${timeoutMs} ms`));
+      }, timeoutMs);
+      if (check()) stop();
     });
     return new RealtimeSession<E, I, S>(room, local, spec, options);
   }

@@ -1,5 +1,6 @@
 import type { Room } from "@colyseus/sdk";
 import { CloseCode } from "../../shared/errors.ts";
+import { listenUntil } from "../signals.ts";
 
 export type ConnectionState = "connected" | "reconnecting" | "reconnected" | "lost";
 
@@ -22,30 +23,30 @@ export class ConnectionBanner {
   // colyseus-internal: sdk-reconnection-rules
   watch(room: Room): () => void {
     let attempts = 0;
-    const onDrop = (code: number): void => {
-      attempts = 0;
-      this.#show("reconnecting", `Connection lost (${code}). Reconnecting…`);
-    };
-    const onReconnect = (): void => {
-      this.#show("reconnected", "Reconnected. You are back in the game.");
-      this.#hideLater(2500);
-    };
-    const onError = (): void => {
-      if (this.element.dataset.state === "reconnecting") this.#show("reconnecting", `Connection lost. Reconnecting… (attempt ${++attempts})`);
-    };
-    const onLeave = (code: number, reason?: string): void => {
-      if (code === CloseCode.CONSENTED) this.#show("connected", "");
-      else this.#show("lost", leaveMessage(code, reason), true);
-    };
-    room.onDrop(onDrop);
-    room.onReconnect(onReconnect);
-    room.onError(onError);
-    room.onLeave(onLeave);
+    // Stopped through listenUntil: a bare remove() could drop another listener (client/signals.ts).
+    const stops = [
+      listenUntil(room.onDrop, (code: number) => {
+        attempts = 0;
+        this.#show("reconnecting", `Connection lost (${code}). Reconnecting…`);
+        return false;
+      }),
+      listenUntil(room.onReconnect, () => {
+        this.#show("reconnected", "Reconnected. You are back in the game.");
+        this.#hideLater(2500);
+        return false;
+      }),
+      listenUntil(room.onError, () => {
+        if (this.element.dataset.state === "reconnecting") this.#show("reconnecting", `Connection lost. Reconnecting… (attempt ${++attempts})`);
+        return false;
+      }),
+      listenUntil(room.onLeave, (code: number, reason?: string) => {
+        if (code === CloseCode.CONSENTED) this.#show("connected", "");
+        else this.#show("lost", leaveMessage(code, reason), true);
+        return false;
+      }),
+    ];
     return () => {
-      room.onDrop.remove(onDrop);
-      room.onReconnect.remove(onReconnect);
-      room.onError.remove(onError);
-      room.onLeave.remove(onLeave);
+      for (const stop of stops) stop();
       this.#show("connected", "");
     };
   }

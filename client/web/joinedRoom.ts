@@ -1,4 +1,5 @@
 import type { Room } from "@colyseus/sdk";
+import { listenUntil } from "../signals.ts";
 import { TrafficMeter } from "./trafficMeter.ts";
 
 /**
@@ -49,11 +50,10 @@ export class JoinedRoom<S = unknown> {
   ) {
     this.traffic = new TrafficMeter(room);
     this.ready = new Promise<S>((resolve) => {
-      const arrived = (state: S): void => {
-        room.onStateChange.remove(arrived);
+      listenUntil(room.onStateChange, (state: S) => {
         resolve(state);
-      };
-      room.onStateChange(arrived);
+        return true;
+      });
     });
     room.onMessage("joinCode", (message: { code?: unknown }) => {
       if (typeof message.code !== "string") return;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { listenUntil } from "../../client/signals.ts";
 import type { ArenaRoom } from "../../rooms/ArenaRoom.ts";
 import { applyInput, sanitizeInput } from "../../rooms/arena/rules.ts";
 import { ARENA, unpackShots } from "../../rooms/arena/shapes.ts";
@@ -71,11 +72,10 @@ describe("arena room", () => {
     const first = (await untilState(a, (s) => s.tick > 0)).tick;
     let patches = 0;
     const counted = new Promise<number>((resolve) => {
-      a.onStateChange(function count(state) {
-        if (++patches === 20) {
-          a.onStateChange.remove(count);
-          resolve(state.tick);
-        }
+      listenUntil(a.onStateChange, (state) => {
+        if (++patches < 20) return false;
+        resolve(state.tick);
+        return true;
       });
     });
     const last = await counted;

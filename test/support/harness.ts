@@ -3,6 +3,7 @@ import { matchMaker, type Room as ServerRoom } from "@colyseus/core";
 import { Client, type Room } from "@colyseus/sdk";
 // colyseus-internal: tools-loadenv
 import { ColyseusTestServer } from "@colyseus/testing";
+import { listenUntil } from "../../client/signals.ts";
 import { createTickroomServer, type ServerHooks, type TickroomServer } from "../../server/app.config.ts";
 import { type Environment, parseConfig } from "../../server/config.ts";
 import { generousHttpLimits } from "../../tools/serverProcess.ts";
@@ -48,12 +49,16 @@ const DEFAULT_TIMEOUT_MS = 4000;
 
 function withTimeout<T>(what: string, ms: number, executor: (resolve: (value: T) => void) => () => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
+    let settled = false;
     let release = (): void => undefined;
     const timer = setTimeout(() => {
+      settled = true;
       release();
       reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
     }, ms);
     release = executor((value) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       release();
       resolve(value);
@@ -64,8 +69,8 @@ function withTimeout<T>(what: string, ms: number, executor: (resolve: (value: T)
 /** Resolve once the client's synced state satisfies `predicate` (checked now and on every patch). */
 export function untilState<S>(room: Room<unknown, S>, predicate: (state: S) => boolean, what = "state", ms = DEFAULT_TIMEOUT_MS): Promise<S> {
   return withTimeout<S>(what, ms, (done) => {
-    const check = (): void => {
-      if (room.state === undefined || room.state === null) return;
+    const check = (): boolean => {
+      if (room.state === undefined || room.state === null) return false;
       let satisfied = false;
       // Before the first full state, collections may not exist yet: that is "not yet".
       try {
@@ -74,10 +79,12 @@ export function untilState<S>(room: Room<unknown, S>, predicate: (state: S) => b
         satisfied = false;
       }
       if (satisfied) done(room.state);
+      return satisfied;
     };
-    room.onStateChange(check);
+    // Never a bare remove(): see client/signals.ts.
+    const stop = listenUntil(room.onStateChange, check);
     queueMicrotask(check);
-    return () => room.onStateChange.remove(check);
+    return stop;
   });
 }
 
