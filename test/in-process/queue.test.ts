@@ -69,12 +69,10 @@ describe("ranked queue", () => {
   });
 
   it("matches distant ratings only after the accepted gap has widened", async () => {
-    const started = performance.now();
     const [far, near] = await Promise.all([enterQueue(player("far"), { game: "tictactoe" }), enterQueue(player("near"), { game: "tictactoe" })]);
     const [a, b] = await Promise.all([far.match, near.match]);
     assert.equal(a.room.roomId, b.room.roomId);
-    // Gap 50 is within the first 100: formed on the first cycles, well under a second.
-    assert.ok(performance.now() - started < 3000);
+    // Gap 50 is within the first 100: matched at once (how soon is the bench's business).
     await Promise.all([a.room.leave(), b.room.leave()]);
 
     const [x, y] = await Promise.all([enterQueue(player("ann"), { game: "tictactoe" }), enterQueue(player("far"), { game: "tictactoe" })]);

@@ -63,7 +63,6 @@ describe("server entry point, end to end", () => {
     const chatClosed = closed(chat, 10_000);
     const arenaClosed = closed(arena, 10_000);
     const exited = once(server.child, "exit");
-    const killedAt = performance.now();
     server.child.kill("SIGTERM");
     assert.equal(await chatClosed, CloseCode.SERVER_SHUTDOWN);
     // Clients are told only once the drain began: from then on no new room or seat. Either
@@ -79,8 +78,9 @@ describe("server entry point, end to end", () => {
     assert.ok(late === 503 || late === "refused", `a join during the drain got ${late}`);
     assert.equal(await arenaClosed, CloseCode.SERVER_SHUTDOWN);
     const [code] = await exited;
+    // Exit 0, not the shutdown timer's exit 1: the drain finished within SHUTDOWN_TIMEOUT_SECONDS.
     assert.equal(code, 0, server.output());
-    assert.ok(performance.now() - killedAt < 10_000, "drained within SHUTDOWN_TIMEOUT_SECONDS");
     assert.match(server.output(), /SIGTERM received/);
+    assert.match(server.output(), /all rooms disposed/);
   });
 });
