@@ -1,8 +1,8 @@
 import type { Client, StepContext } from "@colyseus/core";
 import { StateView } from "@colyseus/schema";
-import { ArenaInput, ArenaPlayer, ArenaState } from "../schema/ArenaState.ts";
-import { balancedTeam, newTimers, type PlayerTimers, sanitizeInput, spawn, stepArena } from "./arena/rules.ts";
-import { ARENA, arenaJoinOptions, packShots, type ShotEvent } from "./arena/shapes.ts";
+import { ArenaInput, ArenaPlayer, ArenaShot, ArenaState } from "../schema/ArenaState.ts";
+import { balancedTeam, newTimers, type PlayerTimers, type ShotSink, sanitizeInput, spawn, stepArena } from "./arena/rules.ts";
+import { ARENA, arenaJoinOptions } from "./arena/shapes.ts";
 import type { CreateOptions, JoinOptions } from "./base/joinOptions.ts";
 import { realtimeRoomType } from "./base/RealtimeRoom.ts";
 import type { TickInputs } from "./base/tickInputs.ts";
@@ -14,30 +14,22 @@ export class ArenaRoom extends realtimeRoomType({
   maxPlayers: ARENA.maxPlayers,
   maxSpectators: 8,
   entities: "players",
+  events: ["shots"],
   input: ArenaInput,
   sanitize: sanitizeInput,
   tickRate: ARENA.tickRate,
   lagCompensation: { fields: ["x", "y"], maxRewindMs: ARENA.maxRewindMs },
 }) {
   private readonly timers = new Map<string, PlayerTimers>();
-  private readonly shotsSincePatch: ShotEvent[] = [];
+  /** Shots go into the state's per-patch events: the patch that carries their effect carries them. */
+  private readonly shots: ShotSink = { push: (shot) => this.state.shots.push(ArenaShot.of(shot)) };
 
   override onCreate(options: CreateOptions<typeof arenaJoinOptions>): void {
     this.state.mode = options.mode;
   }
 
   protected step(inputs: TickInputs<ArenaInput>, context: StepContext): void {
-    stepArena(this.state, this.timers, inputs, context.dt, this.random, this.shotsSincePatch);
-  }
-
-  /**
-   * The step never talks to the network: shots of the last ~3 ticks go out as one
-   * `shots` message right after the patch that carries their effect (hp, score).
-   */
-  override onBeforePatch(): void {
-    if (this.shotsSincePatch.length === 0) return;
-    this.broadcast("shots", packShots(this.shotsSincePatch), { afterNextPatch: true });
-    this.shotsSincePatch.length = 0;
+    stepArena(this.state, this.timers, inputs, context.dt, this.random, this.shots);
   }
 
   protected onPlayerJoin(client: Client, options: JoinOptions<typeof arenaJoinOptions>): void {

@@ -1,4 +1,5 @@
-import { MapSchema, Schema, type, view } from "@colyseus/schema";
+import { ArraySchema, MapSchema, Schema, type, view } from "@colyseus/schema";
+import type { ShotEvent } from "../rooms/arena/shapes.ts";
 
 export class ArenaPlayer extends Schema {
   @type("string") name = "";
@@ -18,12 +19,42 @@ export class ArenaPlayer extends Schema {
   @view() @type("uint8") reload = 0;
 }
 
+/**
+ * One shot, for tracers and hit marks: a per-patch event (the room declares `events:
+ * ["shots"]`), so it arrives in the same frame as its effect on hp and score. The origin
+ * is in whole world units and the aim in milliradians: tracers need no finer precision,
+ * and a shot costs about 30 bytes.
+ */
+export class ArenaShot extends Schema {
+  @type("string") shooter = "";
+  @type("int16") x = 0;
+  @type("int16") y = 0;
+  @type("int16") milliradians = 0;
+  /** Session id of the player hit, or "" for a miss. */
+  @type("string") target = "";
+  @type("boolean") killed = false;
+
+  /** The shot the rules recorded, rounded to what travels. */
+  static of(event: ShotEvent): ArenaShot {
+    return new ArenaShot().assign({
+      shooter: event.shooter,
+      x: Math.round(event.x),
+      y: Math.round(event.y),
+      milliradians: Math.round(event.angle * 1000),
+      target: event.target,
+      killed: event.killed,
+    });
+  }
+}
+
 export class ArenaState extends Schema {
   /** "ffa" or "teams". */
   @type("string") mode = "ffa";
   @type({ map: ArenaPlayer }) players = new MapSchema<ArenaPlayer>();
   /** Simulation tick (60 Hz). */
   @type("uint32") tick = 0;
+  /** The shots fired since the previous patch (per-patch events: emptied once sent). */
+  @type([ArenaShot]) shots = new ArraySchema<ArenaShot>();
 }
 
 /**

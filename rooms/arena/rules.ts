@@ -158,17 +158,15 @@ export function traceShot(
 /**
  * Advance the world by one fixed tick: respawn those due, then apply each player's
  * inputs in order (movement, and a shot when `fire` is set and the cooldown allows).
- * Shots are judged against where the shooter saw its targets. Fired shots are appended
- * to `shots`, a buffer the caller owns and drains.
+ * Shots are judged against where the shooter saw its targets. Fired shots are handed to
+ * `shots`, a sink the caller owns (the room's per-patch events, a baseline's buffer).
  */
-export function stepArena(
-  world: ArenaWorld,
-  timers: Roster<PlayerTimers>,
-  inputs: TickInputs<InputFrame>,
-  dt: number,
-  random: Random,
-  shots: ShotEvent[],
-): void {
+/** Where the step records the shots it fired. */
+export interface ShotSink {
+  push(shot: ShotEvent): unknown;
+}
+
+export function stepArena(world: ArenaWorld, timers: Roster<PlayerTimers>, inputs: TickInputs<InputFrame>, dt: number, random: Random, shots: ShotSink): void {
   const tick = ++world.tick;
   world.players.forEach((body, id) => {
     const own = timers.get(id);
@@ -191,7 +189,7 @@ function fire(
   shooter: PlayerBody,
   own: PlayerTimers,
   tick: number,
-  shots: ShotEvent[],
+  shots: ShotSink,
 ): void {
   if (!shooter.alive || tick < own.nextFireTick) return;
   own.nextFireTick = tick + ARENA.fireCooldownTicks;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ArenaShot } from "../../schema/ArenaState.ts";
 
 /** Tunables of the arena. Rules read them; the room never changes them at run time. */
 export const ARENA = Object.freeze({
@@ -33,7 +34,7 @@ export const arenaJoinOptions = z.object({
     .default("global"),
 });
 
-/** One shot, for tracers and hit marks; on the wire as a `ShotTuple` (see `packShots`). */
+/** One shot, for tracers and hit marks, as the rules record it; on the wire as an `ArenaShot` (see `shotOf`). */
 export interface ShotEvent {
   readonly shooter: string;
   readonly x: number;
@@ -44,23 +45,7 @@ export interface ShotEvent {
   readonly killed: boolean;
 }
 
-/**
- * One shot as broadcast in `shots`: a tuple, with the origin in whole world units and
- * the aim in milliradians. A keyed object with float64 numbers cost about 75 bytes a
- * shot, a third of an arena client's downstream traffic; this costs about 25. Tracers
- * need no finer precision.
- */
-export type ShotTuple = readonly [shooter: string, x: number, y: number, milliradians: number, target: string, killed: 0 | 1];
-
-export function packShots(shots: readonly ShotEvent[]): ShotTuple[] {
-  return shots.map((s) => [s.shooter, Math.round(s.x), Math.round(s.y), Math.round(s.angle * 1000), s.target, s.killed ? 1 : 0]);
-}
-
-const shotTuples = z.array(z.tuple([z.string(), z.number(), z.number(), z.number(), z.string(), z.union([z.literal(0), z.literal(1)])]));
-
-/** Read a `shots` payload back into events; anything malformed reads as no shots. */
-export function unpackShots(payload: unknown): ShotEvent[] {
-  const parsed = shotTuples.safeParse(payload);
-  if (!parsed.success) return [];
-  return parsed.data.map(([shooter, x, y, milliradians, target, killed]) => ({ shooter, x, y, angle: milliradians / 1000, target, killed: killed === 1 }));
+/** A shot as it arrived (a decoded `ArenaShot`), back into an event. */
+export function shotEventOf(shot: Pick<ArenaShot, "shooter" | "x" | "y" | "milliradians" | "target" | "killed">): ShotEvent {
+  return { shooter: shot.shooter, x: shot.x, y: shot.y, angle: shot.milliradians / 1000, target: shot.target, killed: shot.killed };
 }

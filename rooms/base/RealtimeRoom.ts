@@ -3,7 +3,16 @@ import type { Schema } from "@colyseus/schema";
 import type { z } from "zod";
 import { type InputFrameCheck, inputFrameCheck } from "./inputFrames.ts";
 import type { JoinOptionsSchema, ParsedJoinOptions } from "./joinOptions.ts";
-import { type EntityKeys, type EntityOf, joinSchemaOf, type PhaseKeys, type PlayerEntities, type RoomDeclaration, TickroomRoom } from "./TickroomRoom.ts";
+import {
+  type EntityKeys,
+  type EntityOf,
+  type EventKeys,
+  joinSchemaOf,
+  type PhaseKeys,
+  type PlayerEntities,
+  type RoomDeclaration,
+  TickroomRoom,
+} from "./TickroomRoom.ts";
 import type { NumericKeys, TickInputs } from "./tickInputs.ts";
 
 /**
@@ -32,7 +41,8 @@ export interface RealtimeDeclaration<
   K extends EntityKeys<S>,
   I extends Schema,
   P extends PhaseKeys<S> = never,
-> extends RoomDeclaration<S, O, K, P> {
+  V extends EventKeys<S> = never,
+> extends RoomDeclaration<S, O, K, P, V> {
   /** Input schema class: flat primitive fields, one frame per client tick (Colyseus `defineInput`). */
   readonly input: new () => I;
   /** Make any decoded frame legal, in place (never trust the wire). Runs before buffering; clients run it too. */
@@ -69,6 +79,7 @@ interface AnyRealtimeDeclaration<S extends object, I extends Schema> {
   readonly maxMessagesPerSecond?: number;
   readonly entities?: string;
   readonly phase?: string;
+  readonly events?: readonly string[];
   readonly input: new () => I;
   readonly sanitize: (frame: I) => void;
   readonly tickRate: number;
@@ -87,7 +98,8 @@ export function realtimeRoomType<
   O extends JoinOptionsSchema | undefined = undefined,
   K extends EntityKeys<S> = never,
   P extends PhaseKeys<S> = never,
->(declaration: RealtimeDeclaration<S, O, K, I, P>) {
+  V extends EventKeys<S> = never,
+>(declaration: RealtimeDeclaration<S, O, K, I, P, V>) {
   const joinSchema = joinSchemaOf(declaration);
   abstract class DeclaredRealtimeRoom extends RealtimeRoom<S, I, O> {
     static readonly declaration = declaration;

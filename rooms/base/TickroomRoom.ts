@@ -43,6 +43,15 @@ export interface PlayerEntities<E extends { connected: boolean } = { connected: 
 /** The state's fields that hold player entities. */
 export type EntityKeys<S> = { [K in keyof S]: S[K] extends PlayerEntities ? K : never }[keyof S] & string;
 
+/** A list the state holds (an `ArraySchema`): what a per-patch event field must be. */
+interface EventList {
+  readonly length: number;
+  clear(): void;
+}
+
+/** The state's fields that may carry per-patch events. */
+export type EventKeys<S> = { [K in keyof S]: S[K] extends EventList ? K : never }[keyof S] & string;
+
 /** The state's fields that may hold a match's phase. */
 export type PhaseKeys<S> = { [K in keyof S]: S[K] extends MatchPhase ? K : never }[keyof S] & string;
 
@@ -53,7 +62,13 @@ type MatchPhase = "waiting" | "playing" | "finished";
 export type EntityOf<S, K extends keyof S> = S[K] extends PlayerEntities<infer E> ? E : never;
 
 /** What a room type declares; `TickroomRoom` does the rest. See docs/rooms.md. */
-export interface RoomDeclaration<S extends object, O extends JoinOptionsSchema | undefined, K extends EntityKeys<S>, P extends PhaseKeys<S> = never> {
+export interface RoomDeclaration<
+  S extends object,
+  O extends JoinOptionsSchema | undefined,
+  K extends EntityKeys<S>,
+  P extends PhaseKeys<S> = never,
+  V extends EventKeys<S> = never,
+> {
   /** The state class (`@colyseus/schema` decorators); each room gets a fresh instance. @default no state */
   readonly state?: new () => S;
   /**
@@ -86,6 +101,14 @@ export interface RoomDeclaration<S extends object, O extends JoinOptionsSchema |
    * never seats a newcomer, even after a forfeit frees a slot). @default none: open or full
    */
   readonly phase?: P;
+  /**
+   * State lists (`ArraySchema`) of per-patch events, such as the arena's shots: the room
+   * pushes what happened, each patch carries what was pushed since the previous one, and
+   * the base empties the lists once it is sent. Events ride inside the patch (one frame
+   * per client per patch, in order with the state they explain); clients read them with
+   * `onPatchEvents` (client/events.ts). @default none
+   */
+  readonly events?: readonly V[];
 }
 
 /** What the base reads of any declaration, whatever its state type. */
@@ -98,6 +121,7 @@ interface AnyDeclaration {
   readonly maxMessagesPerSecond?: number;
   readonly entities?: string;
   readonly phase?: string;
+  readonly events?: readonly string[];
 }
 
 /** A room type's class as registration sees it: the declaration and the schema it composes. */
@@ -151,7 +175,8 @@ export function roomType<
   O extends JoinOptionsSchema | undefined = undefined,
   K extends EntityKeys<S> = never,
   P extends PhaseKeys<S> = never,
->(declaration: RoomDeclaration<S, O, K, P>) {
+  V extends EventKeys<S> = never,
+>(declaration: RoomDeclaration<S, O, K, P, V>) {
   const joinSchema = joinSchemaOf(declaration);
   abstract class DeclaredRoom extends TickroomRoom<{ state: S }, O> {
     static readonly declaration = declaration;
@@ -249,6 +274,20 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
       }
       sendFullState.call(this, client);
     };
+  }
+
+  /** Send the state's changes, then empty the declared event lists: each patch carries the events since the last. */
+  override broadcastPatch(): boolean {
+    const sent = super.broadcastPatch();
+    const events = this.#declaration.events;
+    if (events !== undefined) {
+      const state = this.state as unknown as Record<string, EventList>;
+      for (const key of events) {
+        const list = state[key];
+        if (list !== undefined && list.length > 0) list.clear();
+      }
+    }
+    return sent;
   }
 
   /** Player slots. */

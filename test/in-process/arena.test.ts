@@ -1,17 +1,17 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { onPatchEvents } from "../../client/events.ts";
 import { listenUntil } from "../../client/signals.ts";
 import type { ArenaRoom } from "../../rooms/ArenaRoom.ts";
 import { applyInput, sanitizeInput } from "../../rooms/arena/rules.ts";
-import { ARENA, unpackShots } from "../../rooms/arena/shapes.ts";
-import type { ArenaInput } from "../../schema/ArenaState.ts";
+import { ARENA, type ShotEvent, shotEventOf } from "../../rooms/arena/shapes.ts";
+import type { ArenaInput, ArenaState } from "../../schema/ArenaState.ts";
 import { CloseCode } from "../../shared/errors.ts";
 import {
   allowQuickReconnect,
   closed,
   eventually,
   killSocket,
-  nextMessage,
   quietPeriod,
   reconnected,
   serverRoom,
@@ -42,8 +42,8 @@ describe("arena room", () => {
 
   async function pair() {
     const created = await server.colyseus.createRoom<ArenaRoom>("arena", {});
-    const a = await server.client().joinById(created.roomId, { name: "alpha" });
-    const b = await server.client().joinById(created.roomId, { name: "bravo" });
+    const a = await server.client().joinById<ArenaState>(created.roomId, { name: "alpha" });
+    const b = await server.client().joinById<ArenaState>(created.roomId, { name: "bravo" });
     await untilState(a, (s) => s.players.size === 2, "two players");
     return { room: serverRoom<ArenaRoom>(created.roomId), a, b };
   }
@@ -146,7 +146,7 @@ describe("arena room", () => {
     await Promise.all([a.leave(), b.leave()]);
   });
 
-  it("hitscan shots damage the target, are broadcast after the patch, and kill after enough hits", async () => {
+  it("hitscan shots damage the target, ride in the patch that carries their effect, and kill after enough hits", async () => {
     const { room, a, b } = await pair();
     Object.assign(room.state.players.get(a.sessionId)!, { x: 200, y: 300 });
     Object.assign(room.state.players.get(b.sessionId)!, { x: 400, y: 300 });
@@ -157,26 +157,47 @@ describe("arena room", () => {
     const trigger = a.input<ArenaInput>();
     Object.assign(trigger.data, { x: 0, y: 0, angle: 0, fire: true });
 
-    const first = nextMessage<unknown>(b, "shots");
+    // Each patch that carried shots, with the target's hp decoded in that same frame.
+    const seenByB: { shots: ShotEvent[]; hp: number }[] = [];
+    const stopB = onPatchEvents(
+      b,
+      (state) => state.shots,
+      (events) => {
+        seenByB.push({ shots: events.map(shotEventOf), hp: b.state.players.get(b.sessionId)!.hp });
+      },
+    );
     trigger.send();
-    const payload = await first;
-    assert.deepEqual(payload, [[a.sessionId, 200, 300, 0, b.sessionId, 0]], "a compact tuple per shot");
-    assert.deepEqual(unpackShots(payload), [{ shooter: a.sessionId, x: 200, y: 300, angle: 0, target: b.sessionId, killed: false }]);
-    // Sent after the patch that carries the damage: the receiver's state already shows it.
-    assert.equal(b.state.players.get(b.sessionId)!.hp, ARENA.maxHp - ARENA.shotDamage);
+    await eventually(() => seenByB.length > 0, "a patch with the shot");
+    assert.deepEqual(seenByB[0], {
+      shots: [{ shooter: a.sessionId, x: 200, y: 300, angle: 0, target: b.sessionId, killed: false }],
+      hp: ARENA.maxHp - ARENA.shotDamage,
+    });
+    // One shot, one delivery: the next patches carry no stale copy of it.
+    let patchesAfter = 0;
+    const stopCounting = listenUntil(b.onStateChange, () => ++patchesAfter >= 3);
+    await eventually(() => patchesAfter >= 3, "three more patches");
+    stopCounting();
+    stopB();
+    assert.equal(seenByB.length, 1);
+    assert.equal(b.state.shots.length, 0, "the list empties once its patch has gone");
 
     let killed = false;
-    while (!killed) {
-      assert.ok(trigger.sentCount < 200, "target never died");
-      const next = nextMessage<unknown>(a, "shots");
-      // Hold the trigger, one frame per tick as a real client does; shots come at the cooldown rate.
-      const holding = setInterval(() => trigger.send(), 1000 / ARENA.tickRate);
-      try {
-        killed = unpackShots(await next).some((shot) => shot.killed);
-      } finally {
-        clearInterval(holding);
-      }
+    const stopA = onPatchEvents(
+      a,
+      (state) => state.shots,
+      (events) => {
+        if (events.some((shot) => shot.killed)) killed = true;
+      },
+    );
+    // Hold the trigger, one frame per tick as a real client does; shots come at the cooldown rate.
+    const holding = setInterval(() => trigger.send(), 1000 / ARENA.tickRate);
+    try {
+      await eventually(() => killed || trigger.sentCount >= 200, "a killing shot", 10_000);
+    } finally {
+      clearInterval(holding);
+      stopA();
     }
+    assert.ok(killed, "target never died");
     const view = await untilState(a, (s) => !s.players.get(b.sessionId)!.alive);
     assert.equal(view.players.get(a.sessionId)!.score, 1);
     assert.equal(view.players.get(b.sessionId)!.hp, 0);

@@ -2,11 +2,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Client } from "@colyseus/sdk";
 import { type ArenaSession, arenaNetcode } from "../../client/arena.ts";
+import { onPatchEvents } from "../../client/events.ts";
 import { type RealtimeOptions, RealtimeSession } from "../../client/netcode.ts";
 import { ImpairmentProxy } from "../../loadtest/impairment/ImpairmentProxy.ts";
 import { ScriptedPlayer } from "../../loadtest/netcode/ScriptedPlayer.ts";
 import type { ArenaRoom } from "../../rooms/ArenaRoom.ts";
-import { ARENA, type ShotEvent, unpackShots } from "../../rooms/arena/shapes.ts";
+import { ARENA, type ShotEvent, shotEventOf } from "../../rooms/arena/shapes.ts";
 import type { ArenaInput } from "../../schema/ArenaState.ts";
 import { eventually, serverRoom, startTestServer, type TestServer } from "../support/harness.ts";
 
@@ -167,9 +168,13 @@ describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
     const lagging = await join(room, [560, 800], { interpolationDelayMs: 1000 });
 
     const hits = new Map<string, ShotEvent[]>();
-    shooter.room.onMessage("shots", (payload: unknown) => {
-      for (const shot of unpackShots(payload)) hits.set(shot.shooter, [...(hits.get(shot.shooter) ?? []), shot]);
-    });
+    onPatchEvents(
+      shooter.room,
+      (state) => state.shots,
+      (events) => {
+        for (const shot of events.map(shotEventOf)) hits.set(shot.shooter, [...(hits.get(shot.shooter) ?? []), shot]);
+      },
+    );
 
     const runner = new ScriptedPlayer(target, (input) => {
       input.x = 1;
@@ -226,9 +231,13 @@ describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
     const target = await join(room, [150, 300]);
     const shooter = await join(room, [500, 800]);
     const results: ShotEvent[] = [];
-    shooter.room.onMessage("shots", (payload: unknown) => {
-      for (const shot of unpackShots(payload)) if (shot.shooter === shooter.room.sessionId) results.push(shot);
-    });
+    onPatchEvents(
+      shooter.room,
+      (state) => state.shots,
+      (events) => {
+        for (const shot of events.map(shotEventOf)) if (shot.shooter === shooter.room.sessionId) results.push(shot);
+      },
+    );
     const runner = new ScriptedPlayer(target, (input) => {
       input.x = 1;
       input.y = 0;

@@ -107,7 +107,6 @@ const workloads: Record<string, Workload> = {
       // a static Map forever (Encoder -> TypeContext.cache): ~11 KB per join, in the client.
       // colyseus-internal: input-type-explicit
       const input = room.input({ type: ArenaInput });
-      room.onMessage("shots", () => undefined);
       for (let frame = 0; frame < 5; frame++) {
         Object.assign(input.data, { x: Math.cos(frame), y: Math.sin(frame), angle: frame, fire: frame % 2 === 0 });
         input.send();
@@ -232,7 +231,7 @@ describe("soak: thousands of join/play/leave cycles leave nothing behind", () =>
 
   before(async () => {
     // A message read from the socket together with the join confirmation ("queued", a
-    // match's "joinCode", arena "shots") reaches the client before any handler can be
+    // match's "joinCode") reaches the client before any handler can be
     // registered, and the SDK warns for each: hundreds of lines that would bury the numbers.
     console.warn = (...args: unknown[]) => {
       if (!String(args[0]).startsWith("@colyseus/sdk: onMessage() not registered")) warn(...args);

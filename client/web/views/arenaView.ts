@@ -1,7 +1,8 @@
 import { Predict } from "@colyseus/sdk";
-import { ARENA, unpackShots } from "../../../rooms/arena/shapes.ts";
+import { ARENA, shotEventOf } from "../../../rooms/arena/shapes.ts";
 import type { ArenaPlayer, ArenaState } from "../../../schema/ArenaState.ts";
 import { type ArenaSession, arenaNetcode } from "../../arena.ts";
+import { onPatchEvents } from "../../events.ts";
 import { RealtimeSession } from "../../netcode.ts";
 import { el } from "../elements.ts";
 import { type NetStatsReading, PingProbe } from "../netStatsOverlay.ts";
@@ -57,19 +58,23 @@ export const arenaView: View<ArenaRoute> = async (container, route, context) => 
   let drawn: DrawnPlayer[] = [];
   const shots: FadingShot[] = [];
   let shotsSeen = 0;
-  room.onMessage("shots", (payload: unknown) => {
-    const now = performance.now();
-    for (const shot of unpackShots(payload)) {
-      shotsSeen++;
-      const target = shot.target === "" ? undefined : drawn.find((player) => player.id === shot.target);
-      shots.push({
-        ...shot,
-        at: now,
-        endX: target?.x ?? shot.x + Math.cos(shot.angle) * ARENA.shotRange,
-        endY: target?.y ?? shot.y + Math.sin(shot.angle) * ARENA.shotRange,
-      });
-    }
-  });
+  onPatchEvents(
+    room,
+    (state) => state.shots,
+    (events) => {
+      const now = performance.now();
+      for (const shot of events.map(shotEventOf)) {
+        shotsSeen++;
+        const target = shot.target === "" ? undefined : drawn.find((player) => player.id === shot.target);
+        shots.push({
+          ...shot,
+          at: now,
+          endX: target?.x ?? shot.x + Math.cos(shot.angle) * ARENA.shotRange,
+          endY: target?.y ?? shot.y + Math.sin(shot.angle) * ARENA.shotRange,
+        });
+      }
+    },
+  );
 
   let frame = 0;
   const loop = (now: number): void => {
