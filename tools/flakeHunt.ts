@@ -59,8 +59,11 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
     },
   });
   const runs = Number(values.runs);
-  // The busy core: a tight loop in its own process, for the whole hunt.
-  const load: ChildProcess | undefined = values["no-load"] ? undefined : spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" });
+  // The busy core: a tight loop in its own process, for the whole hunt. It looks up every
+  // 100 ms and ends once the hunt is gone, even a hunt killed by a signal (`finally`
+  // never runs then): an orphaned loop would keep a core busy until someone noticed.
+  const loop = `const hunt = ${process.pid}; for (;;) { const until = Date.now() + 100; while (Date.now() < until); if (process.ppid !== hunt) process.exit(); }`;
+  const load: ChildProcess | undefined = values["no-load"] ? undefined : spawn(process.execPath, ["-e", loop], { stdio: "ignore" });
   const failures = new Map<string, number>();
   const { NODE_TEST_CONTEXT: _nested, ...env } = process.env;
   try {
