@@ -1,10 +1,12 @@
 import { Predict, type Room } from "@colyseus/sdk";
+import { BatchedInput, DEFAULT_INPUTS_PER_MESSAGE } from "./inputBatch.ts";
 import { listenUntil } from "./signals.ts";
 
 /**
  * Client netcode for tickroom real-time rooms, on top of @colyseus/sdk's input channel
- * and `Predict` module. Isomorphic: plain timers-free code, driven by the caller's frame
- * loop (`requestAnimationFrame` in a browser, an interval in Node or a bot).
+ * and `Predict` module. Isomorphic, driven by the caller's frame loop
+ * (`requestAnimationFrame` in a browser, an interval in Node or a bot); its one timer
+ * sends a partial input batch when the loop stops (client/inputBatch.ts).
  *
  * - The local entity is predicted: every frame the caller produces input, the shared
  *   pure step applies it at once, and on each server update the SDK's reconciler takes
@@ -64,6 +66,13 @@ export interface RealtimeOptions {
   readonly maxUnacknowledged?: number;
   /** A correction smaller than this (world units) is float rounding, not a correction. @default 0.001 */
   readonly correctionEpsilon?: number;
+  /**
+   * Steps' inputs per message (client/inputBatch.ts): each step is still predicted, numbered
+   * and stamped on its own, but only every n-th step sends, carrying the steps since the
+   * last; the server's cost per client falls with it, and an input waits up to n - 1 steps
+   * before it leaves. 1 sends every step alone. @default DEFAULT_INPUTS_PER_MESSAGE (3)
+   */
+  readonly inputsPerMessage?: number;
 }
 
 export interface NetStats {
@@ -96,6 +105,7 @@ export class RealtimeSession<E extends object, I extends object, S = unknown> {
   readonly local: E;
   readonly #spec: NetcodeSpec<E, I>;
   readonly #predict: ReturnType<typeof Predict.get>;
+  readonly #batch: BatchedInput<I>;
   readonly #input: ReturnType<Room["input"]>;
   readonly #dt: number;
   readonly #epsilon: number;
@@ -129,10 +139,12 @@ export class RealtimeSession<E extends object, I extends object, S = unknown> {
       interpolation[field] = how.angle ? { mode, angle: true } : mode;
     }
     this.#predict.attachAll(spec.collection as never, interpolation as never);
-    this.#input = room.input({
+    this.#batch = new BatchedInput<I>(room as Room, {
       ...(spec.input !== undefined ? { type: spec.input } : {}),
       ...(options.renderDelayMs !== undefined ? { renderDelay: options.renderDelayMs } : {}),
+      inputsPerMessage: options.inputsPerMessage ?? DEFAULT_INPUTS_PER_MESSAGE,
     });
+    this.#input = this.#batch.handle;
     // colyseus-internal: reconciler-replay
     const reconciler = this.#predict.reconciler(local, {
       input: this.#input as never,
@@ -189,16 +201,25 @@ export class RealtimeSession<E extends object, I extends object, S = unknown> {
     const data = this.#input.data as I;
     const [fx, fy] = this.#spec.positionFields;
     for (let i = 0; i < steps; i++) {
-      if (this.#input.pendingCount >= this.#maxUnacknowledged) break;
+      if (this.#input.pendingCount >= this.#maxUnacknowledged) {
+        // Stalled: what is held must reach the server, or its acknowledgement never comes.
+        this.#batch.flush();
+        break;
+      }
       fill(data);
       this.#spec.sanitize?.(data);
       // Predict with exactly what the server will decode.
       for (const field of this.#spec.inputNumberFields) (data as Numeric)[field] = Math.fround((data as Numeric)[field] as number);
-      const seq = this.#input.send();
+      const seq = this.#batch.send();
       const predicted = this.#reconciler.state;
       this.#history.record(seq, predicted[fx] as number, predicted[fy] as number);
     }
     return steps;
+  }
+
+  /** Send the inputs a batch still holds: call it before stopping to send (the last inputs are then applied and acknowledged). */
+  flushInputs(): void {
+    this.#batch.flush();
   }
 
   /** A field of the local entity as predicted (smoothed after corrections): draw this. */

@@ -85,6 +85,7 @@ export class TickroomMetrics implements RoomObserver, TrafficObserver {
   constructor() {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
+    registerEventLoopActive(this.registry);
     const rooms = this.#rooms;
     new Gauge({
       name: "tickroom_rooms",
@@ -288,4 +289,20 @@ export class TickroomMetrics implements RoomObserver, TrafficObserver {
       response.send(await this.registry.metrics());
     };
   }
+}
+
+/**
+ * How long the event loop has been busy since the process started, seconds (Node's
+ * `performance.eventLoopUtilization().active`): its rate is the loop's utilization, the
+ * share of time the process could not take new work. The benchmark's baselines register it too.
+ */
+export function registerEventLoopActive(registry: Registry): void {
+  new Gauge({
+    name: "tickroom_event_loop_active_seconds",
+    help: "Time the event loop has been busy since the process started (a counter: its rate is the loop's utilization).",
+    registers: [registry],
+    collect() {
+      this.set(performance.eventLoopUtilization().active / 1000);
+    },
+  });
 }

@@ -247,6 +247,7 @@ async function runStep(target: Target, requested: number, step: number, workers:
   const total = (pick: (w: WindowReport) => number): number => windows.reduce((sum, w) => sum + pick(w), 0);
   let tickMs: StepResult["tickMs"];
   let tickOverruns: number | undefined;
+  let eventLoopUtilization: number | undefined;
   if (metricsBefore !== undefined && metricsAfter !== undefined) {
     const ticks = bucketsBetween(
       bucketsOf(metricsBefore, "tickroom_tick_duration_seconds", { type: "arena" }),
@@ -256,6 +257,8 @@ async function runStep(target: Target, requested: number, step: number, workers:
     tickMs = { p50: q(0.5), p95: q(0.95), p99: q(0.99) };
     tickOverruns =
       sumOf(metricsAfter, "tickroom_tick_overruns_total", { type: "arena" }) - sumOf(metricsBefore, "tickroom_tick_overruns_total", { type: "arena" });
+    const busySeconds = sumOf(metricsAfter, "tickroom_event_loop_active_seconds") - sumOf(metricsBefore, "tickroom_event_loop_active_seconds");
+    eventLoopUtilization = busySeconds / (wallSeconds * target.servers.length);
   }
 
   await Promise.all(workers.map((w) => w.request({ cmd: "disconnect" })));
@@ -272,6 +275,8 @@ async function runStep(target: Target, requested: number, step: number, workers:
     patchDelayMs: percentiles(windows.flatMap((w) => w.delaysMs)),
     tickMs,
     tickOverruns,
+    eventLoopUtilization,
+    ccuPerProcess: clients / target.servers.length,
     cpuUsPerClientSecond: clients === 0 ? 0 : (cpuUsed * 1e6) / (clients * wallSeconds),
     serverCpuPercent: (cpuUsed / wallSeconds) * 100,
     bytesPerClientSecond: clients === 0 ? 0 : total((w) => w.bytes) / clients / seconds,

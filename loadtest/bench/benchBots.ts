@@ -1,7 +1,9 @@
 import { Client, Protocol, Room } from "@colyseus/sdk";
+import { BatchedInput, DEFAULT_INPUTS_PER_MESSAGE } from "../../client/inputBatch.ts";
 import type { InputFrame } from "../../rooms/arena/rules.ts";
 import { ArenaInput } from "../../schema/ArenaState.ts";
 import { protocolCodeOf } from "../../shared/protocol.ts";
+import { INPUT_BYTES } from "./baselines/wireLimit.ts";
 
 /**
  * The benchmark's players, one connector per server under test. They join, send one
@@ -134,12 +136,13 @@ async function joinTickroom(port: number, region: string, name: string, window: 
     record.dropped = true;
   });
   // The class given explicitly: a class rebuilt from each handshake is cached forever.
-  const input = room.input({ type: ArenaInput });
+  // Inputs travel as a real client's do (client/netcode.ts): several steps per message.
+  const input = new BatchedInput(room, { type: ArenaInput, inputsPerMessage: DEFAULT_INPUTS_PER_MESSAGE });
   return {
     record,
     setupMs,
     send(frame: InputFrame): void {
-      const data = input.data as unknown as InputFrame;
+      const data = input.handle.data as unknown as InputFrame;
       data.x = frame.x;
       data.y = frame.y;
       data.angle = frame.angle;
@@ -159,7 +162,8 @@ async function joinBaseline(
   region: string,
   window: Window,
   simulationMsOf: (data: string | ArrayBuffer) => number,
-  encodeInput: (input: InputFrame) => string | ArrayBuffer,
+  /** The message to send after this step's input, or undefined while a batch fills. */
+  encodeInput: (input: InputFrame) => string | ArrayBuffer | undefined,
 ): Promise<BenchBot> {
   const record = new BotRecord();
   const started = performance.now();
@@ -185,7 +189,8 @@ async function joinBaseline(
     record,
     setupMs,
     send(input: InputFrame): void {
-      if (socket.readyState === WebSocket.OPEN) socket.send(encodeInput(input));
+      const message = encodeInput(input);
+      if (message !== undefined && socket.readyState === WebSocket.OPEN) socket.send(message);
     },
     async close(): Promise<void> {
       socket.onclose = null;
@@ -206,19 +211,24 @@ function joinNaiveJson(port: number, region: string, window: Window): Promise<Be
 }
 
 function joinWireLimit(port: number, region: string, window: Window): Promise<BenchBot> {
+  let view = new DataView(new ArrayBuffer(0));
+  let batched = 0;
   return joinBaseline(
     port,
     region,
     window,
     (data) => (typeof data === "string" ? NaN : new DataView(data).getUint32(1, true)),
+    // The floor carries inputs as tickroom's clients do: as many steps per message.
     (input) => {
-      const frame = new ArrayBuffer(13);
-      const view = new DataView(frame);
-      view.setUint8(0, input.fire ? 1 : 0);
-      view.setFloat32(1, input.x, true);
-      view.setFloat32(5, input.y, true);
-      view.setFloat32(9, input.angle, true);
-      return frame;
+      if (batched === 0) view = new DataView(new ArrayBuffer(INPUT_BYTES * DEFAULT_INPUTS_PER_MESSAGE));
+      const offset = INPUT_BYTES * batched++;
+      view.setUint8(offset, input.fire ? 1 : 0);
+      view.setFloat32(offset + 1, input.x, true);
+      view.setFloat32(offset + 5, input.y, true);
+      view.setFloat32(offset + 9, input.angle, true);
+      if (batched < DEFAULT_INPUTS_PER_MESSAGE) return undefined;
+      batched = 0;
+      return view.buffer as ArrayBuffer;
     },
   );
 }

@@ -35,6 +35,10 @@ export interface StepResult {
   /** Server step duration, ms, from the server's own histogram; undefined without /metrics. */
   readonly tickMs: Percentiles | undefined;
   readonly tickOverruns: number | undefined;
+  /** Share of the window the server's event loop was busy (mean over its processes); undefined without /metrics. */
+  readonly eventLoopUtilization: number | undefined;
+  /** Clients per server process (the two-process target spreads them over two). */
+  readonly ccuPerProcess: number;
   /** Server CPU time per connected client per second of wall time, microseconds. */
   readonly cpuUsPerClientSecond: number;
   /** Server CPU, % of one core. */
@@ -165,13 +169,13 @@ export function renderMarkdown(report: BenchReport): string {
     ``,
     `## Every step`,
     ``,
-    `| server | CCU | failed joins / drops | setup p50/p95/p99 ms | patches/s per client | patch delay p50/p99 ms | tick p50/p99 ms | overruns | CPU µs per client·s | server CPU % | bytes per client·s | RSS MiB | generator CPU % |`,
-    `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
+    `| server | CCU | CCU per process | failed joins / drops | setup p50/p95/p99 ms | patches/s per client | patch delay p50/p99 ms | tick p50/p99 ms | overruns | event loop busy % | CPU µs per client·s | server CPU % | bytes per client·s | RSS MiB | generator CPU % |`,
+    `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
     ...report.results.map(
       (r) =>
-        `| ${r.target} | ${r.ccu} | ${r.failedJoins} / ${r.dropped} | ${fixed(r.setupMs.p50, 1)} / ${fixed(r.setupMs.p95, 1)} / ${fixed(r.setupMs.p99, 1)}` +
+        `| ${r.target} | ${r.ccu} | ${fixed(r.ccuPerProcess, 0)} | ${r.failedJoins} / ${r.dropped} | ${fixed(r.setupMs.p50, 1)} / ${fixed(r.setupMs.p95, 1)} / ${fixed(r.setupMs.p99, 1)}` +
         ` | ${fixed(r.patchHz, 1)} | ${fixed(r.patchDelayMs.p50, 1)} / ${fixed(r.patchDelayMs.p99, 1)} | ${r.tickMs === undefined ? "–" : `${fixed(r.tickMs.p50, 3)} / ${fixed(r.tickMs.p99, 3)}`}` +
-        ` | ${fixed(r.tickOverruns, 0)} | ${fixed(r.cpuUsPerClientSecond, 0)} | ${fixed(r.serverCpuPercent, 1)} | ${fixed(r.bytesPerClientSecond, 0)} | ${fixed(r.serverRssMiB, 0)} | ${fixed(r.generatorCpuPercent, 0)} |`,
+        ` | ${fixed(r.tickOverruns, 0)} | ${r.eventLoopUtilization === undefined ? "–" : fixed(r.eventLoopUtilization * 100, 1)} | ${fixed(r.cpuUsPerClientSecond, 0)} | ${fixed(r.serverCpuPercent, 1)} | ${fixed(r.bytesPerClientSecond, 0)} | ${fixed(r.serverRssMiB, 0)} | ${fixed(r.generatorCpuPercent, 0)} |`,
     ),
     ``,
     `## SLOs (tickroom)`,

@@ -23,7 +23,9 @@ export class ScriptedPlayer<E extends object, I extends object, S = unknown> {
     }, frameMs);
   }
 
+  /** Stop playing; the inputs a batch still held leave now, so every input sent gets applied and acknowledged. */
   stop(): void {
     clearInterval(this.#timer);
+    this.session.flushInputs();
   }
 }

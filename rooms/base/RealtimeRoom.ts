@@ -140,6 +140,8 @@ export abstract class RealtimeRoom<S extends object, I extends Schema, O extends
    * queue (and the latency it adds) does not outlive the stall.
    */
   readonly #allowance = new WeakMap<Client, number>();
+  /** Frames in each client's latest input message: a ring carries a batch of steps (client/inputBatch.ts). */
+  readonly #framesPerMessage = new WeakMap<Client, number>();
   /** The rules' window on this tick: built once, no per-tick allocation. */
   readonly #tickInputs: TickInputs<I> = {
     forEach: (playerId, apply) => this.#framesOf(playerId, apply),
@@ -153,7 +155,7 @@ export abstract class RealtimeRoom<S extends object, I extends Schema, O extends
   protected constructor(declaration: AnyRealtimeDeclaration<S, I>, joinSchema: z.ZodType<ParsedJoinOptions>) {
     super(declaration, joinSchema);
     this.#realtime = declaration;
-    this.#inputFrames = inputFrameCheck(declaration.input);
+    this.#inputFrames = inputFrameCheck(declaration.input, declaration.inputBufferFrames ?? defaultInputBufferFrames(declaration.tickRate));
     this.maxMessagesPerSecond = declaration.maxMessagesPerSecond ?? INPUT_BURST_FACTOR * declaration.tickRate;
   }
 
@@ -209,28 +211,44 @@ export abstract class RealtimeRoom<S extends object, I extends Schema, O extends
       if (client.state !== ClientState.LEAVING) this.closeForMalformedInput(client, "undecodable_input", "undecodable input frame");
     };
     decoder.decode = (bytes) => {
-      if (this.#inputFrames.body(bytes)) return decode.call(decoder, bytes);
-      refuse();
-      return decoder.instance;
+      if (!this.#inputFrames.body(bytes)) {
+        refuse();
+        return decoder.instance;
+      }
+      this.#framesPerMessage.set(client, 1);
+      return decode.call(decoder, bytes);
     };
     decoder.decodeAll = (bytes, onInput) => {
-      if (this.#inputFrames.ring(bytes)) return decodeAll.call(decoder, bytes, onInput);
-      refuse();
-      return 0;
+      if (!this.#inputFrames.ring(bytes)) {
+        refuse();
+        return 0;
+      }
+      const count = decodeAll.call(decoder, bytes, onInput);
+      this.#framesPerMessage.set(client, Math.max(1, count));
+      return count;
     };
   }
 
   /**
    * Hand `apply` the frames of `sessionId` due this tick, oldest first (none while its
    * socket is down). Each frame applied is acknowledged to the client with the next patch.
+   *
+   * One frame a tick, as they were produced; more (up to `maxFramesPerTick`, within the
+   * allowance) only on a backlog, by as many as the queue holds beyond one message's worth.
+   * So a client batching three steps per message moves one step a tick, not three at once
+   * and then nothing (which would reach others as uneven snapshots), and a backlog left
+   * by a stall still drains.
    */
   #framesOf(sessionId: string, apply: (frame: I) => void): void {
     const client = this.clients.getById(sessionId);
     if (client === undefined) return;
     let allowance = this.#allowance.get(client) ?? 0;
-    let thisTick = Math.min(allowance, this.#maxFramesPerTick);
+    const frames = this.#frames.get(sessionId);
+    const perMessage = this.#framesPerMessage.get(client) ?? 1;
+    const backlog = frames.size - perMessage - (perMessage > 1 ? 1 : 0);
+    let thisTick = Math.min(allowance, this.#maxFramesPerTick, 1 + Math.max(0, backlog));
     if (thisTick < 1) return;
-    for (const frame of this.#frames.get(sessionId)) {
+    for (const frame of frames) {
       apply(frame);
       allowance--;
       if (--thisTick < 1) break;

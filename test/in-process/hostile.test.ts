@@ -160,6 +160,9 @@ describe("hostile input", () => {
       ["a field the input schema does not have", Uint8Array.of(0x13, 0x09, 0x01)],
       ["a value cut short", Uint8Array.of(0x13, 0x00, 0x00, 0x80)],
       ["a structure switch", Uint8Array.of(0x13, 0xff, 0x05, 0x00)],
+      // ROOM_INPUT_UNRELIABLE rings (several steps per message): [base seq][length][frame]...
+      ["a ring slot with a field the input schema does not have", Uint8Array.of(0x14, 0x01, 0x02, 0x09, 0x01)],
+      ["a ring longer than the input buffer (33 empty slots)", Uint8Array.of(0x14, 0x01, ...new Array<number>(33).fill(0))],
     ];
     for (const [what, frame] of garbage) {
       const { socket, closed: code } = await rawClient(server, "arena", { name: "mallory" });

@@ -1,9 +1,22 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { arenaNetcode } from "../../client/arena.ts";
+import { DEFAULT_INPUTS_PER_MESSAGE } from "../../client/inputBatch.ts";
+import { RealtimeSession } from "../../client/netcode.ts";
 import { bucketsOf, parsePrometheusText, type Sample, sumOf } from "../../loadtest/bench/prometheusText.ts";
-import { ArenaInput } from "../../schema/ArenaState.ts";
+import { ArenaInput, type ArenaState } from "../../schema/ArenaState.ts";
 import { CloseCode } from "../../shared/errors.ts";
-import { allowQuickReconnect, closed, killSocket, nextMessage, reconnected, startTestServer, type TestServer, untilState } from "../support/harness.ts";
+import {
+  allowQuickReconnect,
+  closed,
+  eventually,
+  killSocket,
+  nextMessage,
+  reconnected,
+  startTestServer,
+  type TestServer,
+  untilState,
+} from "../support/harness.ts";
 
 async function scrape(server: TestServer, headers: Record<string, string> = {}): Promise<Sample[]> {
   const response = await fetch(`${server.httpUrl}/metrics`, { headers });
@@ -63,6 +76,33 @@ describe("GET /metrics", () => {
     assert.ok(sumOf(samples, "tickroom_sent_bytes_total", { type: "arena", kind: "patch" }) > 0, "patch bytes");
     assert.ok(sumOf(samples, "tickroom_sent_messages_total", { type: "arena", kind: "state" }) >= 1, "the full state on join");
     assert.ok(sumOf(samples, "tickroom_received_bytes_total", { type: "arena" }) > 11);
+    await room.leave();
+  });
+
+  it("receives a real-time client's steps three to a message, and applies and acknowledges every one", async () => {
+    const room = await server.client().joinOrCreate<ArenaState>("arena", { name: "batcher", region: "batching" });
+    const session = await RealtimeSession.attach(room, arenaNetcode);
+    const messagesBefore = sumOf(await scrape(server), "tickroom_received_messages_total", { type: "arena" });
+    // Frames 1/60 s apart on a clock of our own: one fixed step each.
+    let now = performance.now();
+    let steps = 0;
+    while (steps < 30) {
+      now += 1000 / 60;
+      steps += session.frame(now, (input) => {
+        input.x = 1;
+        input.y = 0.5;
+        input.angle = steps / 10;
+        input.fire = false;
+      });
+    }
+    session.flushInputs();
+    await eventually(() => session.stats().inputsAcknowledged === session.stats().inputsSent, "every step acknowledged");
+    assert.equal(session.stats().inputsSent, steps);
+    const messages = sumOf(await scrape(server), "tickroom_received_messages_total", { type: "arena" }) - messagesBefore;
+    assert.equal(messages, Math.ceil(steps / DEFAULT_INPUTS_PER_MESSAGE), `${steps} steps in ${messages} messages`);
+    session.checkAcknowledgement();
+    assert.equal(session.stats().corrections, 0, "the server applied each step as predicted");
+    assert.equal(session.predicted("x"), session.local.x);
     await room.leave();
   });
 

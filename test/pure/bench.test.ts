@@ -80,6 +80,8 @@ function step(target: string, requested: number, overrides: Partial<StepResult> 
     patchDelayMs: { p50: 2, p95: 4, p99: 6 },
     tickMs: { p50: 0.1, p95: 0.2, p99: 0.3 },
     tickOverruns: 0,
+    eventLoopUtilization: 0.1,
+    ccuPerProcess: requested,
     cpuUsPerClientSecond: 1000,
     serverCpuPercent: 10,
     bytesPerClientSecond: 4000,

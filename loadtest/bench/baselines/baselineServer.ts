@@ -5,6 +5,7 @@ import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { type InputFrame, newTimers, type PlayerBody, type PlayerTimers, sanitizeInput, spawn, stepArena } from "../../../rooms/arena/rules.ts";
 import { ARENA, type ShotEvent } from "../../../rooms/arena/shapes.ts";
 import type { TickInputs } from "../../../rooms/base/tickInputs.ts";
+import { registerEventLoopActive } from "../../../server/metrics.ts";
 import { seededRandom } from "../../../shared/random.ts";
 
 /**
@@ -34,19 +35,65 @@ export interface BaselineRoom {
 
 export interface WireFormat {
   readonly name: string;
-  /** Decode one input frame into `into`; false when malformed (the frame is ignored). */
-  readInput(data: RawData, isBinary: boolean, into: InputFrame): boolean;
+  /**
+   * Decode one input message: `push` each frame it carries, oldest first (the frame is
+   * reused: copy it). False when malformed: the message is ignored.
+   */
+  readInputs(data: RawData, isBinary: boolean, push: (frame: InputFrame) => void): boolean;
   /** Everything a newcomer needs. `t` is the room's simulation time in ms. */
   snapshot(room: BaselineRoom, t: number): Buffer | string;
   /** What every client of the room gets each broadcast: encoded once, sent to all. */
   broadcast(room: BaselineRoom, t: number): Buffer | string;
 }
 
+/** Frames a seat buffers, and the most one tick applies after a late arrival: tickroom's defaults at 60 Hz. */
+const INPUT_BUFFER = 32;
+const MAX_FRAMES_PER_TICK = 4;
+
+/**
+ * A seat's input frames, applied as tickroom's real-time base applies them: one a tick
+ * over time, banked while frames are late and spent up to 4 in a tick when they arrive,
+ * so a batch of frames in one message moves a player exactly as far as the frames say.
+ */
+class InputQueue {
+  readonly #frames: InputFrame[] = Array.from({ length: INPUT_BUFFER }, () => ({ x: 0, y: 0, angle: 0, fire: false }));
+  #head = 0;
+  #count = 0;
+  #allowance = 0;
+
+  push(frame: InputFrame): void {
+    if (this.#count === INPUT_BUFFER) {
+      this.#head = (this.#head + 1) % INPUT_BUFFER;
+      this.#count--;
+    }
+    const slot = this.#frames[(this.#head + this.#count) % INPUT_BUFFER]!;
+    slot.x = frame.x;
+    slot.y = frame.y;
+    slot.angle = frame.angle;
+    slot.fire = frame.fire;
+    sanitizeInput(slot);
+    this.#count++;
+  }
+
+  tick(): void {
+    this.#allowance = Math.min(this.#allowance + 1, INPUT_BUFFER);
+  }
+
+  drain(apply: (frame: InputFrame) => void): void {
+    let due = Math.min(this.#allowance, MAX_FRAMES_PER_TICK, this.#count);
+    this.#allowance -= due;
+    while (due-- > 0) {
+      apply(this.#frames[this.#head]!);
+      this.#head = (this.#head + 1) % INPUT_BUFFER;
+      this.#count--;
+    }
+  }
+}
+
 interface Seat {
   readonly socket: WebSocket;
   readonly player: BaselinePlayer;
-  readonly input: InputFrame;
-  hasInput: boolean;
+  readonly inputs: InputQueue;
 }
 
 class Room implements BaselineRoom {
@@ -64,8 +111,7 @@ class Room implements BaselineRoom {
   readonly #broadcastTimer: NodeJS.Timeout;
   readonly #inputs: TickInputs<InputFrame> = {
     forEach: (playerId, apply) => {
-      const seat = this.seats.get(playerId);
-      if (seat?.hasInput) apply(seat.input);
+      this.seats.get(playerId)?.inputs.drain(apply);
     },
     seen: (_viewerId, target, field) => target[field] as number,
   };
@@ -104,14 +150,12 @@ class Room implements BaselineRoom {
     spawn(player, this.random);
     this.players.set(id, player);
     this.timers.set(id, newTimers());
-    const seat: Seat = { socket, player, input: { x: 0, y: 0, angle: 0, fire: false }, hasInput: false };
+    const seat: Seat = { socket, player, inputs: new InputQueue() };
     this.seats.set(id, seat);
     socket.send(this.format.snapshot(this, this.simulatedAt));
+    const push = (frame: InputFrame): void => seat.inputs.push(frame);
     socket.on("message", (data, isBinary) => {
-      if (this.format.readInput(data, isBinary, seat.input)) {
-        sanitizeInput(seat.input);
-        seat.hasInput = true;
-      }
+      this.format.readInputs(data, isBinary, push);
     });
     socket.on("close", () => this.leave(id));
   }
@@ -132,6 +176,7 @@ class Room implements BaselineRoom {
 
   step(): void {
     const startedAt = performance.now();
+    for (const seat of this.seats.values()) seat.inputs.tick();
     stepArena(this, this.timers, this.#inputs, 1 / ARENA.tickRate, this.random, this.shots);
     this.simulatedAt = Math.round(startedAt - this.startedAt);
     this.onTick((performance.now() - startedAt) / 1000);
@@ -159,6 +204,7 @@ export async function runBaselineServer(format: WireFormat): Promise<void> {
     buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.004, 0.008, 0.0167, 0.033, 0.1],
     registers: [registry],
   });
+  registerEventLoopActive(registry);
   const overruns = new Counter({ name: "tickroom_tick_overruns_total", help: "Steps over budget.", labelNames: ["type"], registers: [registry] });
   const onTick = (seconds: number): void => {
     tickDuration.observe({ type: "arena" }, seconds);

@@ -15,17 +15,21 @@ function wholeState(room: BaselineRoom, t: number): string {
   return JSON.stringify({ t, tick: room.tick, players, shots: room.shots });
 }
 
+const scratch: InputFrame = { x: 0, y: 0, angle: 0, fire: false };
+
 export const naiveJson: WireFormat = {
   name: "naive-json",
-  readInput(data: RawData, _isBinary: boolean, into: InputFrame): boolean {
+  /** One JSON object per message, one frame each, as tutorials do. */
+  readInputs(data: RawData, _isBinary: boolean, push: (frame: InputFrame) => void): boolean {
     try {
       const parsed: unknown = JSON.parse(data.toString());
       if (typeof parsed !== "object" || parsed === null) return false;
       const input = parsed as Partial<Record<keyof InputFrame, unknown>>;
-      into.x = Number(input.x);
-      into.y = Number(input.y);
-      into.angle = Number(input.angle);
-      into.fire = input.fire === true;
+      scratch.x = Number(input.x);
+      scratch.y = Number(input.y);
+      scratch.angle = Number(input.angle);
+      scratch.fire = input.fire === true;
+      push(scratch);
       return true;
     } catch {
       return false;

@@ -16,8 +16,13 @@ import type { BaselinePlayer, BaselineRoom, WireFormat } from "./baselineServer.
  *   0x80 removed (no fields).
  * Shot: u8 shooter slot | u8 target slot (255: miss) | u8 killed | u16 x | u16 y | i16 milliradians
  * (the precision tickroom's `shots` tuples carry).
- * Input (client to server): u8 fire | f32 x | f32 y | f32 angle.
+ * Input (client to server): one or more frames of u8 fire | f32 x | f32 y | f32 angle, as
+ * many per message as tickroom's clients put in theirs.
  */
+
+/** Bytes of one input frame. */
+export const INPUT_BYTES = 13;
+const inputScratch: InputFrame = { x: 0, y: 0, angle: 0, fire: false };
 
 const X = 0x01,
   Y = 0x02,
@@ -136,12 +141,16 @@ function encode(room: BaselineRoom, t: number, full: boolean): Buffer {
 
 export const wireLimit: WireFormat = {
   name: "wire-limit",
-  readInput(data: RawData, isBinary: boolean, into: InputFrame): boolean {
-    if (!isBinary || !Buffer.isBuffer(data) || data.length !== 13) return false;
-    into.fire = data.readUInt8(0) === 1;
-    into.x = data.readFloatLE(1);
-    into.y = data.readFloatLE(5);
-    into.angle = data.readFloatLE(9);
+  /** Frames batched as tickroom's clients batch them: one or more 13-byte frames, oldest first. */
+  readInputs(data: RawData, isBinary: boolean, push: (frame: InputFrame) => void): boolean {
+    if (!isBinary || !Buffer.isBuffer(data) || data.length === 0 || data.length % INPUT_BYTES !== 0) return false;
+    for (let offset = 0; offset < data.length; offset += INPUT_BYTES) {
+      inputScratch.fire = data.readUInt8(offset) === 1;
+      inputScratch.x = data.readFloatLE(offset + 1);
+      inputScratch.y = data.readFloatLE(offset + 5);
+      inputScratch.angle = data.readFloatLE(offset + 9);
+      push(inputScratch);
+    }
     return true;
   },
   snapshot: (room, t) => encode(room, t, true),
