@@ -6,7 +6,11 @@
  *     [--targets tickroom,tickroom-2proc,tickroom-no-metrics,naive-json,wire-limit] [--out .bench]
  *     [--redis redis://127.0.0.1:6379]
  *     [--impair latency=40,jitter=10,stalls=0.1] [--slo-tick-p99-ms 2] [--slo-patch-p99-ms 50]
- *     [--slo-setup-p99-ms 1000] [--slo-failed-joins 0]
+ *     [--slo-setup-p99-ms 1000] [--slo-failed-joins 0] [--capacity]
+ *
+ * `--capacity` ramps each server until a step breaches an SLO (default ramp 160 to 1280 by
+ * 160) and reports, per server, the highest CCU that met them all; a server stops at its
+ * first breach, the others go on, still interleaved. The exit code then ignores breaches.
  *
  * Every server runs in its own process; bots run in `--workers` other processes.
  * `tickroom-2proc` is two tickroom processes sharing Redis (database 12 of `--redis`,
@@ -32,6 +36,7 @@ import { cpuSeconds, residentBytes } from "./processStats.ts";
 import { bucketsBetween, bucketsOf, parsePrometheusText, quantileOf, type Sample, sumOf } from "./prometheusText.ts";
 import {
   type BenchReport,
+  capacityOf,
   defaultSlos,
   LIMIT,
   NAIVE,
@@ -42,6 +47,7 @@ import {
   type SloThresholds,
   type StepResult,
   sloBreaches,
+  stepBreaches,
   TICKROOM,
   TICKROOM_TWO_PROCESSES,
   TICKROOM_WITHOUT_METRICS,
@@ -51,7 +57,8 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 
 const { values: flags } = parseArgs({
   options: {
-    steps: { type: "string", default: "16,64,160,320,480" },
+    steps: { type: "string" },
+    capacity: { type: "boolean", default: false },
     warmup: { type: "string", default: "2" },
     seconds: { type: "string", default: "6" },
     workers: { type: "string", default: "2" },
@@ -81,9 +88,10 @@ function positive(name: string, raw: string): number {
 }
 
 const playersPerRoom = ARENA.maxPlayers;
-const steps = flags.steps.split(",").map((raw) => positive("steps", raw));
+const steps = (flags.steps ?? (flags.capacity ? "160,320,480,640,800,960,1120,1280" : "16,64,160,320,480")).split(",").map((raw) => positive("steps", raw));
 for (const step of steps)
   if (step === 0 || step % playersPerRoom !== 0) usage(`every step must be a positive multiple of ${playersPerRoom} (full rooms), got ${step}`);
+if (flags.capacity && steps.some((step, i) => i > 0 && step <= (steps[i - 1] as number))) usage("--capacity ramps up: give --steps in increasing order");
 const warmupSeconds = positive("warmup", flags.warmup);
 const windowSeconds = positive("seconds", flags.seconds);
 const workerCount = Math.max(1, Math.round(positive("workers", flags.workers)));
@@ -293,12 +301,16 @@ const workers = Array.from({ length: workerCount }, (_, i) => new Worker(i));
 const results: StepResult[] = [];
 try {
   for (const name of targets) running.push(await startTarget(name));
+  // In capacity mode a server leaves the ramp at its first breach.
+  let ramping = [...running];
   for (const [index, requested] of steps.entries()) {
+    if (ramping.length === 0) break;
     // Rotate who goes first at each step, so no server always follows the same one.
-    const order = running.map((_, i) => running[(i + index) % running.length] as Target);
+    const order = ramping.map((_, i) => ramping[(i + index) % ramping.length] as Target);
     for (const target of order) {
       const result = await runStep(target, requested, index, workers);
       results.push(result);
+      if (flags.capacity && stepBreaches(result, slos).length > 0) ramping = ramping.filter((t) => t !== target);
       console.error(
         `bench: ${target.name} @ ${requested}: ${result.ccu} CCU, ${result.cpuUsPerClientSecond.toFixed(0)} µs CPU/client·s, ` +
           `${result.bytesPerClientSecond.toFixed(0)} B/client·s, patch delay p99 ${result.patchDelayMs.p99.toFixed(1)} ms, generator ${result.generatorCpuPercent.toFixed(0)}%`,
@@ -332,6 +344,7 @@ const report: BenchReport = {
   ratios: ratiosOf(results),
   slos,
   breaches: sloBreaches(results, slos),
+  ...(flags.capacity ? { capacity: capacityOf(results, targets, slos) } : {}),
 };
 const out = resolve(root, flags.out);
 mkdirSync(out, { recursive: true });
@@ -341,4 +354,4 @@ writeFileSync(join(out, "report.md"), markdown);
 writeFileSync(join(out, "report.svg"), renderSvg(report));
 console.log(markdown);
 console.error(`bench: wrote ${join(out, "report.{json,md,svg}")}`);
-process.exit(report.breaches.length === 0 ? 0 : 1);
+process.exit(flags.capacity || report.breaches.length === 0 ? 0 : 1);

@@ -93,6 +93,8 @@ export interface BenchReport {
   readonly ratios: readonly Ratios[];
   readonly slos: SloThresholds;
   readonly breaches: readonly string[];
+  /** With `--capacity`: each server ramped until it breached an SLO. */
+  readonly capacity?: readonly Capacity[];
 }
 
 /** Nearest-rank percentile of unsorted samples; 0 for none. */
@@ -132,21 +134,62 @@ export function ratiosOf(results: readonly StepResult[]): Ratios[] {
   });
 }
 
+/** The SLOs one step breached, one short reason each (none: the step met them all). */
+export function stepBreaches(r: StepResult, slos: SloThresholds): string[] {
+  const reasons: string[] = [];
+  if (r.tickMs !== undefined && r.tickMs.p99 > slos.tickP99Ms) reasons.push(`p99 tick ${r.tickMs.p99.toFixed(3)} ms > ${slos.tickP99Ms} ms`);
+  if (r.patchDelayMs.p99 > slos.patchDelayP99Ms) reasons.push(`p99 patch delay ${r.patchDelayMs.p99.toFixed(1)} ms > ${slos.patchDelayP99Ms} ms`);
+  if (r.failedJoins + r.dropped > slos.failedJoins) reasons.push(`${r.failedJoins} failed joins and ${r.dropped} drops > ${slos.failedJoins} allowed`);
+  if (r.setupMs.p99 > slos.setupP99Ms) reasons.push(`p99 connection setup ${r.setupMs.p99.toFixed(1)} ms > ${slos.setupP99Ms} ms`);
+  return reasons;
+}
+
 /** Every SLO the tickroom target breached, one readable line each. */
 export function sloBreaches(results: readonly StepResult[], slos: SloThresholds): string[] {
-  const breaches: string[] = [];
-  for (const r of results.filter((result) => result.target === TICKROOM)) {
-    const at = `at ${r.requested} CCU`;
-    if (r.tickMs !== undefined && r.tickMs.p99 > slos.tickP99Ms) breaches.push(`${at}: p99 tick ${r.tickMs.p99.toFixed(3)} ms > ${slos.tickP99Ms} ms`);
-    if (r.patchDelayMs.p99 > slos.patchDelayP99Ms) breaches.push(`${at}: p99 patch delay ${r.patchDelayMs.p99.toFixed(1)} ms > ${slos.patchDelayP99Ms} ms`);
-    if (r.failedJoins + r.dropped > slos.failedJoins)
-      breaches.push(`${at}: ${r.failedJoins} failed joins and ${r.dropped} drops > ${slos.failedJoins} allowed`);
-    if (r.setupMs.p99 > slos.setupP99Ms) breaches.push(`${at}: p99 connection setup ${r.setupMs.p99.toFixed(1)} ms > ${slos.setupP99Ms} ms`);
-  }
-  return breaches;
+  return results.filter((r) => r.target === TICKROOM).flatMap((r) => stepBreaches(r, slos).map((reason) => `at ${r.requested} CCU: ${reason}`));
+}
+
+/** One server's capacity: the highest CCU of a ramp at which it met every SLO. */
+export interface Capacity {
+  readonly target: string;
+  /** Undefined when even the first step breached. */
+  readonly highestMet: number | undefined;
+  /** The first step that breached, and why; undefined when the ramp ended first (capacity is at least `highestMet`). */
+  readonly firstBreach: { readonly ccu: number; readonly reasons: readonly string[] } | undefined;
+  /** Load generators' CPU at the last step measured: near 100% per generator, the ramp measured them, not the server. */
+  readonly generatorCpuPercent: number;
+}
+
+/** Each target's capacity from a ramp, read in order of CCU up to its first breach. */
+export function capacityOf(results: readonly StepResult[], targets: readonly string[], slos: SloThresholds): Capacity[] {
+  return targets.map((target) => {
+    const ramp = results.filter((r) => r.target === target).sort((a, b) => a.requested - b.requested);
+    let highestMet: number | undefined;
+    for (const step of ramp) {
+      const reasons = stepBreaches(step, slos);
+      if (reasons.length > 0) return { target, highestMet, firstBreach: { ccu: step.ccu, reasons }, generatorCpuPercent: step.generatorCpuPercent };
+      highestMet = step.ccu;
+    }
+    return { target, highestMet, firstBreach: undefined, generatorCpuPercent: ramp.at(-1)?.generatorCpuPercent ?? 0 };
+  });
 }
 
 const fixed = (value: number | undefined, digits: number): string => (value === undefined || !Number.isFinite(value) ? "–" : value.toFixed(digits));
+
+function capacityLines(capacity: readonly Capacity[]): string[] {
+  return [
+    `## Capacity (each server ramped until it breached an SLO)`,
+    ``,
+    `| server | highest CCU meeting every SLO | first breach | generator CPU % there |`,
+    `|---|---:|---|---:|`,
+    ...capacity.map(
+      (c) =>
+        `| ${c.target} | ${c.highestMet ?? "none"}${c.firstBreach === undefined ? " or more (the ramp ended)" : ""} | ` +
+        `${c.firstBreach === undefined ? "–" : `${c.firstBreach.ccu} CCU: ${c.firstBreach.reasons.join("; ")}`} | ${fixed(c.generatorCpuPercent, 0)} |`,
+    ),
+    ``,
+  ];
+}
 
 export function renderMarkdown(report: BenchReport): string {
   const s = report.settings;
@@ -184,6 +227,7 @@ export function renderMarkdown(report: BenchReport): string {
     ``,
     ...(report.breaches.length === 0 ? ["All met."] : report.breaches.map((b) => `- BREACHED ${b}`)),
     ``,
+    ...(report.capacity === undefined ? [] : capacityLines(report.capacity)),
   ];
   return lines.join("\n");
 }

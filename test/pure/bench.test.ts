@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { bucketsBetween, bucketsOf, parsePrometheusText, quantileOf, sumOf } from "../../loadtest/bench/prometheusText.ts";
 import {
   type BenchReport,
+  capacityOf,
   defaultSlos,
   LIMIT,
   NAIVE,
@@ -127,6 +128,31 @@ describe("benchmark report", () => {
     assert.deepEqual(sloBreaches(results, { ...defaultSlos, tickP99Ms: 3, patchDelayP99Ms: 100, failedJoins: 1 }), []);
   });
 
+  it("reads each server's capacity as the highest CCU before its first breach", () => {
+    const results = [
+      step(TICKROOM, 160),
+      step(NAIVE, 160),
+      step(TICKROOM, 320),
+      step(NAIVE, 320, { patchDelayMs: { p50: 20, p95: 60, p99: 90 }, generatorCpuPercent: 70 }),
+      step(TICKROOM, 480, { setupMs: { p50: 10, p95: 900, p99: 1500 } }),
+      // After a breach the ramp is over for that server, whatever a later step says.
+      step(TICKROOM, 640),
+      step(LIMIT, 160, { failedJoins: 1 }),
+    ];
+    const [tickroom, naive, limit, absent] = capacityOf(results, [TICKROOM, NAIVE, LIMIT, TICKROOM_WITHOUT_METRICS], defaultSlos);
+    assert.deepEqual(tickroom, {
+      target: TICKROOM,
+      highestMet: 320,
+      firstBreach: { ccu: 480, reasons: ["p99 connection setup 1500.0 ms > 1000 ms"] },
+      generatorCpuPercent: 20,
+    });
+    assert.equal(naive?.highestMet, 160);
+    assert.equal(naive?.firstBreach?.ccu, 320);
+    assert.equal(naive?.generatorCpuPercent, 70);
+    assert.equal(limit?.highestMet, undefined, "breached at its first step");
+    assert.deepEqual(absent, { target: TICKROOM_WITHOUT_METRICS, highestMet: undefined, firstBreach: undefined, generatorCpuPercent: 0 });
+  });
+
   it("renders Markdown and an SVG with every target", () => {
     const results = [step(TICKROOM, 64), step(NAIVE, 64, { bytesPerClientSecond: 50_000 }), step(LIMIT, 64, { bytesPerClientSecond: 2500 })];
     const report: BenchReport = {
@@ -142,6 +168,9 @@ describe("benchmark report", () => {
     const markdown = renderMarkdown(report);
     assert.match(markdown, /\| 64 \| 1\.00 \| 0\.080 \| 1\.00 \| 1\.60 \| – \|/);
     assert.match(markdown, /BREACHED at 64 CCU: made up/);
+    assert.doesNotMatch(markdown, /## Capacity/, "only a capacity run has a capacity table");
+    const withCapacity = renderMarkdown({ ...report, capacity: capacityOf(results, [TICKROOM, NAIVE], defaultSlos) });
+    assert.match(withCapacity, /\| tickroom \| 64 or more \(the ramp ended\) \| – \| 20 \|/);
     const svg = renderSvg(report);
     assert.match(svg, /^<svg /);
     for (const target of [TICKROOM, NAIVE, LIMIT]) assert.ok(svg.includes(`>${target}</text>`));
