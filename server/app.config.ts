@@ -12,8 +12,9 @@ import type { TickroomConfig } from "./config.ts";
 import { mountDevTools } from "./devTools.ts";
 import { healthRoute } from "./health.ts";
 import { bearerToken } from "./httpAuth.ts";
-import { createHttpServer, guardHttp, guardRedis } from "./httpGuards.ts";
+import { createHttpServer, guardHttp, guardOverload, guardRedis } from "./httpGuards.ts";
 import { joinCodeRouter } from "./joinCodeRoute.ts";
+import { EventLoopGauge, type LoadGauge } from "./loadGauge.ts";
 import { TickroomMetrics } from "./metrics.ts";
 import { connectRedis, type RedisHealth } from "./redis.ts";
 import { type DefineRoom, roomDefiner } from "./roomTypes.ts";
@@ -39,6 +40,8 @@ export interface ServerHooks {
   readonly rooms?: (define: DefineRoom) => Readonly<Record<string, RegisteredHandler>>;
   /** Called once every room is disposed on shutdown. @default nothing */
   readonly onShutdown?: () => void;
+  /** Whether the process is too loaded to seat players (503). @default the event loop's utilization against MAX_EVENT_LOOP_UTILIZATION */
+  readonly load?: LoadGauge;
 }
 
 /** Build the game server (rooms, transport, HTTP routes) from a parsed configuration. */
@@ -77,9 +80,13 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
     ...(metrics !== undefined ? { traffic: metrics, onProtocolViolation: (roomType: string, reason: string) => metrics.rejected(roomType, reason) } : {}),
   });
   const redis = config.cluster === undefined ? undefined : connectRedis(config.cluster.redisUrl);
+  let eventLoop: EventLoopGauge | undefined;
   if (transport.server !== undefined) {
     guardHttp(transport.server, config.http, (reason) => metrics?.rejected("http", reason));
     if (redis !== undefined) guardRedis(transport.server, redis.health);
+    if (hooks.load === undefined && config.maxEventLoopUtilization < 1) eventLoop = new EventLoopGauge(config.maxEventLoopUtilization);
+    const load = hooks.load ?? eventLoop;
+    if (load !== undefined) guardOverload(transport.server, load);
     if (metrics !== undefined) metrics.watchMatchmaking(transport.server);
   }
 
@@ -114,6 +121,7 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
   // only call, and everything that must run then goes through it.
   server.onShutdown(() => {
     stopSweeping?.();
+    eventLoop?.close();
     redis?.close();
     hooks.onShutdown?.();
   });

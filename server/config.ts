@@ -71,6 +71,12 @@ const environmentSchema = z.object({
   HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().min(1).max(300).default(5),
   /** Connections (HTTP and WebSocket) one address may hold open; one more is closed at once. @default 100 */
   HTTP_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(100),
+  /**
+   * Share of the last second the event loop may have been busy before matchmaking and join
+   * codes answer 503 (Retry-After: 1) instead of seating more players, so the rooms already
+   * running keep their tick; 1 never refuses. @default 0.9
+   */
+  MAX_EVENT_LOOP_UTILIZATION: z.coerce.number().min(0.1).max(1).default(0.9),
   /** Rooms one process hosts at most; creating another answers 503. @default 2000 */
   MAX_ROOMS_PER_PROCESS: z.coerce.number().int().min(1).default(2000),
   /** Bytes queued for one client past which it must keep draining (see WS_STALL_SECONDS); 16x this cuts it at once. @default 262144 */
@@ -130,6 +136,8 @@ export interface TickroomConfig {
     readonly joinTimeoutMs: number;
   };
   readonly rooms: RoomSettings;
+  /** Past this event-loop utilization, matchmaking sheds new seats (1: never). */
+  readonly maxEventLoopUtilization: number;
   readonly metrics: {
     readonly enabled: boolean;
     readonly token: string | undefined;
@@ -198,6 +206,7 @@ export function parseConfig(env: Environment): TickroomConfig {
         maxGap: e.QUEUE_MAX_GAP,
       },
     },
+    maxEventLoopUtilization: e.MAX_EVENT_LOOP_UTILIZATION,
     metrics: { enabled: e.METRICS_ENABLED, token: e.METRICS_TOKEN },
     webClient: { enabled: e.WEB_CLIENT_ENABLED, dir: e.WEB_CLIENT_DIR },
     launcher: { processes: e.CLUSTER_PROCESSES, publicHost: e.PUBLIC_HOST },

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import { TokenBuckets } from "../rooms/base/tokenBuckets.ts";
 import { HttpStatus } from "../shared/errors.ts";
+import type { LoadGauge } from "./loadGauge.ts";
 
 /**
  * Limits on the HTTP routes a player can call before having a seat: matchmaking
@@ -103,12 +104,39 @@ export function guardHttp(server: Server, limits: HttpLimits, onRefused: (reason
   return limiter;
 }
 
+/**
+ * Under overload, matchmaking and join codes answer 503 `{ code, error }` with
+ * `Retry-After: 1` and seat nobody: the rooms already running keep their tick and every
+ * player in them keeps being served, where seating more would make every room late
+ * (the benchmark saw connection setup pass a second at saturation). Reconnections do not
+ * go through matchmaking and are not refused.
+ */
+// colyseus-internal: http-emit-guard
+export function guardOverload(server: Server, load: LoadGauge): void {
+  const emit = server.emit;
+  server.emit = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
+    if (event === "request" && load.overloaded) {
+      const request = args[0] as IncomingMessage;
+      const response = args[1] as ServerResponse;
+      if (request.method !== "OPTIONS" && needsSeat(request.url ?? "")) {
+        refuse(response, HttpStatus.UNAVAILABLE, `the server is at capacity (event loop ${Math.round(load.utilization * 100)}% busy); retry shortly`, {
+          "retry-after": "1",
+        });
+        request.resume();
+        return true;
+      }
+    }
+    return (emit as (this: Server, event: string | symbol, ...rest: unknown[]) => boolean).call(this, event, ...args);
+  } as Server["emit"];
+}
+
 /** What the outage guard needs to know: whether Redis answers. */
 interface RedisState {
   readonly up: boolean;
 }
 
-const needsRedis = (url: string): boolean => url.startsWith("/matchmake/") || url.startsWith("/join-code/");
+/** The routes that seat a player (and, with a cluster, read Redis to do it). */
+const needsSeat = (url: string): boolean => url.startsWith("/matchmake/") || url.startsWith("/join-code/");
 
 function unavailable(response: ServerResponse): void {
   refuse(response, HttpStatus.UNAVAILABLE, "matchmaking is unavailable: the server cannot reach Redis; retry shortly", { "retry-after": "2" });
@@ -133,7 +161,7 @@ export function guardRedis(server: Server, redis: RedisState, pollMs = 100): voi
     if (event === "request") {
       const request = args[0] as IncomingMessage;
       const response = args[1] as ServerResponse;
-      if (request.method !== "OPTIONS" && needsRedis(request.url ?? "")) {
+      if (request.method !== "OPTIONS" && needsSeat(request.url ?? "")) {
         if (!redis.up) {
           unavailable(response);
           request.resume();
