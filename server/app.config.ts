@@ -14,7 +14,7 @@ import { healthRoute } from "./health.ts";
 import { bearerToken } from "./httpAuth.ts";
 import { createHttpServer, guardHttp, guardOverload, guardRedis } from "./httpGuards.ts";
 import { joinCodeRouter } from "./joinCodeRoute.ts";
-import { EventLoopGauge, type LoadGauge } from "./loadGauge.ts";
+import { EventLoopDelayGauge, type LoadGauge } from "./loadGauge.ts";
 import { TickroomMetrics } from "./metrics.ts";
 import { connectRedis, type RedisHealth } from "./redis.ts";
 import { type DefineRoom, roomDefiner } from "./roomTypes.ts";
@@ -40,7 +40,7 @@ export interface ServerHooks {
   readonly rooms?: (define: DefineRoom) => Readonly<Record<string, RegisteredHandler>>;
   /** Called once every room is disposed on shutdown. @default nothing */
   readonly onShutdown?: () => void;
-  /** Whether the process is too loaded to seat players (503). @default the event loop's utilization against MAX_EVENT_LOOP_UTILIZATION */
+  /** Whether the process is too loaded to seat players (503). @default the event loop's delay against MAX_EVENT_LOOP_DELAY_MS */
   readonly load?: LoadGauge;
 }
 
@@ -80,11 +80,11 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
     ...(metrics !== undefined ? { traffic: metrics, onProtocolViolation: (roomType: string, reason: string) => metrics.rejected(roomType, reason) } : {}),
   });
   const redis = config.cluster === undefined ? undefined : connectRedis(config.cluster.redisUrl);
-  let eventLoop: EventLoopGauge | undefined;
+  let eventLoop: EventLoopDelayGauge | undefined;
   if (transport.server !== undefined) {
     guardHttp(transport.server, config.http, (reason) => metrics?.rejected("http", reason));
     if (redis !== undefined) guardRedis(transport.server, redis.health);
-    if (hooks.load === undefined && config.maxEventLoopUtilization < 1) eventLoop = new EventLoopGauge(config.maxEventLoopUtilization);
+    if (hooks.load === undefined && config.maxEventLoopDelayMs > 0) eventLoop = new EventLoopDelayGauge(config.maxEventLoopDelayMs);
     const load = hooks.load ?? eventLoop;
     if (load !== undefined) guardOverload(transport.server, load);
     if (metrics !== undefined) metrics.watchMatchmaking(transport.server);

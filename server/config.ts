@@ -72,11 +72,12 @@ const environmentSchema = z.object({
   /** Connections (HTTP and WebSocket) one address may hold open; one more is closed at once. @default 100 */
   HTTP_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(100),
   /**
-   * Share of the last second the event loop may have been busy before matchmaking and join
-   * codes answer 503 (Retry-After: 1) instead of seating more players, so the rooms already
-   * running keep their tick; 1 never refuses. @default 0.9
+   * How late (99th percentile over the last second) the event loop may run its timers
+   * before matchmaking and join codes answer 503 (Retry-After: 1) instead of seating more
+   * players: past it the process is not keeping up, and more players would make every
+   * room later. 0 never refuses. @default 100
    */
-  MAX_EVENT_LOOP_UTILIZATION: z.coerce.number().min(0.1).max(1).default(0.9),
+  MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().min(0).max(10_000).default(100),
   /** Rooms one process hosts at most; creating another answers 503. @default 2000 */
   MAX_ROOMS_PER_PROCESS: z.coerce.number().int().min(1).default(2000),
   /** Bytes queued for one client past which it must keep draining (see WS_STALL_SECONDS); 16x this cuts it at once. @default 262144 */
@@ -136,8 +137,8 @@ export interface TickroomConfig {
     readonly joinTimeoutMs: number;
   };
   readonly rooms: RoomSettings;
-  /** Past this event-loop utilization, matchmaking sheds new seats (1: never). */
-  readonly maxEventLoopUtilization: number;
+  /** Past this event-loop delay (ms), matchmaking sheds new seats (0: never). */
+  readonly maxEventLoopDelayMs: number;
   readonly metrics: {
     readonly enabled: boolean;
     readonly token: string | undefined;
@@ -206,7 +207,7 @@ export function parseConfig(env: Environment): TickroomConfig {
         maxGap: e.QUEUE_MAX_GAP,
       },
     },
-    maxEventLoopUtilization: e.MAX_EVENT_LOOP_UTILIZATION,
+    maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
     metrics: { enabled: e.METRICS_ENABLED, token: e.METRICS_TOKEN },
     webClient: { enabled: e.WEB_CLIENT_ENABLED, dir: e.WEB_CLIENT_DIR },
     launcher: { processes: e.CLUSTER_PROCESSES, publicHost: e.PUBLIC_HOST },

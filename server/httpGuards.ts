@@ -119,7 +119,7 @@ export function guardOverload(server: Server, load: LoadGauge): void {
       const request = args[0] as IncomingMessage;
       const response = args[1] as ServerResponse;
       if (request.method !== "OPTIONS" && needsSeat(request.url ?? "")) {
-        refuse(response, HttpStatus.UNAVAILABLE, `the server is at capacity (event loop ${Math.round(load.utilization * 100)}% busy); retry shortly`, {
+        refuse(response, HttpStatus.UNAVAILABLE, `the server is at capacity (${load.reading}); retry shortly`, {
           "retry-after": "1",
         });
         request.resume();

@@ -1,56 +1,73 @@
-import { type EventLoopUtilization, performance } from "node:perf_hooks";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 
 /**
  * Whether this process should seat new players now. Matchmaking asks it before every
  * request (server/httpGuards.ts `guardOverload`): an overloaded process answers 503 so the
  * rooms it already runs keep their tick, instead of seating players it then serves late.
- * The default reads the event loop; a test or an operator may supply another.
+ * The default reads the event loop's delay; a test or an operator may supply another.
  */
 export interface LoadGauge {
   readonly overloaded: boolean;
-  /** What `overloaded` is judged on, for messages and logs (0..1). */
-  readonly utilization: number;
+  /** What `overloaded` is judged on, for the refusal's message ("event loop 140 ms late"). */
+  readonly reading: string;
 }
 
-/** Node's `performance.eventLoopUtilization`: a cumulative reading, or the difference of two. */
-type UtilizationSource = (a?: EventLoopUtilization, b?: EventLoopUtilization) => EventLoopUtilization;
+/** How often the delay histogram times the loop, ms (Node's `monitorEventLoopDelay` resolution). */
+const RESOLUTION_MS = 10;
+
+/** The part of Node's event-loop delay histogram the gauge reads (nanoseconds). */
+interface DelayHistogram {
+  percentile(percentile: number): number;
+  reset(): void;
+  enable(): void;
+  disable(): void;
+}
 
 /**
- * The share of the last `sampleMs` the event loop was busy. Past `threshold` the process
- * is overloaded: its ticks and patches are already late, and every seat added makes them
- * later for everyone. A threshold of 1 never sheds.
+ * How late the event loop ran its timers over the last `sampleMs` (the 99th percentile).
+ * A loop that keeps up runs them within a few milliseconds, however busy it is: a burst of
+ * joins can keep it 90% busy without delaying a tick. A loop that cannot keep up falls
+ * behind by more every second, and so do the ticks and patches of every room it runs:
+ * past `maxDelayMs` the process is overloaded.
  */
-export class EventLoopGauge implements LoadGauge {
-  #utilization = 0;
-  #last: EventLoopUtilization;
+export class EventLoopDelayGauge implements LoadGauge {
+  #delayMs = 0;
+  readonly #histogram: DelayHistogram;
   readonly #timer: ReturnType<typeof setInterval>;
 
   constructor(
-    readonly threshold: number,
+    readonly maxDelayMs: number,
     sampleMs = 1000,
-    private readonly source: UtilizationSource = (a, b) => performance.eventLoopUtilization(a, b),
+    histogram: DelayHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS }),
   ) {
-    this.#last = source();
+    this.#histogram = histogram;
+    histogram.enable();
     this.#timer = setInterval(() => this.sample(), sampleMs);
     this.#timer.unref();
   }
 
-  get utilization(): number {
-    return this.#utilization;
+  /** The last sample's 99th percentile delay, ms. */
+  get delayMs(): number {
+    return this.#delayMs;
   }
 
   get overloaded(): boolean {
-    return this.threshold < 1 && this.#utilization >= this.threshold;
+    return this.#delayMs > this.maxDelayMs;
   }
 
-  /** Take a reading now (the timer does every `sampleMs`). */
+  get reading(): string {
+    return `event loop ${Math.round(this.#delayMs)} ms late`;
+  }
+
+  /** Take a reading now and start the next (the timer does every `sampleMs`). */
   sample(): void {
-    const now = this.source();
-    this.#utilization = this.source(now, this.#last).utilization;
-    this.#last = now;
+    // Node records each timer's whole wait: the resolution itself is not lateness.
+    this.#delayMs = Math.max(0, this.#histogram.percentile(99) / 1e6 - RESOLUTION_MS);
+    this.#histogram.reset();
   }
 
   close(): void {
     clearInterval(this.#timer);
+    this.#histogram.disable();
   }
 }

@@ -85,7 +85,7 @@ export class TickroomMetrics implements RoomObserver, TrafficObserver {
   constructor() {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    registerEventLoopActive(this.registry);
+    registerEventLoopUtilization(this.registry);
     const rooms = this.#rooms;
     new Gauge({
       name: "tickroom_rooms",
@@ -179,17 +179,6 @@ export class TickroomMetrics implements RoomObserver, TrafficObserver {
       help: 'WebSocket payload bytes sent to clients, by room type and kind; kind="patch" is the state patch bytes.',
       labelNames: ["type", "kind"],
       registers,
-    });
-    let lastUtilization: EventLoopUtilization = performance.eventLoopUtilization();
-    new Gauge({
-      name: "tickroom_event_loop_utilization",
-      help: "Share of time the event loop was busy since the previous scrape (0..1).",
-      registers,
-      collect() {
-        const now = performance.eventLoopUtilization();
-        this.set(performance.eventLoopUtilization(now, lastUtilization).utilization);
-        lastUtilization = now;
-      },
     });
   }
 
@@ -292,17 +281,20 @@ export class TickroomMetrics implements RoomObserver, TrafficObserver {
 }
 
 /**
- * How long the event loop has been busy since the process started, seconds (Node's
- * `performance.eventLoopUtilization().active`): its rate is the loop's utilization, the
- * share of time the process could not take new work. The benchmark's baselines register it too.
+ * The share of time the event loop was busy since the previous scrape (0..1): how close
+ * the process is to saturation. The benchmark reads it over its window (a scrape opens
+ * the window, the next one reads it); its baselines register it too.
  */
-export function registerEventLoopActive(registry: Registry): void {
+export function registerEventLoopUtilization(registry: Registry): void {
+  let last: EventLoopUtilization = performance.eventLoopUtilization();
   new Gauge({
-    name: "tickroom_event_loop_active_seconds",
-    help: "Time the event loop has been busy since the process started (a counter: its rate is the loop's utilization).",
+    name: "tickroom_event_loop_utilization",
+    help: "Share of time the event loop was busy since the previous scrape (0..1).",
     registers: [registry],
     collect() {
-      this.set(performance.eventLoopUtilization().active / 1000);
+      const now = performance.eventLoopUtilization();
+      this.set(performance.eventLoopUtilization(now, last).utilization);
+      last = now;
     },
   });
 }

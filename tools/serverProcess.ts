@@ -23,7 +23,7 @@ export const generousHttpLimits = {
   HTTP_RATE_PER_SECOND: "100000",
   HTTP_RATE_BURST: "100000",
   HTTP_MAX_CONNECTIONS_PER_ADDRESS: "100000",
-  MAX_EVENT_LOOP_UTILIZATION: "1",
+  MAX_EVENT_LOOP_DELAY_MS: "0",
 } as const;
 
 export interface ServerProcess {

@@ -6,7 +6,7 @@ import { startTestServer, type TestServer, untilState } from "../support/harness
 /** The process's load as the test says it is. */
 class ScriptedLoad implements LoadGauge {
   overloaded = false;
-  utilization = 0.2;
+  reading = "event loop 3 ms late";
 }
 
 describe("load shedding", () => {
@@ -26,14 +26,14 @@ describe("load shedding", () => {
     const seated = await server.client().joinOrCreate("chat", { channel: "busy", name: "early" });
 
     load.overloaded = true;
-    load.utilization = 0.97;
+    load.reading = "event loop 240 ms late";
     for (const path of ["/matchmake/joinOrCreate/chat", "/matchmake/create/arena", "/join-code/ABCDEF"]) {
       const response = await post(path);
       assert.equal(response.status, 503, path);
       assert.equal(response.headers.get("retry-after"), "1", path);
       const body = (await response.json()) as { code: number; error: string };
       assert.equal(body.code, 503, path);
-      assert.match(body.error, /at capacity \(event loop 97% busy\)/, path);
+      assert.match(body.error, /at capacity \(event loop 240 ms late\)/, path);
     }
     await assert.rejects(server.client().joinOrCreate("chat", { channel: "busy", name: "late" }), (error: { code?: number }) => error.code === 503);
     // The room already running goes on: its player is still served.

@@ -1,56 +1,66 @@
 import assert from "node:assert/strict";
-import type { EventLoopUtilization } from "node:perf_hooks";
 import { describe, it } from "node:test";
-import { EventLoopGauge } from "../../server/loadGauge.ts";
+import { EventLoopDelayGauge } from "../../server/loadGauge.ts";
 
-/** A scripted event loop: `busy` and `idle` are cumulative milliseconds, as Node reports them. */
-function scriptedLoop() {
-  const loop = { busy: 0, idle: 0 };
-  const reading = (): EventLoopUtilization => ({ active: loop.busy, idle: loop.idle, utilization: loop.busy / Math.max(1, loop.busy + loop.idle) });
-  const source = (a?: EventLoopUtilization, b?: EventLoopUtilization): EventLoopUtilization => {
-    if (a === undefined) return reading();
-    const base = b ?? { active: 0, idle: 0, utilization: 0 };
-    const active = a.active - base.active;
-    const idle = a.idle - base.idle;
-    return { active, idle, utilization: active / Math.max(1, active + idle) };
-  };
-  return { loop, source };
+/** A scripted delay histogram: `p99Ms` is the whole wait of the 99th-percentile timer, as Node records it. */
+class ScriptedHistogram {
+  p99Ms = 10;
+  resets = 0;
+  enabled = false;
+  percentile(percentile: number): number {
+    assert.equal(percentile, 99);
+    return this.p99Ms * 1e6;
+  }
+  reset(): void {
+    this.resets++;
+  }
+  enable(): void {
+    this.enabled = true;
+  }
+  disable(): void {
+    this.enabled = false;
+  }
 }
 
-describe("event loop gauge", () => {
-  it("judges the last sample only: overloaded at the threshold, and back once the loop idles", () => {
-    const { loop, source } = scriptedLoop();
-    const gauge = new EventLoopGauge(0.9, 60_000, source);
+describe("event loop delay gauge", () => {
+  it("is overloaded while the loop runs its timers later than the bound, judged on the last sample only", () => {
+    const histogram = new ScriptedHistogram();
+    const gauge = new EventLoopDelayGauge(100, 60_000, histogram);
     try {
+      assert.ok(histogram.enabled);
       assert.equal(gauge.overloaded, false, "nothing measured yet");
-      loop.busy += 500;
-      loop.idle += 500;
+      // The 10 ms resolution is the timer's own wait, not lateness.
+      histogram.p99Ms = 10.4;
       gauge.sample();
-      assert.equal(gauge.utilization, 0.5);
+      assert.ok(gauge.delayMs < 1);
       assert.equal(gauge.overloaded, false);
-      loop.busy += 950;
-      loop.idle += 50;
+      histogram.p99Ms = 250;
       gauge.sample();
-      assert.equal(gauge.utilization, 0.95);
+      assert.equal(gauge.delayMs, 240);
       assert.equal(gauge.overloaded, true);
-      // A whole history of load does not linger: one quiet second and it seats players again.
-      loop.busy += 100;
-      loop.idle += 900;
+      assert.equal(gauge.reading, "event loop 240 ms late");
+      // Each sample starts a fresh window: one calm second and it seats players again.
+      histogram.p99Ms = 12;
       gauge.sample();
       assert.equal(gauge.overloaded, false);
+      assert.equal(histogram.resets, 3);
     } finally {
       gauge.close();
     }
+    assert.equal(histogram.enabled, false, "closing stops the histogram");
   });
 
-  it("never sheds with a threshold of 1", () => {
-    const { loop, source } = scriptedLoop();
-    const gauge = new EventLoopGauge(1, 60_000, source);
+  it("reads the real event loop: a loop blocked for 300 ms is late by about that much", async () => {
+    const gauge = new EventLoopDelayGauge(100, 60_000);
     try {
-      loop.busy += 1000;
+      // Let the histogram's timer start, block the loop, then let the late timer fire.
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const until = Date.now() + 300;
+      while (Date.now() < until);
+      await new Promise((resolve) => setTimeout(resolve, 30));
       gauge.sample();
-      assert.equal(gauge.utilization, 1);
-      assert.equal(gauge.overloaded, false);
+      assert.ok(gauge.delayMs >= 100, `${gauge.delayMs} ms`);
+      assert.equal(gauge.overloaded, true);
     } finally {
       gauge.close();
     }

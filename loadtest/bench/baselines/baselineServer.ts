@@ -5,7 +5,7 @@ import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { type InputFrame, newTimers, type PlayerBody, type PlayerTimers, sanitizeInput, spawn, stepArena } from "../../../rooms/arena/rules.ts";
 import { ARENA, type ShotEvent } from "../../../rooms/arena/shapes.ts";
 import type { TickInputs } from "../../../rooms/base/tickInputs.ts";
-import { registerEventLoopActive } from "../../../server/metrics.ts";
+import { registerEventLoopUtilization } from "../../../server/metrics.ts";
 import { seededRandom } from "../../../shared/random.ts";
 
 /**
@@ -204,7 +204,7 @@ export async function runBaselineServer(format: WireFormat): Promise<void> {
     buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.004, 0.008, 0.0167, 0.033, 0.1],
     registers: [registry],
   });
-  registerEventLoopActive(registry);
+  registerEventLoopUtilization(registry);
   const overruns = new Counter({ name: "tickroom_tick_overruns_total", help: "Steps over budget.", labelNames: ["type"], registers: [registry] });
   const onTick = (seconds: number): void => {
     tickDuration.observe({ type: "arena" }, seconds);
