@@ -36,9 +36,13 @@ export function failedTests(tap: string): string[] {
   return failed.filter((name) => !failed.some((other) => other.startsWith(`${name} > `)));
 }
 
+/** The suite run in progress: its own process group, so stopping the hunt stops every test process it started. */
+let current: ChildProcess | undefined;
+
 function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    current = child;
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => {
       output += chunk.toString();
@@ -46,7 +50,10 @@ function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv): 
     child.stderr.on("data", (chunk: Buffer) => {
       output += chunk.toString();
     });
-    child.once("close", (code) => resolve({ code, output }));
+    child.once("close", (code) => {
+      current = undefined;
+      resolve({ code, output });
+    });
   });
 }
 
@@ -59,6 +66,12 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
     },
   });
   const runs = Number(values.runs);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      if (current?.pid !== undefined) process.kill(-current.pid, "SIGKILL");
+      process.exit(130);
+    });
+  }
   // The busy core: a tight loop in its own process, for the whole hunt. It looks up every
   // 100 ms and ends once the hunt is gone, even a hunt killed by a signal (`finally`
   // never runs then): an orphaned loop would keep a core busy until someone noticed.
