@@ -6,7 +6,7 @@
  *     [--targets tickroom,tickroom-2proc,tickroom-no-metrics,naive-json,wire-limit] [--out .bench]
  *     [--redis redis://127.0.0.1:6379]
  *     [--impair latency=40,jitter=10,stalls=0.1] [--slo-tick-p99-ms 2] [--slo-patch-p99-ms 50]
- *     [--slo-setup-p99-ms 1000] [--slo-failed-joins 0] [--capacity]
+ *     [--slo-setup-p99-ms 1000] [--slo-failed-joins 0] [--capacity] [--max-event-loop-delay-ms 100]
  *
  * `--capacity` ramps each server until a step breaches an SLO (default ramp 160 to 1280 by
  * 160) and reports, per server, the highest CCU that met them all; a server stops at its
@@ -59,6 +59,8 @@ const { values: flags } = parseArgs({
   options: {
     steps: { type: "string" },
     capacity: { type: "boolean", default: false },
+    /** tickroom's MAX_EVENT_LOOP_DELAY_MS; blank: the server's default (load shedding as deployed), 0: never shed. */
+    "max-event-loop-delay-ms": { type: "string", default: "" },
     warmup: { type: "string", default: "2" },
     seconds: { type: "string", default: "6" },
     workers: { type: "string", default: "2" },
@@ -171,8 +173,8 @@ interface Target {
 }
 
 const authSecret = randomBytes(32).toString("hex");
-/** Production settings; blank MAX_EVENT_LOOP_DELAY_MS is its default: the bench measures load shedding as deployed. */
-const tickroomEnv = { NODE_ENV: "production", AUTH_SECRET: authSecret, MAX_EVENT_LOOP_DELAY_MS: "" };
+/** Production settings, load shedding included (as deployed unless --max-event-loop-delay-ms says otherwise). */
+const tickroomEnv = { NODE_ENV: "production", AUTH_SECRET: authSecret, MAX_EVENT_LOOP_DELAY_MS: flags["max-event-loop-delay-ms"] };
 
 async function startServers(name: string): Promise<ServerProcess[]> {
   if (name === TICKROOM || name === TICKROOM_WITHOUT_METRICS) {
