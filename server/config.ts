@@ -72,9 +72,9 @@ const environmentSchema = z.object({
   /** Connections (HTTP and WebSocket) one address may hold open; one more is closed at once. @default 100 */
   HTTP_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(100),
   /**
-   * How late (99th percentile over the last second) the event loop may run its timers
-   * before matchmaking and join codes answer 503 (Retry-After: 1) instead of seating more
-   * players: past it the process is not keeping up, and more players would make every
+   * How late (99th percentile of a second, two seconds in a row) the event loop may run its
+   * timers before matchmaking and join codes answer 503 (Retry-After: 1) instead of seating
+   * more players: past it the process is not keeping up, and more players would make every
    * room later. 0 never refuses. @default 100
    */
   MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().min(0).max(10_000).default(100),

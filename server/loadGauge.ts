@@ -28,15 +28,20 @@ interface DelayHistogram {
  * A loop that keeps up runs them within a few milliseconds, however busy it is: a burst of
  * joins can keep it 90% busy without delaying a tick. A loop that cannot keep up falls
  * behind by more every second, and so do the ticks and patches of every room it runs:
- * past `maxDelayMs` the process is overloaded.
+ * late past `maxDelayMs` for `windows` samples in a row, the process is overloaded. One
+ * late second alone is a hiccup (a process starting, a long GC), not overload: refusing
+ * joins then would turn away players a moment before they could be served.
  */
 export class EventLoopDelayGauge implements LoadGauge {
   #delayMs = 0;
+  /** Consecutive samples over the bound. */
+  #lateSamples = 0;
   readonly #histogram: DelayHistogram;
   readonly #timer: ReturnType<typeof setInterval>;
 
   constructor(
     readonly maxDelayMs: number,
+    readonly windows = 2,
     sampleMs = 1000,
     histogram: DelayHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS }),
   ) {
@@ -52,7 +57,7 @@ export class EventLoopDelayGauge implements LoadGauge {
   }
 
   get overloaded(): boolean {
-    return this.#delayMs > this.maxDelayMs;
+    return this.#lateSamples >= this.windows;
   }
 
   get reading(): string {
@@ -63,6 +68,7 @@ export class EventLoopDelayGauge implements LoadGauge {
   sample(): void {
     // Node records each timer's whole wait: the resolution itself is not lateness.
     this.#delayMs = Math.max(0, this.#histogram.percentile(99) / 1e6 - RESOLUTION_MS);
+    this.#lateSamples = this.#delayMs > this.maxDelayMs ? this.#lateSamples + 1 : 0;
     this.#histogram.reset();
   }
 
