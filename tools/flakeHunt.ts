@@ -2,13 +2,15 @@
  * `npm run test:flakes -- --runs 10`: the whole suite, run again and again while another
  * process keeps one core busy (CI's machine has two cores, and a test that fails one run
  * in twenty fails CI every few days). Prints each run's result and, at the end, every test
- * that failed with how often; exits 1 if any did. Fix each at its cause: a test that waits
+ * that failed with how often (a failed run's whole output goes to .flakes/run-N.tap); exits 1 if any did. Fix each at its cause: a test that waits
  * for a time instead of an event, or asserts a speed.
  *
  * Options: `--runs N` (default 10), `--files <glob>` (default the suite: test/**\/*.test.ts),
  * `--no-load` to run without the busy core.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
@@ -90,7 +92,14 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
       const failed = failedTests(output);
       for (const name of failed) failures.set(name, (failures.get(name) ?? 0) + 1);
       const seconds = ((performance.now() - started) / 1000).toFixed(0);
-      console.log(`run ${i}/${runs}: ${code === 0 ? "passed" : `FAILED (${failed.join("; ") || `exit ${code}`})`} in ${seconds} s`);
+      let kept = "";
+      if (code !== 0) {
+        // The whole output of a failed run, for its errors: the names alone rarely say why.
+        mkdirSync(join(root, ".flakes"), { recursive: true });
+        kept = join(".flakes", `run-${i}.tap`);
+        writeFileSync(join(root, kept), output);
+      }
+      console.log(`run ${i}/${runs}: ${code === 0 ? "passed" : `FAILED (${failed.join("; ") || `exit ${code}`}), output in ${kept}`} in ${seconds} s`);
     }
   } finally {
     load?.kill();
