@@ -188,7 +188,7 @@ async function startServers(name: string): Promise<ServerProcess[]> {
     const ports = [await freePort(), await freePort()];
     return Promise.all(ports.map((port) => startServerProcess({ ...tickroomEnv, PORT: String(port), REDIS_URL: redisUrl })));
   }
-  return [await startServerProcess({}, 20_000, ["loadtest/bench/baselines/serve.ts", name])];
+  return [await startServerProcess({}, undefined, ["loadtest/bench/baselines/serve.ts", name])];
 }
 
 /** Set once the bench itself stops the servers: an exit before that is a crash worth its log. */

@@ -262,7 +262,8 @@ describe("npm run start:cluster", { skip: !available && "no Redis" }, () => {
       output += chunk.toString();
     });
     try {
-      await until(async () => (output.match(/on Redis, public address/g) ?? []).length === 2, "both processes up", 20_000);
+      // A safety net for a hang, not a start-up bound (see startServerProcess's timeoutMs).
+      await until(async () => (output.match(/on Redis, public address/g) ?? []).length === 2, "both processes up", 90_000);
       const seats = await Promise.all(
         [base, base + 1].map(async (port) => {
           const response = await fetch(`http://127.0.0.1:${port}/matchmake/create/tictactoe`, {
