@@ -91,17 +91,35 @@ describe("two processes on Redis", { skip: !available && "no Redis" }, () => {
    * land elsewhere are kept (they weigh on their process) until one lands on `on`.
    */
   // colyseus-internal: stats-persist-debounce
-  async function roomOn(via: ServerProcess, on: ServerProcess, kind = "tictactoe", options: object = {}): Promise<Room> {
+  /** Rooms the process hosts, as its /health says. */
+  async function roomsOn(server: ServerProcess): Promise<number> {
+    return ((await (await fetch(`http://127.0.0.1:${server.port}/health`)).json()) as { rooms: number }).rooms;
+  }
+
+  /**
+   * A room of `kind` on process `on`, created through `via`. With `settle`, the rooms that
+   * landed elsewhere on the way (with the same options) are gone from their process before
+   * it returns: else a joinOrCreate with those options may still find one of them.
+   */
+  async function roomOn(via: ServerProcess, on: ServerProcess, kind = "tictactoe", options: object = {}, settle = false): Promise<Room> {
     // Rooms that landed elsewhere stay open meanwhile: they make the wanted process the
     // least loaded one for the next creation.
     const elsewhere: Room[] = [];
+    const other = on === a ? b : a;
     for (let attempt = 0; attempt < 8; attempt++) {
       const seat = await reserve(via, "create", kind, options);
       const room = await client(via).consumeSeatReservation(seat as never);
       if (processIdOf.get(seat.processId) === on) {
+        if (settle) {
+          const before = await roomsOn(other);
+          await Promise.all(elsewhere.map((left) => left.leave()));
+          // Disposing a room removes its listing before the process's count drops.
+          await until(async () => (await roomsOn(other)) <= before - elsewhere.length, "the rooms left elsewhere disposed", 10_000);
+          return room;
+        }
         // Returned at once, the others left without waiting: what the room sends right
         // after the join (a join code) must reach handlers the caller registers now.
-        for (const other of elsewhere) void other.leave().catch(() => undefined);
+        for (const left of elsewhere) void left.leave().catch(() => undefined);
         return room;
       }
       elsewhere.push(room);
@@ -139,7 +157,8 @@ describe("two processes on Redis", { skip: !available && "no Redis" }, () => {
   });
 
   it("lands joinOrCreate through either process in the matching room, wherever it lives", async () => {
-    const host = await roomOn(a, b, "chat", { channel: "only-on-b", name: "host" });
+    // Settled: a chat room that landed on A on the way has the same channel.
+    const host = await roomOn(a, b, "chat", { channel: "only-on-b", name: "host" }, true);
     for (const via of [a, b]) {
       const guest = await client(via).joinOrCreate("chat", { channel: "only-on-b", name: "guest" });
       assert.equal(guest.roomId, host.roomId, `joinOrCreate through ${via === a ? "A" : "B"}`);
