@@ -2,7 +2,7 @@ import type { Client, StepContext } from "@colyseus/core";
 import { StateView } from "@colyseus/schema";
 import { ArenaInput, ArenaPlayer, ArenaShot, ArenaState } from "../schema/ArenaState.ts";
 import { balancedTeam, newTimers, type PlayerTimers, type ShotSink, sanitizeInput, spawn, stepArena } from "./arena/rules.ts";
-import { ARENA, arenaJoinOptions } from "./arena/shapes.ts";
+import { ARENA, arenaJoinOptions, freeSlot } from "./arena/shapes.ts";
 import type { CreateOptions, JoinOptions } from "./base/joinOptions.ts";
 import { realtimeRoomType } from "./base/RealtimeRoom.ts";
 import type { TickInputs } from "./base/tickInputs.ts";
@@ -21,8 +21,9 @@ export class ArenaRoom extends realtimeRoomType({
   lagCompensation: { fields: ["x", "y"], maxRewindMs: ARENA.maxRewindMs },
 }) {
   private readonly timers = new Map<string, PlayerTimers>();
+  private readonly slotOf = (sessionId: string): number => this.state.players.get(sessionId)?.slot ?? 0;
   /** Shots go into the state's per-patch events: the patch that carries their effect carries them. */
-  private readonly shots: ShotSink = { push: (shot) => this.state.shots.push(ArenaShot.of(shot)) };
+  private readonly shots: ShotSink = { push: (shot) => this.state.shots.push(ArenaShot.of(shot, this.slotOf)) };
 
   override onCreate(options: CreateOptions<typeof arenaJoinOptions>): void {
     this.state.mode = options.mode;
@@ -37,6 +38,7 @@ export class ArenaRoom extends realtimeRoomType({
     const player = new ArenaPlayer().assign({
       name: options.name,
       team: teams ? (this.teamOf(client) ?? balancedTeam(this.state.players)) : 0,
+      slot: freeSlot(this.state.players, this.slotsNamedByUnsentShots()),
     });
     spawn(player, this.random);
     this.state.players.set(client.sessionId, player);
@@ -44,6 +46,10 @@ export class ArenaRoom extends realtimeRoomType({
     // Its own secrets (reload) reach this client only; others and spectators never see them.
     client.view = new StateView();
     client.view.add(player);
+  }
+
+  private *slotsNamedByUnsentShots(): Iterable<number> {
+    for (const shot of this.state.shots) yield* [shot.shooter, shot.target];
   }
 
   protected onPlayerLeave(client: Client): void {

@@ -34,7 +34,7 @@ export const arenaJoinOptions = z.object({
     .default("global"),
 });
 
-/** One shot, for tracers and hit marks, as the rules record it; on the wire as an `ArenaShot` (see `shotOf`). */
+/** One shot, for tracers and hit marks, as the rules record it; on the wire as an `ArenaShot`, players named by slot. */
 export interface ShotEvent {
   readonly shooter: string;
   readonly x: number;
@@ -45,7 +45,44 @@ export interface ShotEvent {
   readonly killed: boolean;
 }
 
-/** A shot as it arrived (a decoded `ArenaShot`), back into an event. */
-export function shotEventOf(shot: Pick<ArenaShot, "shooter" | "x" | "y" | "milliradians" | "target" | "killed">): ShotEvent {
-  return { shooter: shot.shooter, x: shot.x, y: shot.y, angle: shot.milliradians / 1000, target: shot.target, killed: shot.killed };
+/** The players a shot's slots refer to: the state's `players` (a MapSchema, or any map of session id to slot holder). */
+export interface PlayerSlots {
+  forEach(visit: (player: { readonly slot: number }, sessionId: string) => void): void;
+}
+
+/** The session id holding `slot` among `players`, or "" (0, or a player already gone). */
+function sessionIdAt(players: PlayerSlots, slot: number): string {
+  let found = "";
+  if (slot !== 0) {
+    players.forEach((player, sessionId) => {
+      if (player.slot === slot) found = sessionId;
+    });
+  }
+  return found;
+}
+
+/** A shot as it arrived (a decoded `ArenaShot`), back into an event, its slots read against the state's `players` of the same patch. */
+export function shotEventOf(shot: Pick<ArenaShot, "shooter" | "x" | "y" | "milliradians" | "target" | "killed">, players: PlayerSlots): ShotEvent {
+  return {
+    shooter: sessionIdAt(players, shot.shooter),
+    x: shot.x,
+    y: shot.y,
+    angle: shot.milliradians / 1000,
+    target: sessionIdAt(players, shot.target),
+    killed: shot.killed,
+  };
+}
+
+/**
+ * The lowest slot (1-255) that no player in `players` holds and `stillNamed` does not
+ * mention: a new player's number. Pass the slots the unsent shots name, so a slot freed
+ * since the last patch is not handed to a newcomer who would then be read as their shooter.
+ */
+export function freeSlot(players: PlayerSlots, stillNamed: Iterable<number> = []): number {
+  const taken = new Set<number>(stillNamed);
+  players.forEach((player) => taken.add(player.slot));
+  let slot = 1;
+  while (taken.has(slot)) slot++;
+  if (slot > 255) throw new Error("no free player slot: at most 255 players hold one");
+  return slot;
 }

@@ -163,7 +163,7 @@ describe("arena room", () => {
       b,
       (state) => state.shots,
       (events) => {
-        seenByB.push({ shots: events.map(shotEventOf), hp: b.state.players.get(b.sessionId)!.hp });
+        seenByB.push({ shots: events.map((shot) => shotEventOf(shot, b.state.players)), hp: b.state.players.get(b.sessionId)!.hp });
       },
     );
     trigger.send();

@@ -171,7 +171,8 @@ describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
       shooter.room,
       (state) => state.shots,
       (events) => {
-        for (const shot of events.map(shotEventOf)) hits.set(shot.shooter, [...(hits.get(shot.shooter) ?? []), shot]);
+        for (const shot of events.map((travelled) => shotEventOf(travelled, shooter.room.state.players)))
+          hits.set(shot.shooter, [...(hits.get(shot.shooter) ?? []), shot]);
       },
     );
 
@@ -234,7 +235,8 @@ describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
       shooter.room,
       (state) => state.shots,
       (events) => {
-        for (const shot of events.map(shotEventOf)) if (shot.shooter === shooter.room.sessionId) results.push(shot);
+        for (const shot of events.map((travelled) => shotEventOf(travelled, shooter.room.state.players)))
+          if (shot.shooter === shooter.room.sessionId) results.push(shot);
       },
     );
     const runner = new ScriptedPlayer(target, (input) => {

@@ -12,7 +12,7 @@ import {
   traceShot,
   wrapAngle,
 } from "../../rooms/arena/rules.ts";
-import { ARENA, type ShotEvent, shotEventOf } from "../../rooms/arena/shapes.ts";
+import { ARENA, freeSlot, type ShotEvent, shotEventOf } from "../../rooms/arena/shapes.ts";
 import type { NumericKeys, TickInputs } from "../../rooms/base/tickInputs.ts";
 import { ArenaShot } from "../../schema/ArenaState.ts";
 import { seededRandom } from "../../shared/random.ts";
@@ -228,23 +228,46 @@ describe("arena shots", () => {
 });
 
 describe("shots on the wire", () => {
-  it("travel as whole units and milliradians and read back as the same shots at that precision", () => {
+  const players = new Map([
+    ["abc", { slot: 1 }],
+    ["def", { slot: 2 }],
+  ]);
+  const slotOf = (id: string): number => players.get(id)?.slot ?? 0;
+
+  it("travel as whole units, milliradians and player slots and read back as the same shots at that precision", () => {
     const shots: ShotEvent[] = [
       { shooter: "abc", x: 100.4, y: 899.6, angle: -Math.PI, target: "def", killed: true },
-      { shooter: "abc", x: 16, y: 16, angle: 0.5, target: "", killed: false },
+      { shooter: "def", x: 16, y: 16, angle: 0.5, target: "", killed: false },
     ];
-    const travelling = shots.map((shot) => ArenaShot.of(shot));
+    const travelling = shots.map((shot) => ArenaShot.of(shot, slotOf));
     assert.deepEqual(
       travelling.map((shot) => [shot.shooter, shot.x, shot.y, shot.milliradians, shot.target, shot.killed]),
       [
-        ["abc", 100, 900, -3142, "def", true],
-        ["abc", 16, 16, 500, "", false],
+        [1, 100, 900, -3142, 2, true],
+        [2, 16, 16, 500, 0, false],
       ],
     );
-    assert.deepEqual(travelling.map(shotEventOf), [
-      // biome-ignore lint/suspicious/noApproximativeNumericConstant: -PI at milliradian precision is the point
-      { shooter: "abc", x: 100, y: 900, angle: -3.142, target: "def", killed: true },
-      { shooter: "abc", x: 16, y: 16, angle: 0.5, target: "", killed: false },
-    ]);
+    assert.deepEqual(
+      travelling.map((shot) => shotEventOf(shot, players)),
+      [
+        // biome-ignore lint/suspicious/noApproximativeNumericConstant: -PI at milliradian precision is the point
+        { shooter: "abc", x: 100, y: 900, angle: -3.142, target: "def", killed: true },
+        { shooter: "def", x: 16, y: 16, angle: 0.5, target: "", killed: false },
+      ],
+    );
+  });
+
+  it("name a player who has gone as nobody", () => {
+    const shot = ArenaShot.of({ shooter: "abc", x: 0, y: 0, angle: 0, target: "def", killed: false }, slotOf);
+    assert.deepEqual(shotEventOf(shot, new Map([["def", { slot: 2 }]])), { shooter: "", x: 0, y: 0, angle: 0, target: "def", killed: false });
+  });
+
+  it("number players from 1 with the lowest free slot, never one an unsent shot still names", () => {
+    assert.equal(freeSlot(new Map()), 1);
+    assert.equal(freeSlot(players), 3);
+    assert.equal(freeSlot(new Map([["def", { slot: 2 }]])), 1, "a slot frees when its player leaves");
+    assert.equal(freeSlot(new Map([["def", { slot: 2 }]]), [1, 0]), 3, "but not while a shot of this patch names it");
+    const full = new Map(Array.from({ length: 255 }, (_, i) => [`p${i}`, { slot: i + 1 }] as const));
+    assert.throws(() => freeSlot(full), /no free player slot/);
   });
 });

@@ -63,7 +63,7 @@ export const arenaView: View<ArenaRoute> = async (container, route, context) => 
     (state) => state.shots,
     (events) => {
       const now = performance.now();
-      for (const shot of events.map(shotEventOf)) {
+      for (const shot of events.map((travelled) => shotEventOf(travelled, room.state.players))) {
         shotsSeen++;
         const target = shot.target === "" ? undefined : drawn.find((player) => player.id === shot.target);
         shots.push({
