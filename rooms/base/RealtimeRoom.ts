@@ -65,6 +65,12 @@ export interface RealtimeDeclaration<
   readonly maxFramesPerTick?: number;
 }
 
+/** How fast one client's frames are applied (see `RealtimeRoom.#pace`). */
+interface InputPace {
+  allowance: number;
+  perMessage: number;
+}
+
 /** The per-connection input decoder Colyseus keeps on each client (`@colyseus/schema/input`'s InputDecoder). */
 interface InputDecoderLike {
   readonly instance: unknown;
@@ -133,15 +139,16 @@ export abstract class RealtimeRoom<S extends object, I extends Schema, O extends
   #rewind: Rewind | undefined;
   #maxFramesPerTick = DEFAULT_MAX_FRAMES_PER_TICK;
   /**
-   * Frames each connected client may still have applied: one more every tick, banked up
-   * to the buffer size while its frames are late, spent one per frame applied. Over time
-   * a client gets exactly one frame per tick, so sending faster gains no speed; after a
-   * stall the frames banked meanwhile drain at up to `maxFramesPerTick` a tick, so the
-   * queue (and the latency it adds) does not outlive the stall.
+   * Each connected client's input pace, one record per session (one lookup a tick):
+   * - `allowance`: frames it may still have applied: one more every tick, banked up to the
+   *   buffer size while its frames are late, spent one per frame applied. Over time a client
+   *   gets exactly one frame per tick, so sending faster gains no speed; after a stall the
+   *   frames banked meanwhile drain at up to `maxFramesPerTick` a tick, so the queue (and
+   *   the latency it adds) does not outlive the stall.
+   * - `perMessage`: frames in its latest input message (a ring carries a batch of steps,
+   *   client/inputBatch.ts).
    */
-  readonly #allowance = new WeakMap<Client, number>();
-  /** Frames in each client's latest input message: a ring carries a batch of steps (client/inputBatch.ts). */
-  readonly #framesPerMessage = new WeakMap<Client, number>();
+  readonly #pace = new Map<string, InputPace>();
   /** The rules' window on this tick: built once, no per-tick allocation. */
   readonly #tickInputs: TickInputs<I> = {
     forEach: (playerId, apply) => this.#framesOf(playerId, apply),
@@ -178,8 +185,8 @@ export abstract class RealtimeRoom<S extends object, I extends Schema, O extends
     const budgetSeconds = 1 / spec.tickRate;
     this.setFixedTimestep((context) => {
       const startedAt = performance.now();
-      for (const client of this.clients) {
-        this.#allowance.set(client, Math.min((this.#allowance.get(client) ?? 0) + 1, bank));
+      for (const pace of this.#pace.values()) {
+        if (pace.allowance < bank) pace.allowance++;
       }
       this.step(this.#tickInputs, context);
       this.services.observer.tick(this.roomName, (performance.now() - startedAt) / 1000, budgetSeconds);
@@ -197,6 +204,17 @@ export abstract class RealtimeRoom<S extends object, I extends Schema, O extends
     super.onReconnect(client);
   }
 
+  /** Its socket is down: none of its frames are applied until it reconnects. */
+  override onDrop(client: Client): void {
+    this.#pace.delete(client.sessionId);
+    super.onDrop(client);
+  }
+
+  override async onLeave(client: Client, code?: number): Promise<void> {
+    this.#pace.delete(client.sessionId);
+    await super.onLeave(client, code);
+  }
+
   /**
    * Put the structural check in front of this client's input decoder: a frame that fails
    * it closes the client (4002, no reconnection window) instead of being logged and
@@ -206,6 +224,8 @@ export abstract class RealtimeRoom<S extends object, I extends Schema, O extends
   #checkInputFrames(client: Client): void {
     const decoder = (client as Client & { _inputDecoder?: InputDecoderLike })._inputDecoder;
     if (decoder === undefined) return;
+    const pace: InputPace = { allowance: 0, perMessage: 1 };
+    this.#pace.set(client.sessionId, pace);
     const { decode, decodeAll } = decoder;
     const refuse = (): void => {
       if (client.state !== ClientState.LEAVING) this.closeForMalformedInput(client, "undecodable_input", "undecodable input frame");
@@ -215,7 +235,7 @@ export abstract class RealtimeRoom<S extends object, I extends Schema, O extends
         refuse();
         return decoder.instance;
       }
-      this.#framesPerMessage.set(client, 1);
+      pace.perMessage = 1;
       return decode.call(decoder, bytes);
     };
     decoder.decodeAll = (bytes, onInput) => {
@@ -224,7 +244,7 @@ export abstract class RealtimeRoom<S extends object, I extends Schema, O extends
         return 0;
       }
       const count = decodeAll.call(decoder, bytes, onInput);
-      this.#framesPerMessage.set(client, Math.max(1, count));
+      pace.perMessage = Math.max(1, count);
       return count;
     };
   }
@@ -240,19 +260,17 @@ export abstract class RealtimeRoom<S extends object, I extends Schema, O extends
    * by a stall still drains.
    */
   #framesOf(sessionId: string, apply: (frame: I) => void): void {
-    const client = this.clients.getById(sessionId);
-    if (client === undefined) return;
-    let allowance = this.#allowance.get(client) ?? 0;
+    const pace = this.#pace.get(sessionId);
+    if (pace === undefined) return;
     const frames = this.#frames.get(sessionId);
-    const perMessage = this.#framesPerMessage.get(client) ?? 1;
+    const { perMessage } = pace;
     const backlog = frames.size - perMessage - (perMessage > 1 ? 1 : 0);
-    let thisTick = Math.min(allowance, this.#maxFramesPerTick, 1 + Math.max(0, backlog));
+    let thisTick = Math.min(pace.allowance, this.#maxFramesPerTick, 1 + Math.max(0, backlog));
     if (thisTick < 1) return;
     for (const frame of frames) {
       apply(frame);
-      allowance--;
+      pace.allowance--;
       if (--thisTick < 1) break;
     }
-    this.#allowance.set(client, allowance);
   }
 }
