@@ -75,9 +75,11 @@ const environmentSchema = z.object({
    * How late (99th percentile of a second, two seconds in a row) the event loop may run its
    * timers before matchmaking and join codes answer 503 (Retry-After: 1) instead of seating
    * more players: past it the process is not keeping up, and more players would make every
-   * room later. 0 never refuses. @default 100
+   * room later. A join crosses the loop about four times (matchmaking, upgrade, join, full
+   * state), so 250 ms late is where set-up nears 1 s; lower, a burst of joins that the
+   * process would seat well within a second is refused. 0 never refuses. @default 250
    */
-  MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().min(0).max(10_000).default(100),
+  MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().min(0).max(10_000).default(250),
   /** Rooms one process hosts at most; creating another answers 503. @default 2000 */
   MAX_ROOMS_PER_PROCESS: z.coerce.number().int().min(1).default(2000),
   /** Bytes queued for one client past which it must keep draining (see WS_STALL_SECONDS); 16x this cuts it at once. @default 262144 */
