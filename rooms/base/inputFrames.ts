@@ -43,6 +43,14 @@ function fieldTypesOf(input: abstract new () => object): FieldTypes {
   return types;
 }
 
+/** The field names of a flat input schema class, in field order: what a frame copy copies. */
+export function inputFieldNames(input: abstract new () => object): readonly string[] {
+  const metadata = (input as unknown as { [Symbol.metadata]?: Record<number, { name: string }> })[Symbol.metadata] ?? {};
+  return Object.keys(metadata)
+    .filter((index) => /^\d+$/.test(index))
+    .map((index) => (metadata[Number(index)] as { name: string }).name);
+}
+
 /** Whether bytes[start, end) is a run of well-formed field operations of `types`. */
 function wellFormed(bytes: Uint8Array, start: number, end: number, types: FieldTypes): boolean {
   try {

@@ -8,7 +8,10 @@
 export type NumericKeys<E> = { [K in keyof E]: E[K] extends number ? K : never }[keyof E] & string;
 
 export interface TickInputs<I> {
-  /** Call `apply` for each input of `playerId` due this tick, oldest first (none while its socket is down). */
+  /**
+   * Call `apply` for each input of `playerId` due this tick, oldest first (none while its
+   * socket is down). Read a frame inside `apply` only: the room reuses it once applied.
+   */
   forEach(playerId: string, apply: (input: I) => void): void;
   /**
    * The value of `target`'s `field` on `viewerId`'s screen when it sent the input being

@@ -9,7 +9,7 @@ import { defaultInputBufferFrames, INPUT_BURST_FACTOR, realtimeRoomType } from "
 import { DEFAULT_MESSAGES_PER_SECOND, roomType } from "../../rooms/base/TickroomRoom.ts";
 import type { TickInputs } from "../../rooms/base/tickInputs.ts";
 import { CloseCode } from "../../shared/errors.ts";
-import { closed, serverRoom, startTestServer, type TestServer, untilListed, untilState } from "../support/harness.ts";
+import { closed, eventually, serverRoom, startTestServer, type TestServer, untilListed, untilState } from "../support/harness.ts";
 
 /**
  * Room types that declare the least they can: no message limit, no input budget, no
@@ -54,10 +54,16 @@ class BareRealtimeRoom extends realtimeRoomType({
   },
   tickRate: 30,
 }) {
+  /** What the step was handed, for the tests: each frame's value in order, and the frame objects. */
+  readonly applied: number[] = [];
+  readonly frames = new Set<BareInput>();
+
   protected step(inputs: TickInputs<BareInput>): void {
     this.state.players.forEach((token, id) => {
       inputs.forEach(id, (input) => {
         token.x += input.dx;
+        this.applied.push(input.dx);
+        this.frames.add(input);
       });
     });
   }
@@ -119,6 +125,26 @@ describe("a room type that declares nothing it need not", () => {
     await untilState(steady, (s) => s.players.size === 1, "flooder removed at once", 2000);
     assert.ok(steady.connection.isOpen, "the steady client is still connected");
     await steady.leave();
+  });
+
+  it("applies each input frame with its own values, reusing the frames it has applied", async () => {
+    const created = await server.colyseus.createRoom("bareRealtime", {});
+    const room = serverRoom<BareRealtimeRoom>(created.roomId);
+    const player = await server.client().joinById(created.roomId, {});
+    const input = player.input<BareInput>({ type: BareInput });
+    const sent: number[] = [];
+    for (let batch = 0; batch < 20; batch++) {
+      for (let i = 0; i < 3; i++) {
+        input.data.dx = ((sent.length % 7) - 3) / 4;
+        input.send();
+        sent.push(input.data.dx);
+      }
+      await eventually(() => room.applied.length === sent.length, `batch ${batch} applied`);
+    }
+    assert.deepEqual(room.applied, sent, "every frame applied once, in order, with its own value");
+    // Colyseus buffers a clone per frame; applied ones are refilled instead of allocated.
+    assert.ok(room.frames.size <= 8, `${room.frames.size} frame objects carried ${sent.length} frames`);
+    await player.leave();
   });
 
   it("validates its declared options before a room exists, and hands them typed with the name policy applied", async () => {
