@@ -68,13 +68,18 @@ export function sanitizeInput(input: InputFrame): void {
   if (!Number.isFinite(input.x)) input.x = 0;
   if (!Number.isFinite(input.y)) input.y = 0;
   if (!Number.isFinite(input.angle)) input.angle = 0;
-  const length = Math.hypot(input.x, input.y);
+  const length = stickLength(input);
   if (length > STICK_TOLERANCE) {
     input.x /= length;
     input.y /= length;
   }
   if (input.angle > Math.PI + 1e-3 || input.angle < -Math.PI - 1e-3) input.angle = wrapAngle(input.angle);
   input.fire = input.fire === true;
+}
+
+/** The stick vector's length. Not `Math.hypot`: a variadic builtin that allocates, run per frame. */
+function stickLength(input: InputFrame): number {
+  return Math.sqrt(input.x * input.x + input.y * input.y);
 }
 
 /** Wrap any finite angle into (-PI, PI]. */
@@ -93,7 +98,7 @@ export function wrapAngle(angle: number): number {
  */
 export function applyInput(body: PlayerBody, input: InputFrame, dt: number): void {
   if (!body.alive) return;
-  const length = Math.hypot(input.x, input.y);
+  const length = stickLength(input);
   const scale = length > STICK_TOLERANCE ? 1 / length : 1;
   const r = ARENA.playerRadius;
   body.x = Math.fround(clamp(body.x + input.x * scale * ARENA.speed * dt, r, ARENA.width - r));
@@ -168,14 +173,23 @@ export interface ShotSink {
 
 export function stepArena(world: ArenaWorld, timers: Roster<PlayerTimers>, inputs: TickInputs<InputFrame>, dt: number, random: Random, shots: ShotSink): void {
   const tick = ++world.tick;
+  // The player whose inputs are being applied: one `apply` per step rather than a closure
+  // per player per tick (the step runs 60 times a second for every player).
+  const current = { id: "", body: undefined as PlayerBody | undefined, own: undefined as PlayerTimers | undefined };
+  const apply = (input: InputFrame): void => {
+    const { id, body, own } = current;
+    if (body === undefined || own === undefined) return;
+    applyInput(body, input, dt);
+    if (input.fire) fire(world, timers, inputs, id, body, own, tick, shots);
+  };
   world.players.forEach((body, id) => {
     const own = timers.get(id);
     if (own === undefined) return;
     if (!body.alive && tick >= own.respawnTick) spawn(body, random);
-    inputs.forEach(id, (input) => {
-      applyInput(body, input, dt);
-      if (input.fire) fire(world, timers, inputs, id, body, own, tick, shots);
-    });
+    current.id = id;
+    current.body = body;
+    current.own = own;
+    inputs.forEach(id, apply);
     const reload = Math.max(0, own.nextFireTick - tick);
     if (body.reload !== reload) body.reload = reload;
   });
