@@ -49,8 +49,21 @@ function refuse(response: ServerResponse, status: number, error: string, headers
   response.end(body);
 }
 
-/** Install the limits on `server`: a refused request never reaches another listener. */
+/**
+ * Run `intercept` on every HTTP request before any listener (Colyseus's and express's
+ * included) sees it; when it answers the request itself (returns true) no listener does.
+ * Wrapping `emit` is the only way ahead of listeners added before the guard.
+ */
 // colyseus-internal: http-emit-guard
+function interceptRequests(server: Server, intercept: (request: IncomingMessage, response: ServerResponse) => boolean): void {
+  const emit = server.emit as (this: Server, event: string | symbol, ...rest: unknown[]) => boolean;
+  server.emit = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
+    if (event === "request" && intercept(args[0] as IncomingMessage, args[1] as ServerResponse)) return true;
+    return emit.call(this, event, ...args);
+  } as Server["emit"];
+}
+
+/** Install the limits on `server`: a refused request never reaches another listener. */
 export function guardHttp(server: Server, limits: HttpLimits, onRefused: (reason: string) => void = () => undefined): TokenBuckets<string> {
   const limiter = new TokenBuckets<string>(limits.perAddressPerSecond, limits.perAddressBurst);
   const open = new Map<string, number>();
@@ -70,37 +83,31 @@ export function guardHttp(server: Server, limits: HttpLimits, onRefused: (reason
       else open.set(address, left);
     });
   });
-  const emit = server.emit;
-  server.emit = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
-    if (event === "request") {
-      const request = args[0] as IncomingMessage;
-      const response = args[1] as ServerResponse;
-      if (request.method !== "OPTIONS" && guarded(request.url ?? "")) {
-        const address = request.socket.remoteAddress ?? "unknown";
-        if (!limiter.take(address, performance.now())) {
-          onRefused("rate_limited");
-          refuse(response, 429, "too many requests from this address", { "retry-after": String(limiter.retryAfter(address)) });
-          request.resume();
-          return true;
-        }
-        const length = request.headers["content-length"];
-        const hasBody = length !== undefined || request.headers["transfer-encoding"] !== undefined;
-        if (request.method === "POST" && hasBody && length === undefined) {
-          onRefused("length_required");
-          refuse(response, 411, "Content-Length required");
-          request.destroy();
-          return true;
-        }
-        if (length !== undefined && !(Number(length) <= limits.maxBodyBytes)) {
-          onRefused("body_too_large");
-          refuse(response, 413, `request body over ${limits.maxBodyBytes} bytes`);
-          request.resume();
-          return true;
-        }
-      }
+  interceptRequests(server, (request, response) => {
+    if (request.method === "OPTIONS" || !guarded(request.url ?? "")) return false;
+    const address = request.socket.remoteAddress ?? "unknown";
+    if (!limiter.take(address, performance.now())) {
+      onRefused("rate_limited");
+      refuse(response, 429, "too many requests from this address", { "retry-after": String(limiter.retryAfter(address)) });
+      request.resume();
+      return true;
     }
-    return (emit as (this: Server, event: string | symbol, ...rest: unknown[]) => boolean).call(this, event, ...args);
-  } as Server["emit"];
+    const length = request.headers["content-length"];
+    const hasBody = length !== undefined || request.headers["transfer-encoding"] !== undefined;
+    if (request.method === "POST" && hasBody && length === undefined) {
+      onRefused("length_required");
+      refuse(response, 411, "Content-Length required");
+      request.destroy();
+      return true;
+    }
+    if (length !== undefined && !(Number(length) <= limits.maxBodyBytes)) {
+      onRefused("body_too_large");
+      refuse(response, 413, `request body over ${limits.maxBodyBytes} bytes`);
+      request.resume();
+      return true;
+    }
+    return false;
+  });
   return limiter;
 }
 
@@ -111,23 +118,13 @@ export function guardHttp(server: Server, limits: HttpLimits, onRefused: (reason
  * (the benchmark saw connection setup pass a second at saturation). Reconnections do not
  * go through matchmaking and are not refused.
  */
-// colyseus-internal: http-emit-guard
 export function guardOverload(server: Server, load: LoadGauge): void {
-  const emit = server.emit;
-  server.emit = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
-    if (event === "request" && load.overloaded) {
-      const request = args[0] as IncomingMessage;
-      const response = args[1] as ServerResponse;
-      if (request.method !== "OPTIONS" && needsSeat(request.url ?? "")) {
-        refuse(response, HttpStatus.UNAVAILABLE, `the server is at capacity (${load.reading}); retry shortly`, {
-          "retry-after": "1",
-        });
-        request.resume();
-        return true;
-      }
-    }
-    return (emit as (this: Server, event: string | symbol, ...rest: unknown[]) => boolean).call(this, event, ...args);
-  } as Server["emit"];
+  interceptRequests(server, (request, response) => {
+    if (!load.overloaded || request.method === "OPTIONS" || !needsSeat(request.url ?? "")) return false;
+    refuse(response, HttpStatus.UNAVAILABLE, `the server is at capacity (${load.reading}); retry shortly`, { "retry-after": "1" });
+    request.resume();
+    return true;
+  });
 }
 
 /** What the outage guard needs to know: whether Redis answers. */
@@ -154,31 +151,24 @@ function unavailable(response: ServerResponse): void {
  * them): at once when the outage is known, within `pollMs` of noticing it for a request
  * already in flight. Running rooms do not need Redis and are not touched.
  */
-// colyseus-internal: http-emit-guard
 export function guardRedis(server: Server, redis: RedisState, pollMs = 100): void {
-  const emit = server.emit;
-  server.emit = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
-    if (event === "request") {
-      const request = args[0] as IncomingMessage;
-      const response = args[1] as ServerResponse;
-      if (request.method !== "OPTIONS" && needsSeat(request.url ?? "")) {
-        if (!redis.up) {
-          unavailable(response);
-          request.resume();
-          return true;
-        }
-        // In flight when Redis goes (or is found) down: answer now, not when it returns.
-        const watch = setInterval(() => {
-          if (response.headersSent || response.writableEnded) clearInterval(watch);
-          else if (!redis.up) {
-            clearInterval(watch);
-            unavailable(response);
-          }
-        }, pollMs);
-        watch.unref();
-        response.once("close", () => clearInterval(watch));
-      }
+  interceptRequests(server, (request, response) => {
+    if (request.method === "OPTIONS" || !needsSeat(request.url ?? "")) return false;
+    if (!redis.up) {
+      unavailable(response);
+      request.resume();
+      return true;
     }
-    return (emit as (this: Server, event: string | symbol, ...rest: unknown[]) => boolean).call(this, event, ...args);
-  } as Server["emit"];
+    // In flight when Redis goes (or is found) down: answer now, not when it returns.
+    const watch = setInterval(() => {
+      if (response.headersSent || response.writableEnded) clearInterval(watch);
+      else if (!redis.up) {
+        clearInterval(watch);
+        unavailable(response);
+      }
+    }, pollMs);
+    watch.unref();
+    response.once("close", () => clearInterval(watch));
+    return false;
+  });
 }
