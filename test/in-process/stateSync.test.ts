@@ -325,6 +325,12 @@ describe("state sync, proven by properties", () => {
       this.#senders.push(client);
     }
 
+    /** A message from the `who`-th present client, if any is present. */
+    async #sendFromPresent(who: number, type: string, payload?: unknown): Promise<void> {
+      const client = this.#pick(who, this.#present);
+      if (client !== undefined) await this.#send(client, this.#present, type, payload);
+    }
+
     #arm(ticks: number): void {
       // Reload is derived from each player's next-fire tick: make it non-zero for everyone,
       // so a secret leaking to another client could not pass for the decoder's default.
@@ -377,11 +383,8 @@ describe("state sync, proven by properties", () => {
           );
           return;
         }
-        case "say": {
-          const client = this.#pick(op.who, this.#present);
-          if (client !== undefined) await this.#send(client, this.#present, "say", { text: op.text });
-          return;
-        }
+        case "say":
+          return this.#sendFromPresent(op.who, "say", { text: op.text });
         case "history": {
           const state = (this.#room as ChatRoom).state;
           const speaker = [...state.members.keys()][0];
@@ -389,11 +392,8 @@ describe("state sync, proven by properties", () => {
           for (let i = 0; i < op.count; i++) say(state, speaker, `line ${i}`, Date.now());
           return;
         }
-        case "move": {
-          const client = this.#pick(op.who, this.#present);
-          if (client !== undefined) await this.#send(client, this.#present, "move", { index: op.index });
-          return;
-        }
+        case "move":
+          return this.#sendFromPresent(op.who, "move", { index: op.index });
         case "play": {
           // The player to move, on a free cell: games get played to their end.
           const state = (this.#room as TicTacToeRoom).state;
@@ -402,11 +402,8 @@ describe("state sync, proven by properties", () => {
           if (mover !== undefined && free.length > 0) await this.#send(mover, this.#present, "move", { index: free[op.cell % free.length] });
           return;
         }
-        case "rematch": {
-          const client = this.#pick(op.who, this.#present);
-          if (client !== undefined) await this.#send(client, this.#present, "rematch");
-          return;
-        }
+        case "rematch":
+          return this.#sendFromPresent(op.who, "rematch");
         case "aim": {
           const client = this.#pick(op.who, this.#present);
           if (client === undefined) return;
