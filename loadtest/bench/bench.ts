@@ -283,6 +283,7 @@ async function runStep(target: Target, requested: number, step: number, workers:
     dropped: total((w) => w.dropped),
     setupMs: percentiles(connected.flatMap((r) => r.setupMs)),
     patchHz: clients === 0 ? 0 : total((w) => w.patches) / clients / seconds,
+    slowestRoomPatchHz: slowestRoomPatchHz(windows, seconds),
     patchDelayMs: percentiles(windows.flatMap((w) => w.delaysMs)),
     tickMs,
     tickOverruns,
@@ -294,6 +295,21 @@ async function runStep(target: Target, requested: number, step: number, workers:
     serverRssMiB: rss / (1024 * 1024),
     generatorCpuPercent: (generatorUsed / wallSeconds) * 100,
   };
+}
+
+/** Patches per client per second in the room whose clients got the fewest (rooms merged across bot processes). */
+function slowestRoomPatchHz(windows: readonly WindowReport[], seconds: number): number {
+  const rooms = new Map<string, { patches: number; clients: number }>();
+  for (const window of windows) {
+    for (const [region, room] of Object.entries(window.rooms)) {
+      const merged = rooms.get(region) ?? { patches: 0, clients: 0 };
+      merged.patches += room.patches;
+      merged.clients += room.clients;
+      rooms.set(region, merged);
+    }
+  }
+  const rates = [...rooms.values()].filter((room) => room.clients > 0).map((room) => room.patches / room.clients / seconds);
+  return rates.length === 0 ? 0 : Math.min(...rates);
 }
 
 const started = new Date();

@@ -32,6 +32,8 @@ export interface WindowReport {
   readonly frames: number;
   readonly bytes: number;
   readonly patches: number;
+  /** Patches and clients of each room (by region: one room each), to see whether some rooms starve while others are served. */
+  readonly rooms: Readonly<Record<string, { readonly patches: number; readonly clients: number }>>;
   /** Per patch: ms above its connection's fastest delivery. */
   readonly delaysMs: number[];
   readonly dropped: number;
@@ -45,6 +47,7 @@ export type WorkerReply =
 
 const window: Window = { measuring: false };
 let bots: BenchBot[] = [];
+const regionOf = new WeakMap<BenchBot, string>();
 let windowStartedAt = 0;
 
 /** Each bot wanders with a slowly turning stick, sweeps its aim and fires in bursts. */
@@ -92,6 +95,7 @@ async function connect(kind: TargetKind, port: number, groups: readonly JoinGrou
         try {
           const bot = await joinTarget(kind, port, region, `bot-${region}-${index}`, window);
           bots.push(bot);
+          regionOf.set(bot, region);
           setupMs.push(bot.setupMs);
         } catch (error) {
           failed++;
@@ -112,15 +116,19 @@ function report(): WindowReport {
     patches = 0,
     dropped = 0;
   const delaysMs: number[] = [];
+  const rooms: Record<string, { patches: number; clients: number }> = {};
   for (const bot of bots) {
     const r = bot.record;
     frames += r.frames;
     bytes += r.bytes;
     patches += r.patches;
+    const room = (rooms[regionOf.get(bot) ?? "unknown"] ??= { patches: 0, clients: 0 });
+    room.patches += r.patches;
+    room.clients++;
     if (r.dropped) dropped++;
     for (const age of r.ages) delaysMs.push(age - r.minAge);
   }
-  return { clients: bots.length, seconds, frames, bytes, patches, delaysMs, dropped };
+  return { clients: bots.length, seconds, frames, bytes, patches, rooms, delaysMs, dropped };
 }
 
 function reply(message: WorkerReply): void {

@@ -30,6 +30,8 @@ export interface StepResult {
   readonly setupMs: Percentiles;
   /** State frames per client per second. */
   readonly patchHz: number;
+  /** The same in the worst-served room: near `patchHz` when an overloaded server degrades evenly. */
+  readonly slowestRoomPatchHz: number;
   /** Patch delay: arrival minus server simulation time, above the connection's fastest delivery, ms. */
   readonly patchDelayMs: Percentiles;
   /** Server step duration, ms, from the server's own histogram; undefined without /metrics. */
@@ -212,12 +214,12 @@ export function renderMarkdown(report: BenchReport): string {
     ``,
     `## Every step`,
     ``,
-    `| server | CCU | CCU per process | failed joins / drops | setup p50/p95/p99 ms | patches/s per client | patch delay p50/p99 ms | tick p50/p99 ms | overruns | event loop busy % | CPU µs per client·s | server CPU % | bytes per client·s | RSS MiB | generator CPU % |`,
+    `| server | CCU | CCU per process | failed joins / drops | setup p50/p95/p99 ms | patches/s per client (all / slowest room) | patch delay p50/p99 ms | tick p50/p99 ms | overruns | event loop busy % | CPU µs per client·s | server CPU % | bytes per client·s | RSS MiB | generator CPU % |`,
     `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
     ...report.results.map(
       (r) =>
         `| ${r.target} | ${r.ccu} | ${fixed(r.ccuPerProcess, 0)} | ${r.failedJoins} / ${r.dropped} | ${fixed(r.setupMs.p50, 1)} / ${fixed(r.setupMs.p95, 1)} / ${fixed(r.setupMs.p99, 1)}` +
-        ` | ${fixed(r.patchHz, 1)} | ${fixed(r.patchDelayMs.p50, 1)} / ${fixed(r.patchDelayMs.p99, 1)} | ${r.tickMs === undefined ? "–" : `${fixed(r.tickMs.p50, 3)} / ${fixed(r.tickMs.p99, 3)}`}` +
+        ` | ${fixed(r.patchHz, 1)} / ${fixed(r.slowestRoomPatchHz, 1)} | ${fixed(r.patchDelayMs.p50, 1)} / ${fixed(r.patchDelayMs.p99, 1)} | ${r.tickMs === undefined ? "–" : `${fixed(r.tickMs.p50, 3)} / ${fixed(r.tickMs.p99, 3)}`}` +
         ` | ${fixed(r.tickOverruns, 0)} | ${r.eventLoopUtilization === undefined ? "–" : fixed(r.eventLoopUtilization * 100, 1)} | ${fixed(r.cpuUsPerClientSecond, 0)} | ${fixed(r.serverCpuPercent, 1)} | ${fixed(r.bytesPerClientSecond, 0)} | ${fixed(r.serverRssMiB, 0)} | ${fixed(r.generatorCpuPercent, 0)} |`,
     ),
     ``,

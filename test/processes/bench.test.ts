@@ -77,6 +77,8 @@ describe("npm run bench", () => {
       // That state arrived, not how fast: a loaded machine lowers the rate, and rates are
       // the benchmark's to report (a rate floor here failed under the suite's concurrency).
       assert.ok(result.patchHz > 0, `${result.target} received state`);
+      // One room: its clients are all the clients.
+      assert.equal(result.slowestRoomPatchHz, result.patchHz, `${result.target}'s one room is the slowest`);
       assert.ok(result.bytesPerClientSecond > 0);
       assert.ok(result.serverRssMiB > 0);
     }

@@ -78,6 +78,7 @@ function step(target: string, requested: number, overrides: Partial<StepResult> 
     dropped: 0,
     setupMs: { p50: 3, p95: 5, p99: 8 },
     patchHz: 20,
+    slowestRoomPatchHz: 19,
     patchDelayMs: { p50: 2, p95: 4, p99: 6 },
     tickMs: { p50: 0.1, p95: 0.2, p99: 0.3 },
     tickOverruns: 0,
