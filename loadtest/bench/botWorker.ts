@@ -122,9 +122,11 @@ function report(): WindowReport {
     frames += r.frames;
     bytes += r.bytes;
     patches += r.patches;
-    const room = (rooms[regionOf.get(bot) ?? "unknown"] ??= { patches: 0, clients: 0 });
+    const region = regionOf.get(bot) ?? "unknown";
+    const room = rooms[region] ?? { patches: 0, clients: 0 };
     room.patches += r.patches;
     room.clients++;
+    rooms[region] = room;
     if (r.dropped) dropped++;
     for (const age of r.ages) delaysMs.push(age - r.minAge);
   }

@@ -80,7 +80,9 @@ export function shotEventOf(shot: Pick<ArenaShot, "shooter" | "x" | "y" | "milli
  */
 export function freeSlot(players: PlayerSlots, stillNamed: Iterable<number> = []): number {
   const taken = new Set<number>(stillNamed);
-  players.forEach((player) => taken.add(player.slot));
+  players.forEach((player) => {
+    taken.add(player.slot);
+  });
   let slot = 1;
   while (taken.has(slot)) slot++;
   if (slot > 255) throw new Error("no free player slot: at most 255 players hold one");
