@@ -107,8 +107,9 @@ describe("network impairment proxy", () => {
 
   it("holds traffic during a stall and releases it after", async () => {
     const { proxy, socket } = await through({});
-    proxy.stall("down", 300);
+    // Timed from before the stall starts: a pause between the two (a GC) must not shorten it.
     const start = performance.now();
+    proxy.stall("down", 300);
     const back = receive(socket, 4, start);
     socket.write("ping");
     const { elapsedMs } = await back;
