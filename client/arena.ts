@@ -1,5 +1,6 @@
 import type { Client, Room } from "@colyseus/sdk";
 import { applyInput, sanitizeInput } from "../rooms/arena/rules.ts";
+import { ARENA } from "../rooms/arena/shapes.ts";
 import { ArenaInput, type ArenaPlayer, type ArenaState } from "../schema/ArenaState.ts";
 import { type NetcodeSpec, type RealtimeOptions, RealtimeSession } from "./netcode.ts";
 
@@ -15,6 +16,9 @@ export const arenaNetcode: NetcodeSpec<ArenaPlayer, ArenaInput> = {
   inputNumberFields: ["x", "y", "angle"],
   // A respawn moves the player across the map: snap there, don't glide.
   snapDistance: 64,
+  // Through a stall other players run on for up to a quarter second, then hold; once
+  // data resumes they close the gap at most at running speed.
+  extrapolation: { maxMs: 250, catchUpSpeed: ARENA.speed },
 };
 
 export type ArenaSession = RealtimeSession<ArenaPlayer, ArenaInput, ArenaState>;

@@ -1,5 +1,6 @@
 import { Predict, type Room } from "@colyseus/sdk";
 import { BatchedInput, DEFAULT_INPUTS_PER_MESSAGE } from "./inputBatch.ts";
+import { type DrawnFrom, EntityTrack, RenderClock, type TrackOptions } from "./remoteTracks.ts";
 import { listenUntil } from "./signals.ts";
 
 /**
@@ -11,7 +12,9 @@ import { listenUntil } from "./signals.ts";
  * - The local entity is predicted: every frame the caller produces input, the shared
  *   pure step applies it at once, and on each server update the SDK's reconciler takes
  *   the authoritative state and replays the inputs the server has not acknowledged yet.
- * - Every other entity is interpolated `interpolationDelayMs` behind the server clock.
+ * - Every other entity is drawn behind the server clock (client/remoteTracks.ts):
+ *   interpolated between snapshots, extrapolated for a bounded time when they run dry,
+ *   gliding back onto its true track when they resume; the delay adapts to the link.
  * - Net stats: RTT, jitter, server clock offset, and corrections (how often and how far
  *   the server disagreed with the prediction), counted independently of the SDK.
  */
@@ -39,17 +42,41 @@ export interface NetcodeSpec<E extends object, I extends object> {
   readonly sanitize?: (input: I) => void;
   /** Numeric input fields; they travel as float32, so they are rounded before predicting. */
   readonly inputNumberFields: ReadonlyArray<keyof I & string>;
-  /** A correction larger than this (a respawn, a teleport) snaps instead of gliding. @default Infinity */
+  /** A correction larger than this (a respawn, a teleport) snaps instead of gliding; for other entities, a move this long between two snapshots. @default Infinity */
   readonly snapDistance?: number;
+  /**
+   * When other entities' snapshots run dry (a stall): how long they go on along their last
+   * velocity before holding, ms (0: never guessed, they hold at once), and the fastest they
+   * may close the gap to their true track once data resumes, units per second on the
+   * position fields (on top of their own motion). @default { maxMs: 0 }
+   */
+  readonly extrapolation?: { readonly maxMs: number; readonly catchUpSpeed?: number };
 }
 
+/**
+ * The adaptive interpolation delay, ms: a patch interval plus 3x the measured arrival
+ * jitter plus 20 (a client's own event loop is late now and then too), within [50, 250]; the render clock closes on it (and absorbs jumps in
+ * the clock and RTT estimates) running at most 5% fast or slow; a gap over a second is
+ * taken at once. It starts at `initialMs` until the clock has measured the link.
+ */
+export const INTERPOLATION_DELAY = Object.freeze({ initialMs: 100, minMs: 50, maxMs: 250, jitterFactor: 3, marginMs: 20, slew: 0.05, resyncMs: 1000 });
+
+/** How long the glide onto the true track takes after a stall (its time constant), ms. */
+const CONVERGE_MS = 100;
+
+/** Reads of an entity this close together belong to one frame (a 240 Hz display draws every 4 ms). */
+const SAME_FRAME_MS = 2;
+
 export interface RealtimeOptions {
-  /** How far behind the server clock other entities are drawn, ms. @default 100 */
+  /**
+   * How far behind the server clock other entities are drawn, ms. Set, it stays fixed;
+   * unset, it adapts to the link within `INTERPOLATION_DELAY`'s bounds. @default adaptive
+   */
   readonly interpolationDelayMs?: number;
   /**
-   * How other entities are drawn: `lerp` between snapshots (exact, jumps after a stall
-   * longer than the delay), or `damped` (eases toward them: smoother through stalls,
-   * slightly behind). @default "lerp"
+   * How other entities are drawn: `lerp` between snapshots (exact, with bounded
+   * extrapolation and a glide through stalls, client/remoteTracks.ts), or `damped` (the
+   * SDK's easing toward the latest value: never exact, slightly behind). @default "lerp"
    */
   readonly interpolation?: "lerp" | "damped";
   /**
@@ -94,6 +121,10 @@ export interface NetStats {
   readonly maxCorrection: number;
   readonly lastCorrection: number;
   readonly totalCorrection: number;
+  /** The interpolation delay in use, ms (adapted to the link unless fixed). */
+  readonly interpolationDelayMs: number;
+  /** Time other entities were drawn past their newest snapshot (extrapolated or held), summed over entities, ms. */
+  readonly extrapolatingMs: number;
 }
 
 type Numeric = Record<string, number | boolean>;
@@ -123,12 +154,29 @@ export class RealtimeSession<E extends object, I extends object, S = unknown> {
   /** Scratch entity for re-deriving predictions after a correction. */
   readonly #replay: Numeric = {};
   readonly #reconciler: { state: Numeric };
+  /** Other entities' tracks (`lerp`), by entity; undefined with `damped`. */
+  readonly #tracks: WeakMap<object, EntityTrack> | undefined;
+  readonly #trackOptions: TrackOptions;
+  readonly #fieldIndex: ReadonlyMap<string, number>;
+  /** The server time other entities are drawn at. */
+  readonly #renderClock = new RenderClock(INTERPOLATION_DELAY);
+  /** The delay the caller fixed; undefined: adaptive. */
+  readonly #fixedDelayMs: number | undefined;
+  /** The delay in effect: server clock minus half the RTT minus the render time. */
+  #delayMs: number;
+  /** The delay lag compensation's stamps were last told. */
+  #stampedDelayMs: number;
+  #lastFrameAt = Number.NaN;
+  #extrapolatingMs = 0;
 
   private constructor(room: Room<unknown, S>, local: E, spec: NetcodeSpec<E, I>, options: RealtimeOptions) {
     this.room = room;
     this.local = local;
     this.#spec = spec;
-    const delay = options.interpolationDelayMs ?? 100;
+    const delay = options.interpolationDelayMs ?? INTERPOLATION_DELAY.initialMs;
+    this.#fixedDelayMs = options.interpolationDelayMs;
+    this.#delayMs = delay;
+    this.#stampedDelayMs = delay;
     this.#epsilon = options.correctionEpsilon ?? 0.001;
     this.#maxUnacknowledged = options.maxUnacknowledged ?? 60;
     const mode = options.interpolation ?? "lerp";
@@ -139,6 +187,25 @@ export class RealtimeSession<E extends object, I extends object, S = unknown> {
       interpolation[field] = how.angle ? { mode, angle: true } : mode;
     }
     this.#predict.attachAll(spec.collection as never, interpolation as never);
+    const fields = Object.entries(spec.interpolatedFields).map(([name, how]) => ({ name, angle: how.angle === true }));
+    this.#fieldIndex = new Map(fields.map((field, index) => [field.name, index]));
+    const positions = spec.positionFields.every((field) => this.#fieldIndex.has(field)) ? spec.positionFields : undefined;
+    this.#trackOptions = {
+      fields,
+      maxExtrapolateMs: spec.extrapolation?.maxMs ?? 0,
+      convergeMs: CONVERGE_MS,
+      ...(positions !== undefined ? { positionFields: positions } : {}),
+      ...(spec.extrapolation?.catchUpSpeed !== undefined ? { catchUpSpeed: spec.extrapolation.catchUpSpeed } : {}),
+      ...(spec.snapDistance !== undefined ? { snapDistance: spec.snapDistance } : {}),
+    };
+    this.#tracks = mode === "lerp" ? new WeakMap() : undefined;
+    if (this.#tracks !== undefined) {
+      // Every patch: each other entity's snapshot, stamped with the server time it describes.
+      listenUntil(room.onStateChange, () => {
+        this.#record();
+        return false;
+      });
+    }
     this.#batch = new BatchedInput<I>(room as Room, {
       ...(spec.input !== undefined ? { type: spec.input } : {}),
       ...(options.renderDelayMs !== undefined ? { renderDelay: options.renderDelayMs } : {}),
@@ -196,6 +263,7 @@ export class RealtimeSession<E extends object, I extends object, S = unknown> {
    * send it. Returns how many inputs were sent.
    */
   frame(now: number, fill: (input: I) => void): number {
+    this.#advanceClock(now);
     this.checkAcknowledgement();
     const steps = this.#predict.tick(now);
     const data = this.#input.data as I;
@@ -232,9 +300,93 @@ export class RealtimeSession<E extends object, I extends object, S = unknown> {
     return this.#reconciler.state[field];
   }
 
-  /** A field of another entity, interpolated `interpolationDelayMs` behind. */
+  /**
+   * A render frame starts at `now`: move the render clock (toward the delay the link
+   * wants), and tell lag compensation the delay in effect so the server rewinds each shot
+   * to what this client drew.
+   */
+  #advanceClock(now: number): void {
+    const elapsed = Number.isNaN(this.#lastFrameAt) ? 0 : Math.max(0, now - this.#lastFrameAt);
+    this.#lastFrameAt = now;
+    const clock = this.room.clock;
+    // Not before the clock knows the server time and the RTT (the first acknowledgement):
+    // started earlier, the render instant would be half an RTT off and slew for seconds.
+    if (!(clock.lastServerTime() > 0 && clock.smoothedRtt() > 0)) return;
+    const wanted = this.#fixedDelayMs ?? this.#wantedDelay();
+    const aheadOfRender = clock.serverNow() - clock.smoothedRtt() / 2;
+    this.#delayMs = aheadOfRender - this.#renderClock.advance(elapsed, aheadOfRender - wanted);
+    if (Math.abs(this.#delayMs - this.#stampedDelayMs) >= 0.25) {
+      this.#stampedDelayMs = this.#delayMs;
+      // The SDK binds the inputs' render delay to the Predict default's.
+      this.#predict.setDefaults({ delay: this.#delayMs });
+    }
+  }
+
+  /** The delay this link wants, once the clock has measured it (the initial delay until then). */
+  #wantedDelay(): number {
+    const clock = this.room.clock;
+    const patchInterval = clock.patchInterval?.() ?? 0;
+    return patchInterval > 0 ? this.#renderClock.wantedDelay(patchInterval, clock.jitter()) : INTERPOLATION_DELAY.initialMs;
+  }
+
+  /** Each other entity's snapshot from the patch just applied. */
+  #record(): void {
+    const tracks = this.#tracks;
+    if (tracks === undefined) return;
+    const serverTime = this.room.clock.lastServerTime();
+    if (!(serverTime > 0)) return;
+    const collection = (this.room.state as Record<string, { forEach?(visit: (entity: object, id: string) => void): void } | undefined>)[this.#spec.collection];
+    const fields = this.#trackOptions.fields;
+    collection?.forEach?.((entity, id) => {
+      if (id === this.room.sessionId) return;
+      let track = tracks.get(entity);
+      if (track === undefined) {
+        track = new EntityTrack(this.#trackOptions);
+        tracks.set(entity, track);
+      }
+      const values = entity as unknown as Record<string, number>;
+      track.push(serverTime, (i) => values[(fields[i] as { name: string }).name] as number);
+    });
+  }
+
+  /** The track of `entity`, drawn for this frame; undefined with `damped` or before its first snapshot. */
+  #drawnTrack(entity: object): EntityTrack | undefined {
+    const track = this.#tracks?.get(entity);
+    if (track === undefined) return undefined;
+    const now = performance.now();
+    const previous = this.#lastDrawnAt.get(track);
+    // Drawn once per frame, however many of its fields are read then.
+    if (previous === undefined || now - previous >= SAME_FRAME_MS) {
+      this.#lastDrawnAt.set(track, now);
+      // The instant lag compensation rewinds this client's shots to: what you see is what you hit.
+      const target = Number.isNaN(this.#renderClock.time)
+        ? this.room.clock.serverNow() - this.#delayMs - this.room.clock.smoothedRtt() / 2
+        : this.#renderClock.time;
+      const how = track.draw(target, now);
+      this.#lastHow.set(track, how);
+      if (how !== "interpolated" && previous !== undefined) this.#extrapolatingMs += now - previous;
+    }
+    return track;
+  }
+
+  readonly #lastDrawnAt = new WeakMap<EntityTrack, number>();
+  readonly #lastHow = new WeakMap<EntityTrack, DrawnFrom>();
+
+  /**
+   * A field of another entity as it is drawn this frame: interpolated the interpolation
+   * delay behind the server clock, extrapolated (bounded) when its snapshots ran dry.
+   */
   remoteValue(entity: object, field: string): number {
-    return this.#predict.value(entity as never, field as never) as number;
+    const index = this.#fieldIndex.get(field);
+    const track = index === undefined ? undefined : this.#drawnTrack(entity);
+    if (track === undefined || index === undefined) return this.#predict.value(entity as never, field as never) as number;
+    return track.drawn[index] as number;
+  }
+
+  /** How `entity` was drawn this frame (`interpolated`, `extrapolated` past its newest snapshot, or `held`). */
+  remoteDrawnFrom(entity: object): DrawnFrom | undefined {
+    const track = this.#drawnTrack(entity);
+    return track === undefined ? undefined : this.#lastHow.get(track);
   }
 
   stats(): NetStats {
@@ -251,6 +403,8 @@ export class RealtimeSession<E extends object, I extends object, S = unknown> {
       maxCorrection: this.#maxCorrection,
       lastCorrection: this.#lastCorrection,
       totalCorrection: this.#totalCorrection,
+      interpolationDelayMs: this.#delayMs,
+      extrapolatingMs: this.#extrapolatingMs,
     };
   }
 

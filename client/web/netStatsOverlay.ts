@@ -10,13 +10,18 @@ export interface NetStatsReading extends TrafficRates {
   readonly lastCorrection?: number;
   readonly maxCorrection?: number;
   readonly inputsPending?: number;
+  /** How far behind the server clock other players are drawn (adapts to the link). */
+  readonly interpolationDelayMs?: number;
+  /** Time other players were drawn past their newest snapshot (a stall ran the buffer dry). */
+  readonly extrapolatingMs?: number;
 }
 
 const REFRESH_MS = 250;
 
 /**
  * The corner panel with the connection's numbers: RTT, jitter, patch rate, bytes per
- * second each way and prediction corrections. Toggled with its button or the backquote
+ * second each way, prediction corrections, the interpolation delay in use and how long
+ * other players were drawn past their newest snapshot. Toggled with its button or the backquote
  * key; it reads its source four times a second, not every frame.
  */
 export class NetStatsOverlay {
@@ -61,6 +66,8 @@ export class NetStatsOverlay {
       ]);
     }
     if (reading.inputsPending !== undefined) rows.push(["pending", "Unacked inputs", String(reading.inputsPending)]);
+    if (reading.interpolationDelayMs !== undefined) rows.push(["delay", "Interp. delay", `${reading.interpolationDelayMs.toFixed(0)} ms`]);
+    if (reading.extrapolatingMs !== undefined) rows.push(["extrapolating", "Extrapolated", `${(reading.extrapolatingMs / 1000).toFixed(1)} s`]);
     const table = document.createElement("dl");
     for (const [key, label, value] of rows) {
       const term = document.createElement("dt");

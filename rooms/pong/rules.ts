@@ -188,4 +188,6 @@ export const pongNetcode: NetcodeSpec<PongPaddle, PongInput> = {
   input: PongInput,
   sanitize: sanitizeInput,
   inputNumberFields: ["move"],
+  // A paddle reverses often: guess it on for a short stall only.
+  extrapolation: { maxMs: 150, catchUpSpeed: PONG.paddleSpeed },
 };

@@ -143,6 +143,8 @@ export const arenaView: View<ArenaRoute> = async (container, route, context) => 
       lastCorrection: stats.lastCorrection,
       maxCorrection: stats.maxCorrection,
       inputsPending: stats.inputsPending,
+      interpolationDelayMs: stats.interpolationDelayMs,
+      extrapolatingMs: stats.extrapolatingMs,
     };
   });
   const probe: ArenaProbe = { sessionId: room.sessionId, spectator: joined.spectator, players: () => drawn, shotsSeen: () => shotsSeen };

@@ -1,0 +1,143 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { EntityTrack, RenderClock, type TrackOptions } from "../../client/remoteTracks.ts";
+
+const SPEED = 240;
+const FRAME_MS = 1000 / 60;
+const PATCH_MS = 50;
+/** How far an entity moves in one frame at full speed. */
+const FRAME_OF_MOTION = (SPEED * FRAME_MS) / 1000;
+
+const options: TrackOptions = {
+  fields: [{ name: "x" }, { name: "y" }, { name: "angle", angle: true }],
+  positionFields: ["x", "y"],
+  maxExtrapolateMs: 250,
+  convergeMs: 100,
+  catchUpSpeed: SPEED,
+  snapDistance: 64,
+};
+
+function pushAt(track: EntityTrack, t: number, x: number, y = 0, angle = 0): void {
+  const values = [x, y, angle];
+  track.push(t, (i) => values[i] as number);
+}
+
+describe("remote entity track", () => {
+  it("draws exactly what the server simulated between two snapshots", () => {
+    const track = new EntityTrack(options);
+    pushAt(track, 1000, 0, 10);
+    pushAt(track, 1050, 12, 20);
+    assert.equal(track.draw(1025, 0), "interpolated");
+    assert.deepEqual([...track.drawn], [6, 15, 0]);
+    assert.equal(track.draw(1000, FRAME_MS), "interpolated");
+    assert.deepEqual([...track.drawn], [0, 10, 0]);
+  });
+
+  it("goes on along the last velocity past the newest snapshot, for at most its bound, then holds", () => {
+    const track = new EntityTrack(options);
+    pushAt(track, 1000, 0);
+    pushAt(track, 1050, 12);
+    assert.equal(track.draw(1100, 0), "extrapolated");
+    assert.equal(track.drawn[0], 24);
+    assert.equal(track.draw(1300, FRAME_MS), "extrapolated", "250 ms past the newest: the bound itself");
+    assert.equal(track.drawn[0], 72);
+    assert.equal(track.draw(1500, 2 * FRAME_MS), "held");
+    assert.equal(track.drawn[0], 72, "no further than the bound");
+  });
+
+  it("never guesses where its room type declares no extrapolation", () => {
+    const track = new EntityTrack({ ...options, maxExtrapolateMs: 0 });
+    pushAt(track, 1000, 0);
+    pushAt(track, 1050, 12);
+    assert.equal(track.draw(1100, 0), "held");
+    assert.equal(track.drawn[0], 12);
+  });
+
+  it("after a stall glides onto the true track: no drawn step over two frames of motion, then exact", () => {
+    // The entity runs at full speed and turns when the stall starts, so what was guessed is wrong.
+    const truth = (t: number): [number, number] => (t <= 2000 ? [(SPEED * t) / 1000, 0] : [(SPEED * 2000) / 1000, (SPEED * (t - 2000)) / 1000]);
+    const track = new EntityTrack(options);
+    const delay = 60;
+    let largestStep = 0;
+    let previous: [number, number] | undefined;
+    let nextPatch = 0;
+    const stall = { from: 2000, to: 2250 };
+    let lastTarget = 0;
+    for (let frame = 0; frame < 240; frame++) {
+      const now = frame * FRAME_MS;
+      // The server clock is `now`; patches sent during the stall arrive together at its end.
+      while (nextPatch <= now && !(now >= stall.from && now < stall.to && nextPatch >= stall.from)) {
+        pushAt(track, nextPatch, ...truth(nextPatch));
+        nextPatch += PATCH_MS;
+      }
+      lastTarget = now - delay;
+      track.draw(lastTarget, now);
+      const drawn: [number, number] = [track.drawn[0] as number, track.drawn[1] as number];
+      if (previous !== undefined) largestStep = Math.max(largestStep, Math.hypot(drawn[0] - previous[0], drawn[1] - previous[1]));
+      previous = drawn;
+    }
+    assert.ok(largestStep <= 2 * FRAME_OF_MOTION + 1e-9, `largest drawn step ${largestStep.toFixed(2)} units, two frames of motion are ${2 * FRAME_OF_MOTION}`);
+    const [x, y] = truth(lastTarget);
+    assert.ok(
+      Math.hypot((previous?.[0] ?? 0) - x, (previous?.[1] ?? 0) - y) < 0.5,
+      `back on the true track well after the stall: drawn ${previous} true ${[x, y]}`,
+    );
+  });
+
+  it("takes a teleport at once instead of gliding across the map", () => {
+    const track = new EntityTrack(options);
+    pushAt(track, 1000, 0);
+    pushAt(track, 1050, 12);
+    track.draw(1100, 0);
+    pushAt(track, 1100, 500);
+    pushAt(track, 1150, 500);
+    track.draw(1125, FRAME_MS);
+    assert.equal(track.drawn[0], 500);
+  });
+
+  it("turns the short way round across the angle seam", () => {
+    const track = new EntityTrack(options);
+    pushAt(track, 1000, 0, 0, Math.PI - 0.1);
+    pushAt(track, 1050, 0, 0, -Math.PI + 0.1);
+    track.draw(1025, 0);
+    assert.ok(Math.abs((track.drawn[2] as number) - Math.PI) < 1e-9, `drawn ${track.drawn[2]}, through PI not through 0`);
+  });
+});
+
+describe("render clock", () => {
+  const clockOptions = { minMs: 50, maxMs: 250, jitterFactor: 3, marginMs: 10, slew: 0.05, resyncMs: 1000 };
+
+  it("wants a patch interval and a margin on a clean link, more with jitter, within its bounds", () => {
+    const clock = new RenderClock(clockOptions);
+    assert.equal(clock.wantedDelay(50, 0), 60);
+    assert.equal(clock.wantedDelay(50, 10), 90);
+    assert.equal(clock.wantedDelay(50, 1000), 250, "never past its upper bound");
+    assert.equal(clock.wantedDelay(10, 0), 50, "nor under its lower one");
+  });
+
+  it("absorbs a jump of its ideal (a delay change, an RTT spike after a stall) a few percent at a time", () => {
+    const clock = new RenderClock(clockOptions);
+    let ideal = 1000;
+    assert.equal(clock.advance(0, ideal), 1000, "starts at its ideal");
+    ideal += FRAME_MS;
+    assert.equal(clock.advance(FRAME_MS, ideal), ideal, "runs at the local pace when on time");
+    // The ideal falls 50 ms back (the RTT estimate jumped by 100 ms).
+    ideal += FRAME_MS - 50;
+    const before = clock.time;
+    const after = clock.advance(FRAME_MS, ideal);
+    assert.ok(Math.abs(after - before - 0.95 * FRAME_MS) < 1e-9, "a frame later it has moved 95% of a frame, not jumped back");
+    let frames = 1;
+    while (clock.time - ideal > 1e-9) {
+      ideal += FRAME_MS;
+      clock.advance(FRAME_MS, ideal);
+      frames++;
+    }
+    assert.ok(Math.abs(frames * FRAME_MS * 0.05 - 50) <= FRAME_MS * 0.05 + 1e-9, `closed 50 ms at 5% of ${frames} frames`);
+  });
+
+  it("resynchronises at once after a gap past its bound (a tab that slept)", () => {
+    const clock = new RenderClock(clockOptions);
+    clock.advance(0, 1000);
+    assert.equal(clock.advance(FRAME_MS, 5000), 5000);
+  });
+});
