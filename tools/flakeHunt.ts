@@ -84,11 +84,10 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
   try {
     for (let i = 1; i <= runs; i++) {
       const started = performance.now();
-      const { code, output } = await run(
-        process.execPath,
-        ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=120000", "--test-force-exit", values.files],
-        { ...env, CI: "true" },
-      );
+      const { code, output } = await run(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=120000", values.files], {
+        ...env,
+        CI: "true",
+      });
       const failed = failedTests(output);
       for (const name of failed) failures.set(name, (failures.get(name) ?? 0) + 1);
       const seconds = ((performance.now() - started) / 1000).toFixed(0);
