@@ -63,7 +63,6 @@ describe("npm run new:room", () => {
       "--import",
       "tsx",
       "--test",
-      "--test-force-exit",
       "test/pure/dice.test.ts",
       "test/in-process/dice.test.ts",
       "test/pure/spaceRace.test.ts",

@@ -11,5 +11,6 @@ describe("the test runner's flags", () => {
     const scripts = (JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts;
     for (const [name, command] of Object.entries(scripts)) assert.doesNotMatch(command, /--test-force-exit/, `npm run ${name}`);
     assert.doesNotMatch(read("tools/flakeHunt.ts"), /"--test-force-exit"/, "the flake hunt runs the suite the same way");
+    assert.doesNotMatch(read("test/processes/newRoom.test.ts"), /"--test-force-exit"/, "nor do the tests of a generated room type");
   });
 });
