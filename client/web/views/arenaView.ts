@@ -32,8 +32,9 @@ interface Lens {
 /**
  * The arena: a canvas of the 1024 x 1024 world, WASD/arrows to move, mouse to aim, click
  * or space to fire. The local player is predicted with the server's own rules
- * (client/arena.ts), everyone else is interpolated 100 ms behind; shots draw tracers and
- * hit flashes; a scoreboard sits beside it. Spectators see everyone interpolated.
+ * (client/arena.ts), everyone else is interpolated behind the server clock (the delay
+ * adapts to the link); shots draw tracers and hit flashes; a scoreboard sits beside it.
+ * Spectators see everyone interpolated.
  */
 export const arenaView: View<ArenaRoute> = async (container, route, context) => {
   const joined = await openRoom<ArenaState>(context, { view: "arena", roomId: route.roomId, spectate: route.spectate, options: { mode: route.mode } });
