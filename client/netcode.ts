@@ -55,9 +55,9 @@ export interface NetcodeSpec<E extends object, I extends object> {
 
 /**
  * The adaptive interpolation delay, ms: a patch interval plus 3x the measured arrival
- * jitter plus 20 (a client's own event loop is late now and then too), within [50, 250]; the render clock closes on it (and absorbs jumps in
- * the clock and RTT estimates) running at most 5% fast or slow; a gap over a second is
- * taken at once. It starts at `initialMs` until the clock has measured the link.
+ * jitter plus 20 (a client's own event loop is late now and then too), within [50, 250].
+ * The render clock closes on it (and absorbs jumps in the clock and RTT estimates)
+ * running at most 5% fast or slow; a gap over a second is taken at once. It starts at `initialMs` until the clock has measured the link.
  */
 export const INTERPOLATION_DELAY = Object.freeze({ initialMs: 100, minMs: 50, maxMs: 250, jitterFactor: 3, marginMs: 20, slew: 0.05, resyncMs: 1000 });
 
@@ -336,7 +336,6 @@ export class RealtimeSession<E extends object, I extends object, S = unknown> {
     const serverTime = this.room.clock.lastServerTime();
     if (!(serverTime > 0)) return;
     const collection = (this.room.state as Record<string, { forEach?(visit: (entity: object, id: string) => void): void } | undefined>)[this.#spec.collection];
-    const fields = this.#trackOptions.fields;
     collection?.forEach?.((entity, id) => {
       if (id === this.room.sessionId) return;
       let track = tracks.get(entity);
@@ -344,8 +343,7 @@ export class RealtimeSession<E extends object, I extends object, S = unknown> {
         track = new EntityTrack(this.#trackOptions);
         tracks.set(entity, track);
       }
-      const values = entity as unknown as Record<string, number>;
-      track.push(serverTime, (i) => values[(fields[i] as { name: string }).name] as number);
+      track.push(serverTime, entity as Readonly<Record<string, unknown>>);
     });
   }
 
@@ -354,23 +352,18 @@ export class RealtimeSession<E extends object, I extends object, S = unknown> {
     const track = this.#tracks?.get(entity);
     if (track === undefined) return undefined;
     const now = performance.now();
-    const previous = this.#lastDrawnAt.get(track);
+    const previous = track.drawnAt;
     // Drawn once per frame, however many of its fields are read then.
-    if (previous === undefined || now - previous >= SAME_FRAME_MS) {
-      this.#lastDrawnAt.set(track, now);
+    if (Number.isNaN(previous) || now - previous >= SAME_FRAME_MS) {
       // The instant lag compensation rewinds this client's shots to: what you see is what you hit.
       const target = Number.isNaN(this.#renderClock.time)
         ? this.room.clock.serverNow() - this.#delayMs - this.room.clock.smoothedRtt() / 2
         : this.#renderClock.time;
       const how = track.draw(target, now);
-      this.#lastHow.set(track, how);
-      if (how !== "interpolated" && previous !== undefined) this.#extrapolatingMs += now - previous;
+      if (how !== "interpolated" && !Number.isNaN(previous)) this.#extrapolatingMs += now - previous;
     }
     return track;
   }
-
-  readonly #lastDrawnAt = new WeakMap<EntityTrack, number>();
-  readonly #lastHow = new WeakMap<EntityTrack, DrawnFrom>();
 
   /**
    * A field of another entity as it is drawn this frame: interpolated the interpolation
@@ -386,7 +379,7 @@ export class RealtimeSession<E extends object, I extends object, S = unknown> {
   /** How `entity` was drawn this frame (`interpolated`, `extrapolated` past its newest snapshot, or `held`). */
   remoteDrawnFrom(entity: object): DrawnFrom | undefined {
     const track = this.#drawnTrack(entity);
-    return track === undefined ? undefined : this.#lastHow.get(track);
+    return track?.drawnFrom;
   }
 
   stats(): NetStats {

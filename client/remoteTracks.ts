@@ -60,6 +60,7 @@ export class EntityTrack {
   /** The values last drawn, by field index. */
   readonly drawn: Float64Array;
   #drawnAt = Number.NaN;
+  #how: DrawnFrom = "held";
   readonly #x: number;
   readonly #y: number;
 
@@ -76,25 +77,33 @@ export class EntityTrack {
     this.#y = options.positionFields === undefined ? -1 : names.indexOf(options.positionFields[1]);
   }
 
+  /** When (local ms) and how the entity was last drawn (NaN and "held" before the first draw). */
+  get drawnAt(): number {
+    return this.#drawnAt;
+  }
+  get drawnFrom(): DrawnFrom {
+    return this.#how;
+  }
+
   /** The server time of the newest snapshot (NaN before the first). */
   get newestTime(): number {
     return this.#pushed === 0 ? Number.NaN : (this.#times[(this.#pushed - 1) % RING] as number);
   }
 
-  /** Record the entity as the server had it at `serverTime`; `read(i)` gives field i. An older or equal time is ignored. */
-  push(serverTime: number, read: (field: number) => number): void {
+  /** Record the entity as the server had it at `serverTime`, its fields read by name from `entity`. An older or equal time is ignored. */
+  push(serverTime: number, entity: Readonly<Record<string, unknown>>): void {
     if (this.#pushed > 0 && !(serverTime > this.newestTime)) return;
     const w = this.#width;
     const previous = (this.#pushed - 1) % RING;
     if (this.#pushed > 0 && this.#x >= 0 && this.#y >= 0) {
-      const dx = read(this.#x) - (this.#values[previous * w + this.#x] as number);
-      const dy = read(this.#y) - (this.#values[previous * w + this.#y] as number);
+      const dx = this.#read(entity, this.#x) - (this.#values[previous * w + this.#x] as number);
+      const dy = this.#read(entity, this.#y) - (this.#values[previous * w + this.#y] as number);
       if (Math.sqrt(dx * dx + dy * dy) > (this.#options.snapDistance ?? Number.POSITIVE_INFINITY)) this.#teleport();
     }
     const slot = this.#pushed % RING;
     this.#times[slot] = serverTime;
     for (let i = 0; i < w; i++) {
-      let value = read(i);
+      let value = this.#read(entity, i);
       if (this.#options.fields[i]?.angle === true && this.#pushed > 0) {
         // Unwrapped: the previous angle plus the shortest turn to this one.
         const last = this.#values[previous * w + i] as number;
@@ -103,6 +112,10 @@ export class EntityTrack {
       this.#values[slot * w + i] = value;
     }
     this.#pushed++;
+  }
+
+  #read(entity: Readonly<Record<string, unknown>>, field: number): number {
+    return entity[(this.#options.fields[field] as TrackedField).name] as number;
   }
 
   /** Forget the track before a teleport: the next draw starts from the new place, with no glide. */
@@ -178,6 +191,7 @@ export class EntityTrack {
     this.#drawnAt = now;
     this.#fade(elapsed);
     for (let i = 0; i < w; i++) this.drawn[i] = (this.#raw[i] as number) + (this.#offset[i] as number);
+    this.#how = how;
     return how;
   }
 

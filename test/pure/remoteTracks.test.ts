@@ -18,8 +18,7 @@ const options: TrackOptions = {
 };
 
 function pushAt(track: EntityTrack, t: number, x: number, y = 0, angle = 0): void {
-  const values = [x, y, angle];
-  track.push(t, (i) => values[i] as number);
+  track.push(t, { x, y, angle });
 }
 
 describe("remote entity track", () => {
