@@ -1,7 +1,7 @@
 import type { Client, StepContext } from "@colyseus/core";
 import { StateView } from "@colyseus/schema";
 import { ArenaInput, ArenaPlayer, ArenaShot, ArenaState } from "../schema/ArenaState.ts";
-import { balancedTeam, newTimers, type PlayerTimers, type ShotSink, sanitizeInput, spawn, stepArena } from "./arena/rules.ts";
+import { balancedTeam, guessLateInput, newTimers, type PlayerTimers, type ShotSink, sanitizeInput, spawn, stepArena } from "./arena/rules.ts";
 import { ARENA, arenaJoinOptions, freeSlot } from "./arena/shapes.ts";
 import type { CreateOptions, JoinOptions } from "./base/joinOptions.ts";
 import { realtimeRoomType } from "./base/RealtimeRoom.ts";
@@ -19,6 +19,7 @@ export class ArenaRoom extends realtimeRoomType({
   sanitize: sanitizeInput,
   tickRate: ARENA.tickRate,
   lagCompensation: { fields: ["x", "y"], maxRewindMs: ARENA.maxRewindMs },
+  lateInput: { guess: guessLateInput },
 }) {
   private readonly timers = new Map<string, PlayerTimers>();
   private readonly slotOf = (sessionId: string): number => this.state.players.get(sessionId)?.slot ?? 0;

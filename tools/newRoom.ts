@@ -386,6 +386,12 @@ export function sanitizeInput(input: { x: number; y: number }): void {
   }
 }
 
+/** A late frame's stand-in (\`lateInput\`): the player keeps moving as its last frame moved it. */
+export function guessLateInput(last: Readonly<{ x: number; y: number }>, into: { x: number; y: number }): void {
+  into.x = last.x;
+  into.y = last.y;
+}
+
 /** Move one body by one input for \`dt\` seconds, never out of the world; float32-exact. */
 export function move(body: Body, input: { x: number; y: number }, dt: number): void {
   body.x = Math.fround(Math.min(Math.max(body.x + input.x * ${constants}.speed * dt, 0), ${constants}.width));
@@ -422,7 +428,7 @@ import { ${pascal}Input, ${pascal}Player, ${pascal}State } from "../schema/${pas
 import type { JoinOptions } from "./base/joinOptions.ts";
 import { realtimeRoomType } from "./base/RealtimeRoom.ts";
 import type { TickInputs } from "./base/tickInputs.ts";
-import { sanitizeInput, spawn, step } from "./${type}/rules.ts";
+import { guessLateInput, sanitizeInput, spawn, step } from "./${type}/rules.ts";
 import { ${constants} } from "./${type}/shapes.ts";
 
 /** ${pascal}: each player moves a dot; the server steps the world at 60 Hz, clients predict their own. */
@@ -434,6 +440,7 @@ export class ${pascal}Room extends realtimeRoomType({
   input: ${pascal}Input,
   sanitize: sanitizeInput,
   tickRate: ${constants}.tickRate,
+  lateInput: { guess: guessLateInput },
 }) {
   protected step(inputs: TickInputs<${pascal}Input>, context: StepContext): void {
     step(this.state, inputs, context.dt);

@@ -77,6 +77,14 @@ export function sanitizeInput(input: InputFrame): void {
   input.fire = input.fire === true;
 }
 
+/** A late frame's stand-in (`lateInput`): keep moving and aiming as the last frame did; never fire a shot nobody pressed. */
+export function guessLateInput(last: Readonly<InputFrame>, into: InputFrame): void {
+  into.x = last.x;
+  into.y = last.y;
+  into.angle = last.angle;
+  into.fire = false;
+}
+
 /** The stick vector's length. Not `Math.hypot`: a variadic builtin that allocates, run per frame. */
 function stickLength(input: InputFrame): number {
   return Math.sqrt(input.x * input.x + input.y * input.y);

@@ -22,8 +22,18 @@ import type { NumericKeys, TickInputs } from "./tickInputs.ts";
  */
 export const INPUT_BURST_FACTOR = 5;
 
-/** Frames one client may have applied in one tick while it catches up after jitter or a stall. */
-const DEFAULT_MAX_FRAMES_PER_TICK = 4;
+/**
+ * How fast a client behind on its frames (after jitter or a stall) catches up, in frames a
+ * tick on average: others see that player move at up to this multiple of its speed, and
+ * 1.5 keeps it under the two frames of motion a frame that others' interpolation can
+ * draw without a visible jump (a stall of one retransmission timeout, 250 ms, drains in
+ * half a second). At most `ceil(rate)` frames in one tick.
+ */
+const DEFAULT_CATCH_UP_RATE = 1.5;
+
+/** `lateInput` defaults: guess after 50 ms without a frame (above a usual link's jitter), for at most 250 ms (one retransmission timeout). */
+const DEFAULT_GUESS_AFTER_MS = 50;
+const DEFAULT_GUESS_FOR_MS = 250;
 
 /**
  * Frames buffered per client when the room type sets none: half a second of frames,
@@ -61,15 +71,60 @@ export interface RealtimeDeclaration<
   };
   /** Frames buffered per client. @default half a second of ticks, rounded up to a power of two (32 at 60 Hz) */
   readonly inputBufferFrames?: number;
-  /** Most frames one client may have applied in one tick while it catches up: bounds how far a player moves in one tick. @default 4 */
-  readonly maxFramesPerTick?: number;
+  /**
+   * Frames a tick, on average, a client behind on its frames may have applied while it
+   * catches up (at least 1; 2 = twice its speed): bounds how fast others see a player move
+   * after a stall, and how long the stall's queue delays its inputs (the stall's length
+   * divided by `catchUpRate - 1`). At most `ceil(catchUpRate)` frames in one tick. @default 1.5
+   */
+  readonly catchUpRate?: number;
+  /**
+   * Keep a player whose frames are late moving instead of freezing it (what others would
+   * see as a stop, then a run while it catches up): once no frame has come for `afterMs`,
+   * each tick applies `guess(last, into)` (the last frame applied, e.g. its movement
+   * without its trigger) for at most `maxMs`, acknowledged as the frame it stands in for:
+   * the client reconciles from it (corrected only by what the guess got wrong), and the
+   * real frame, arriving late, is dropped. Frames sent unnumbered (not in the SDK's ring
+   * mode) are never guessed. @default off: a late player holds still, then catches up at `catchUpRate`
+   */
+  readonly lateInput?: LateInput<I>;
+}
+
+/** How a real-time room type guesses the frames of a player whose frames are late (see `RealtimeDeclaration.lateInput`). */
+interface LateInput<I> {
+  /** Fill `into` with the frame to apply for a tick whose frame is late, from the last frame applied. Never guess an action (a shot): only what continues. */
+  readonly guess: (last: Readonly<I>, into: I) => void;
+  /** How long without a frame before guessing: above the link's usual jitter, so an on-time client is never guessed. @default 50 */
+  readonly afterMs?: number;
+  /** How long to go on guessing before the player holds still. @default 250 */
+  readonly maxMs?: number;
 }
 
 /** How fast one client's frames are applied (see `RealtimeRoom.#pace`), and its applied frames kept for reuse. */
 interface InputPace<I> {
   allowance: number;
+  catchUp: number;
   perMessage: number;
   readonly spareFrames: I[];
+  /** Ticks since a frame of its was last applied. */
+  sinceFrame: number;
+  /** The last real frame applied (kept out of `spareFrames`): what a guess continues. */
+  last: I | undefined;
+  /** Colyseus's buffer of its frames when it sends them numbered (ring mode): what a guess is recorded in. */
+  readonly numbered: NumberedInputBuffer | undefined;
+}
+
+/**
+ * The per-connection input buffer Colyseus keeps (`InputBufferImpl`) when the client
+ * numbers its frames (the SDK's ring mode): the ack every patch carries is
+ * `_lastConsumedSeq`, and a frame numbered at or below `_lastSeq` is a duplicate.
+ */
+interface NumberedInputBuffer {
+  _lastSeq: number;
+  _lastConsumedSeq: number;
+  consumedCount: number;
+  readonly size: number;
+  readonly _seqs?: number[];
 }
 
 /**
@@ -98,7 +153,8 @@ interface AnyRealtimeDeclaration<S extends object, I extends Schema> {
   readonly tickRate: number;
   readonly lagCompensation?: { readonly fields: ReadonlyArray<string>; readonly maxRewindMs?: number };
   readonly inputBufferFrames?: number;
-  readonly maxFramesPerTick?: number;
+  readonly catchUpRate?: number;
+  readonly lateInput?: LateInput<I>;
 }
 
 /**
@@ -144,18 +200,21 @@ export abstract class RealtimeRoom<S extends object, I extends Schema, O extends
   /** Per-client input buffers (Colyseus `defineInput`); set when the room starts. */
   #frames!: InputAPI<I>;
   #rewind: Rewind | undefined;
-  #maxFramesPerTick = DEFAULT_MAX_FRAMES_PER_TICK;
   /**
    * Each connected client's input pace, one record per session (one lookup a tick):
    * - `allowance`: frames it may still have applied: one more every tick, banked up to the
    *   buffer size while its frames are late, spent one per frame applied. Over time a client
    *   gets exactly one frame per tick, so sending faster gains no speed; after a stall the
-   *   frames banked meanwhile drain at up to `maxFramesPerTick` a tick, so the queue (and
-   *   the latency it adds) does not outlive the stall.
+   *   frames banked meanwhile drain at up to `catchUpRate` a tick, so the queue (and the
+   *   latency it adds) does not outlive the stall for long.
+   * - `catchUp`: frames it may have applied this tick, fractional: `catchUpRate` more every
+   *   tick, at most `ceil(catchUpRate)`, one spent per frame applied.
    * - `perMessage`: frames in its latest input message (a ring carries a batch of steps,
    *   client/inputBatch.ts).
    */
   readonly #pace = new Map<string, InputPace<I>>();
+  /** The declared `lateInput`, in ticks, with the one frame a guess is written into. */
+  #guessing: { readonly guess: (last: Readonly<I>, into: I) => void; readonly into: I; readonly afterTicks: number; readonly forTicks: number } | undefined;
   /** The rules' window on this tick: built once, no per-tick allocation. */
   readonly #tickInputs: TickInputs<I> = {
     forEach: (playerId, apply) => this.#framesOf(playerId, apply),
@@ -191,12 +250,25 @@ export abstract class RealtimeRoom<S extends object, I extends Schema, O extends
       const entities = (this.state as Record<string, PlayerEntities>)[spec.entities];
       this.#rewind.attachAll(entities as never, { fields: [...spec.lagCompensation.fields] as never });
     }
-    this.#maxFramesPerTick = spec.maxFramesPerTick ?? DEFAULT_MAX_FRAMES_PER_TICK;
+    if (spec.lateInput !== undefined) {
+      const tickMs = 1000 / spec.tickRate;
+      this.#guessing = {
+        guess: spec.lateInput.guess,
+        into: new spec.input(),
+        afterTicks: Math.round((spec.lateInput.afterMs ?? DEFAULT_GUESS_AFTER_MS) / tickMs),
+        forTicks: Math.round((spec.lateInput.maxMs ?? DEFAULT_GUESS_FOR_MS) / tickMs),
+      };
+    }
+    const catchUpRate = spec.catchUpRate ?? DEFAULT_CATCH_UP_RATE;
+    if (!(catchUpRate >= 1)) throw new Error(`${this.roomName}: catchUpRate must be at least 1 (one frame a tick), got ${catchUpRate}`);
+    const mostInOneTick = Math.ceil(catchUpRate);
     const budgetSeconds = 1 / spec.tickRate;
     this.setFixedTimestep((context) => {
       const startedAt = performance.now();
       for (const pace of this.#pace.values()) {
         if (pace.allowance < bank) pace.allowance++;
+        pace.catchUp = Math.min(pace.catchUp + catchUpRate, mostInOneTick);
+        pace.sinceFrame++;
       }
       this.step(this.#tickInputs, context);
       this.services.observer.tick(this.roomName, (performance.now() - startedAt) / 1000, budgetSeconds);
@@ -235,7 +307,8 @@ export abstract class RealtimeRoom<S extends object, I extends Schema, O extends
   #adoptInputPath(client: Client): void {
     const decoder = (client as Client & { _inputDecoder?: InputDecoderLike })._inputDecoder;
     if (decoder === undefined) return;
-    const pace: InputPace<I> = { allowance: 0, perMessage: 1, spareFrames: [] };
+    const numbered = (client as Client & { _inputBuffer?: NumberedInputBuffer })._inputBuffer;
+    const pace: InputPace<I> = { allowance: 0, catchUp: 0, perMessage: 1, spareFrames: [], sinceFrame: 0, last: undefined, numbered };
     this.#pace.set(client.sessionId, pace);
     this.#recycleFrames(decoder.instance as I, pace.spareFrames);
     const { decode, decodeAll } = decoder;
@@ -285,7 +358,7 @@ export abstract class RealtimeRoom<S extends object, I extends Schema, O extends
    * Hand `apply` the frames of `sessionId` due this tick, oldest first (none while its
    * socket is down). Each frame applied is acknowledged to the client with the next patch.
    *
-   * One frame a tick, as they were produced; more (up to `maxFramesPerTick`, within the
+   * One frame a tick, as they were produced; more (up to `catchUpRate` a tick, within the
    * allowance) only on a backlog, by as many as the queue holds beyond one message's worth.
    * So a client batching three steps per message moves one step a tick, not three at once
    * and then nothing (which would reach others as uneven snapshots), and a backlog left
@@ -295,16 +368,54 @@ export abstract class RealtimeRoom<S extends object, I extends Schema, O extends
     const pace = this.#pace.get(sessionId);
     if (pace === undefined) return;
     const frames = this.#frames.get(sessionId);
+    if (frames.size === 0) {
+      this.#guess(pace, apply);
+      return;
+    }
     const { perMessage } = pace;
     const backlog = frames.size - perMessage - (perMessage > 1 ? 1 : 0);
-    const thisTick = Math.min(pace.allowance, this.#maxFramesPerTick, 1 + Math.max(0, backlog), frames.size);
+    const thisTick = Math.min(pace.allowance, Math.floor(pace.catchUp), 1 + Math.max(0, backlog), frames.size);
     // `next()` rather than `for..of`: no iterator to set up and tear down per client per tick.
     for (let applied = 0; applied < thisTick; applied++) {
       const frame = frames.next();
       if (frame === undefined) break;
       apply(frame);
       pace.allowance--;
-      if (pace.spareFrames.length < SPARE_FRAMES_PER_CLIENT) pace.spareFrames.push(frame);
+      pace.catchUp--;
+      this.#keepLast(pace, frame);
     }
+    if (thisTick > 0) pace.sinceFrame = 0;
+  }
+
+  /** A frame done with: the last applied (what a guess continues), the one before it back to the spares. */
+  #keepLast(pace: InputPace<I>, frame: I): void {
+    const previous = pace.last;
+    pace.last = frame;
+    if (previous !== undefined && pace.spareFrames.length < SPARE_FRAMES_PER_CLIENT) pace.spareFrames.push(previous);
+  }
+
+  /**
+   * No frame of this client's is due: once it is late past `afterTicks`, apply a guess
+   * (for at most `forTicks`) and record it in Colyseus's buffer as the client's next frame
+   * consumed: the patch acknowledges it, so the client reconciles from the guess (its
+   * prediction is corrected by what the guess got wrong, not by the guess itself), and the
+   * real frame, arriving late with that number, is dropped as a duplicate. Only for
+   * numbered frames (the SDK's ring mode, what `RealtimeSession` sends): unnumbered ones
+   * cannot be told apart when they arrive, so such a client holds still and catches up.
+   */
+  // colyseus-internal: guessed-input-ack
+  #guess(pace: InputPace<I>, apply: (frame: I) => void): void {
+    const guessing = this.#guessing;
+    const numbered = pace.numbered;
+    if (guessing === undefined || numbered === undefined || pace.last === undefined || pace.allowance < 1) return;
+    if (pace.sinceFrame <= guessing.afterTicks || pace.sinceFrame > guessing.afterTicks + guessing.forTicks) return;
+    // Everything received is consumed: the next number is the frame that is late.
+    if (numbered._seqs === undefined || numbered.size !== 0 || numbered._lastSeq !== numbered._lastConsumedSeq) return;
+    guessing.guess(pace.last, guessing.into);
+    apply(guessing.into);
+    pace.allowance--;
+    numbered._lastSeq++;
+    numbered._lastConsumedSeq = numbered._lastSeq;
+    numbered.consumedCount++;
   }
 }

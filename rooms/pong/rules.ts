@@ -44,6 +44,11 @@ export function sanitizeInput(input: { move: number }): void {
   input.move = Number.isFinite(input.move) ? Math.min(Math.max(input.move, -1), 1) : 0;
 }
 
+/** A late frame's stand-in (`lateInput`): the paddle keeps moving as the last frame moved it. */
+export function guessLateInput(last: Readonly<{ move: number }>, into: { move: number }): void {
+  into.move = last.move;
+}
+
 /** Move a paddle by one input for `dt` seconds: at most `paddleSpeed * dt`, never past a wall; float32-exact. */
 export function movePaddle(paddle: { y: number }, input: { move: number }, dt: number): void {
   const move = Math.min(Math.max(input.move, -1), 1);

@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import {
   type ArenaWorld,
   applyInput,
+  guessLateInput,
   type InputFrame,
   newTimers,
   type PlayerBody,
@@ -74,6 +75,14 @@ describe("arena input sanitizing", () => {
       assert.ok(w > -Math.PI - 1e-12 && w <= Math.PI + 1e-12, `${a} -> ${w}`);
       assert.ok(Math.abs(Math.cos(w) - Math.cos(a)) < 1e-6);
     }
+  });
+});
+
+describe("arena late-frame guesses (lateInput)", () => {
+  it("continue the last frame's movement and aim, and never fire", () => {
+    const into = frame(0, 0, 0, true);
+    guessLateInput(frame(0.6, -0.8, 1.25, true), into);
+    assert.deepEqual(into, frame(0.6, -0.8, 1.25, false));
   });
 });
 

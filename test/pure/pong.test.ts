@@ -1,7 +1,19 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { TickInputs } from "../../rooms/base/tickInputs.ts";
-import { freeSide, type Match, movePaddle, type Paddle, paddleX, removePaddle, sanitizeInput, seatPaddle, serve, stepPong } from "../../rooms/pong/rules.ts";
+import {
+  freeSide,
+  guessLateInput,
+  type Match,
+  movePaddle,
+  type Paddle,
+  paddleX,
+  removePaddle,
+  sanitizeInput,
+  seatPaddle,
+  serve,
+  stepPong,
+} from "../../rooms/pong/rules.ts";
 import { PONG } from "../../rooms/pong/shapes.ts";
 import type { PongInput } from "../../schema/PongState.ts";
 import { type Random, seededRandom } from "../../shared/random.ts";
@@ -75,6 +87,12 @@ describe("pong paddles", () => {
       sanitizeInput(input);
       assert.equal(input.move, legal, String(raw));
     }
+  });
+
+  it("guess a late frame as the last one's move (lateInput)", () => {
+    const into = { move: 0 };
+    guessLateInput({ move: -0.5 }, into);
+    assert.equal(into.move, -0.5);
   });
 
   it("seat the first on the left, the second on the right, or where the queue put them", () => {

@@ -48,11 +48,11 @@ export interface WireFormat {
 
 /** Frames a seat buffers, and the most one tick applies after a late arrival: tickroom's defaults at 60 Hz. */
 const INPUT_BUFFER = 32;
-const MAX_FRAMES_PER_TICK = 4;
+const MAX_FRAMES_PER_TICK = 2;
 
 /**
- * A seat's input frames, applied as tickroom's real-time base applies them: one a tick
- * over time, banked while frames are late and spent up to 4 in a tick when they arrive,
+ * A seat's input frames, applied about as tickroom's real-time base applies them: one a
+ * tick over time, banked while frames are late and spent up to 2 in a tick when they arrive,
  * so a batch of frames in one message moves a player exactly as far as the frames say.
  */
 class InputQueue {
