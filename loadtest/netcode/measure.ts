@@ -28,6 +28,8 @@ const interpolation = values.interpolation === "damped" ? "damped" : "lerp";
 interface Scenario {
   readonly name: string;
   readonly link: Partial<LinkImpairment>;
+  /** The uplinks' impairment when it differs from the downlinks' (`link`). */
+  readonly up?: Partial<LinkImpairment>;
 }
 
 /**
@@ -50,6 +52,13 @@ const scenarios: Scenario[] = [
       link: { latencyMs: rtt / 2, jitterMs: rtt / 10, ...lossStalls(loss, rtt) },
     })),
   ),
+  // Stalls only on the way down: every player's inputs reach the server on time, so the
+  // true track is smooth and what is left is how well clients draw through their stalls.
+  {
+    name: "100 ms RTT, 20 ms jitter, 2% loss on the way down only (stalls 0.4/s x 200 ms)",
+    link: { latencyMs: 50, jitterMs: 10, ...lossStalls(2, 100) },
+    up: { latencyMs: 50, jitterMs: 10 },
+  },
 ];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -91,7 +100,7 @@ const serverPort = server.port;
 
 const rows: string[] = [];
 for (const scenario of scenarios) {
-  const proxy = new ImpairmentProxy({ target: { host: "127.0.0.1", port: serverPort }, up: scenario.link, down: scenario.link, seed: 3 });
+  const proxy = new ImpairmentProxy({ target: { host: "127.0.0.1", port: serverPort }, up: scenario.up ?? scenario.link, down: scenario.link, seed: 3 });
   const port = await proxy.listen();
   const client = new Client(`ws://127.0.0.1:${port}`);
   const first = await client.create("arena", {});
