@@ -245,10 +245,11 @@ describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
     // Catching up the few ticks before the guess: at most two frames of motion in one tick.
     const fastest = Math.max(...ticks);
     assert.ok(fastest <= (2 * ARENA.speed) / 60 + 1e-3, `the server moved the player ${fastest.toFixed(2)} units in one tick`);
-    // The mover's own client is corrected by what the guesses got wrong (its stick turned a
-    // little meanwhile), never by the guessed motion itself (12 frames, 48 units).
+    // The mover's own client is corrected by what the guesses got wrong (its stick turned
+    // 1/60 rad a frame meanwhile: at most 7.5 units over the 15 frames guessing may last),
+    // never by the guessed motion itself (15 frames, 60 units).
     const { maxCorrection } = mover.stats();
-    assert.ok(maxCorrection < ARENA.playerRadius / 2, `corrected by ${maxCorrection.toFixed(1)} units`);
+    assert.ok(maxCorrection < ARENA.playerRadius, `corrected by ${maxCorrection.toFixed(1)} units`);
     await Promise.all([mover.room.leave(), observer.room.leave()]);
   });
 
