@@ -31,8 +31,13 @@ export const INPUT_BURST_FACTOR = 5;
  */
 const DEFAULT_CATCH_UP_RATE = 1.5;
 
-/** `lateInput` defaults: guess after 50 ms without a frame (above a usual link's jitter), for at most 250 ms (one retransmission timeout). */
-const DEFAULT_GUESS_AFTER_MS = 50;
+/**
+ * `lateInput` defaults: guess after 100 ms without a frame, for at most 250 ms. A stall
+ * over TCP lasts at least one retransmission timeout (200 ms); jitter, batching and a
+ * browser's occasional long frame stay under 100, and a guess there would only cost the
+ * player a needless correction.
+ */
+const DEFAULT_GUESS_AFTER_MS = 100;
 const DEFAULT_GUESS_FOR_MS = 250;
 
 /**
@@ -94,7 +99,7 @@ export interface RealtimeDeclaration<
 interface LateInput<I> {
   /** Fill `into` with the frame to apply for a tick whose frame is late, from the last frame applied. Never guess an action (a shot): only what continues. */
   readonly guess: (last: Readonly<I>, into: I) => void;
-  /** How long without a frame before guessing: above the link's usual jitter, so an on-time client is never guessed. @default 50 */
+  /** How long without a frame before guessing: above the link's usual jitter, so an on-time client is never guessed. @default 100 */
   readonly afterMs?: number;
   /** How long to go on guessing before the player holds still. @default 250 */
   readonly maxMs?: number;

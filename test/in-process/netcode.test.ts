@@ -234,14 +234,14 @@ describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
 
     const ticks = serverSteps.get(mover.room.sessionId) ?? [];
     assert.ok(ticks.length > 60, `${ticks.length} ticks recorded`);
-    // Still for the 50 ms before guessing starts (and a tick of slack), never for the stall's 15 ticks.
+    // Still for the 100 ms (6 ticks) before guessing starts and a tick or two of slack, never for the stall's 15 ticks.
     let still = 0;
     let longestStill = 0;
     for (const moved of ticks) {
       still = moved < 1e-3 ? still + 1 : 0;
       longestStill = Math.max(longestStill, still);
     }
-    assert.ok(longestStill <= 5, `the server held the player still for ${longestStill} ticks`);
+    assert.ok(longestStill <= 8, `the server held the player still for ${longestStill} ticks`);
     // Catching up the few ticks before the guess: at most two frames of motion in one tick.
     const fastest = Math.max(...ticks);
     assert.ok(fastest <= (2 * ARENA.speed) / 60 + 1e-3, `the server moved the player ${fastest.toFixed(2)} units in one tick`);
