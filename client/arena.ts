@@ -19,6 +19,8 @@ export const arenaNetcode: NetcodeSpec<ArenaPlayer, ArenaInput> = {
   // Through a stall other players run on for up to a quarter second, then hold; once
   // data resumes they close the gap at most at running speed.
   extrapolation: { maxMs: 250, catchUpSpeed: ARENA.speed },
+  // Raising the delay for stalls never pushes a shot past the server's rewind window.
+  rewindWindowMs: ARENA.maxRewindMs,
 };
 
 export type ArenaSession = RealtimeSession<ArenaPlayer, ArenaInput, ArenaState>;

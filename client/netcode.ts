@@ -1,6 +1,6 @@
 import { Predict, type Room } from "@colyseus/sdk";
 import { BatchedInput, DEFAULT_INPUTS_PER_MESSAGE } from "./inputBatch.ts";
-import { type DrawnFrom, EntityTrack, RenderClock, type TrackOptions } from "./remoteTracks.ts";
+import { type DrawnFrom, EntityTrack, RenderClock, StallHistory, type TrackOptions } from "./remoteTracks.ts";
 import { listenUntil } from "./signals.ts";
 
 /**
@@ -51,15 +51,42 @@ export interface NetcodeSpec<E extends object, I extends object> {
    * position fields (on top of their own motion). @default { maxMs: 0 }
    */
   readonly extrapolation?: { readonly maxMs: number; readonly catchUpSpeed?: number };
+  /**
+   * The server's lag-compensation window (the room type's `lagCompensation.maxRewindMs`):
+   * the delay is never raised for stalls past what keeps a shot's rewind within it (the
+   * render instant's age when the server judges it: about the delay plus the RTT the SDK
+   * measures). @default no lag compensation: no such bound
+   */
+  readonly rewindWindowMs?: number;
 }
 
 /**
  * The adaptive interpolation delay, ms: a patch interval plus 3x the measured arrival
- * jitter plus 20 (a client's own event loop is late now and then too), within [50, 250].
- * The render clock closes on it (and absorbs jumps in the clock and RTT estimates)
- * running at most 5% fast or slow; a gap over a second is taken at once. It starts at `initialMs` until the clock has measured the link.
+ * jitter plus 20 (a client's own event loop is late now and then too), or, on a link
+ * that stalls often, what keeps other entities drawn past their newest snapshot at most
+ * 3% of the time over the last 20 s (client/remoteTracks.ts `StallHistory`; within the
+ * spec's `rewindWindowMs`): within [50, 250]. The render clock closes on it (and absorbs
+ * jumps in the clock and RTT estimates) running at most 5% fast or slow; a gap over a
+ * second is taken at once. It starts at `initialMs` until the clock has measured the link.
  */
-export const INTERPOLATION_DELAY = Object.freeze({ initialMs: 100, minMs: 50, maxMs: 250, jitterFactor: 3, marginMs: 20, slew: 0.05, resyncMs: 1000 });
+export const INTERPOLATION_DELAY = Object.freeze({
+  initialMs: 100,
+  minMs: 50,
+  maxMs: 250,
+  jitterFactor: 3,
+  marginMs: 20,
+  slew: 0.05,
+  resyncMs: 1000,
+  stallWindowMs: 20_000,
+  stallBudget: 0.03,
+});
+
+/**
+ * How old a render instant is when the server judges a shot stamped with it, besides the
+ * delay and the RTT the SDK measures (input sent to acknowledged: it already holds the
+ * batching, the server's buffering and the wait for a patch): timers' slack, ms.
+ */
+const REWIND_MARGIN_MS = 10;
 
 /** How long the glide onto the true track takes after a stall (its time constant), ms. */
 const CONVERGE_MS = 100;
@@ -160,6 +187,14 @@ export class RealtimeSession<E extends object, I extends object, S = unknown> {
   readonly #fieldIndex: ReadonlyMap<string, number>;
   /** The server time other entities are drawn at. */
   readonly #renderClock = new RenderClock(INTERPOLATION_DELAY);
+  /** The link's recent stalls: how much delay they call for. */
+  readonly #stalls = new StallHistory({
+    windowMs: INTERPOLATION_DELAY.stallWindowMs,
+    budget: INTERPOLATION_DELAY.stallBudget,
+    capMs: INTERPOLATION_DELAY.maxMs,
+  });
+  /** Server time of the newest patch applied. */
+  #newestPatchAt = 0;
   /** The delay the caller fixed; undefined: adaptive. */
   readonly #fixedDelayMs: number | undefined;
   /** The delay in effect: server clock minus half the RTT minus the render time. */
@@ -326,7 +361,11 @@ export class RealtimeSession<E extends object, I extends object, S = unknown> {
   #wantedDelay(): number {
     const clock = this.room.clock;
     const patchInterval = clock.patchInterval?.() ?? 0;
-    return patchInterval > 0 ? this.#renderClock.wantedDelay(patchInterval, clock.jitter()) : INTERPOLATION_DELAY.initialMs;
+    if (!(patchInterval > 0)) return INTERPOLATION_DELAY.initialMs;
+    const forJitter = this.#renderClock.wantedDelay(patchInterval, clock.jitter());
+    const window = this.#spec.rewindWindowMs;
+    const mostForStalls = window === undefined ? INTERPOLATION_DELAY.maxMs : window - clock.smoothedRtt() - REWIND_MARGIN_MS;
+    return Math.max(forJitter, Math.min(this.#stalls.delayFor(performance.now()), mostForStalls, INTERPOLATION_DELAY.maxMs));
   }
 
   /** Each other entity's snapshot from the patch just applied. */
@@ -335,6 +374,7 @@ export class RealtimeSession<E extends object, I extends object, S = unknown> {
     if (tracks === undefined) return;
     const serverTime = this.room.clock.lastServerTime();
     if (!(serverTime > 0)) return;
+    this.#noteStall(serverTime);
     const collection = (this.room.state as Record<string, { forEach?(visit: (entity: object, id: string) => void): void } | undefined>)[this.#spec.collection];
     collection?.forEach?.((entity, id) => {
       if (id === this.room.sessionId) return;
@@ -345,6 +385,21 @@ export class RealtimeSession<E extends object, I extends object, S = unknown> {
       }
       track.push(serverTime, entity as Readonly<Record<string, unknown>>);
     });
+  }
+
+  /**
+   * A patch for `serverTime` arrived: if the render instant had passed the newest snapshot
+   * meanwhile (others were drawn extrapolated), remember the delay that would have kept
+   * one ahead.
+   */
+  #noteStall(serverTime: number): void {
+    const newest = this.#newestPatchAt;
+    this.#newestPatchAt = Math.max(newest, serverTime);
+    const renderedAt = this.#renderClock.time;
+    if (!(newest > 0) || Number.isNaN(renderedAt) || this.#fixedDelayMs !== undefined) return;
+    const now = performance.now();
+    const past = renderedAt + (now - this.#lastFrameAt) - newest;
+    if (past > 0) this.#stalls.record(now, this.#delayMs + past);
   }
 
   /** The track of `entity`, drawn for this frame; undefined with `damped` or before its first snapshot. */

@@ -27,7 +27,11 @@ export interface TrackOptions {
   readonly convergeMs: number;
   /** The two position fields: corrections on them are measured, capped and snapped as one distance. */
   readonly positionFields?: readonly [string, string];
-  /** Fastest the glide closes a position gap, units per second, on top of the entity's own motion. @default no cap */
+  /**
+   * Fastest the glide closes a position gap, units per second, on top of the entity's own
+   * motion; and the entity is never drawn moving faster than twice this, unless its true
+   * track itself does (a glide on top of a server's catch-up would). @default no cap
+   */
   readonly catchUpSpeed?: number;
   /** Consecutive snapshots farther apart than this are a teleport (a respawn): drawn at once, not glided across. @default Infinity */
   readonly snapDistance?: number;
@@ -61,6 +65,8 @@ export class EntityTrack {
   readonly drawn: Float64Array;
   #drawnAt = Number.NaN;
   #how: DrawnFrom = "held";
+  /** A teleport since the last draw: the next draw jumps, uncapped. */
+  #snapped = false;
   readonly #x: number;
   readonly #y: number;
 
@@ -120,6 +126,7 @@ export class EntityTrack {
 
   /** Forget the track before a teleport: the next draw starts from the new place, with no glide. */
   #teleport(): void {
+    this.#snapped = true;
     this.#seenByDraw = 0;
     this.#offset.fill(0);
     // Keep the last snapshot's slot (angles unwrap from it); older ones are out of reach.
@@ -178,6 +185,13 @@ export class EntityTrack {
    */
   draw(target: number, now: number): DrawnFrom {
     if (this.#pushed === 0) return "held";
+    const x = this.#x;
+    const y = this.#y;
+    // Where it was drawn, and its true track then, for the speed cap.
+    const rawX = this.#raw[x] as number;
+    const rawY = this.#raw[y] as number;
+    const drawnX = this.drawn[x] as number;
+    const drawnY = this.drawn[y] as number;
     const how = this.#evaluate(target, this.#pushed, this.#raw);
     const w = this.#width;
     const first = Number.isNaN(this.#drawnAt);
@@ -191,8 +205,34 @@ export class EntityTrack {
     this.#drawnAt = now;
     this.#fade(elapsed);
     for (let i = 0; i < w; i++) this.drawn[i] = (this.#raw[i] as number) + (this.#offset[i] as number);
+    if (!first && !this.#snapped && x >= 0 && y >= 0) this.#capSpeed(elapsed, rawX, rawY, drawnX, drawnY);
+    this.#snapped = false;
     this.#how = how;
     return how;
+  }
+
+  /**
+   * Never draw the entity moving faster than twice `catchUpSpeed` (its own motion plus the
+   * glide's, at most), unless its true track moved faster this frame: the part of the step
+   * past that is left in the offset, for the next frames.
+   */
+  #capSpeed(elapsed: number, rawX: number, rawY: number, drawnX: number, drawnY: number): void {
+    const { catchUpSpeed } = this.#options;
+    if (catchUpSpeed === undefined) return;
+    const x = this.#x;
+    const y = this.#y;
+    const stepX = (this.drawn[x] as number) - drawnX;
+    const stepY = (this.drawn[y] as number) - drawnY;
+    const step = Math.sqrt(stepX * stepX + stepY * stepY);
+    const trueX = (this.#raw[x] as number) - rawX;
+    const trueY = (this.#raw[y] as number) - rawY;
+    const limit = Math.max((2 * catchUpSpeed * elapsed) / 1000, Math.sqrt(trueX * trueX + trueY * trueY));
+    if (step <= limit) return;
+    const scale = limit / step;
+    this.drawn[x] = drawnX + stepX * scale;
+    this.drawn[y] = drawnY + stepY * scale;
+    this.#offset[x] = (this.drawn[x] as number) - (this.#raw[x] as number);
+    this.#offset[y] = (this.drawn[y] as number) - (this.#raw[y] as number);
   }
 
   #fade(elapsed: number): void {
@@ -229,8 +269,9 @@ function shortestTurn(from: number, to: number): number {
  * The server time other entities are drawn at, a delay behind the server clock that
  * adapts to the link. The delay wanted is one patch interval, plus the arrival jitter the
  * clock measures times `jitterFactor`, plus `marginMs`, within `[minMs, maxMs]`: enough
- * that a snapshot is almost always ahead. Stalls are not chased (extrapolation covers
- * them; a delay sized for the worst stall would put everyone that far in the past).
+ * that a snapshot is almost always ahead. Stalls are covered only as far as
+ * `StallHistory` says a link's frequent ones call for (extrapolation covers the rest; a
+ * delay sized for the worst stall would put everyone that far in the past).
  *
  * The render time runs at the local clock's pace, sped up or slowed down by at most
  * `slew` (a few percent) toward `serverNow - wanted delay - rtt / 2`: a change of delay,
@@ -273,6 +314,72 @@ export class RenderClock {
     const room = this.options.slew * elapsedMs;
     this.#time = next + clamp(ideal - next, -room, room);
     return this.#time;
+  }
+}
+
+/**
+ * The stalls a link had lately, and the delay that would keep a snapshot ahead through
+ * most of them. Each time a patch arrives after the render instant had passed the newest
+ * snapshot, `record` keeps the delay that would have kept one ahead (capped at `capMs`:
+ * a single long stall, a tab that slept, never decides alone). `delayFor` is the smallest
+ * delay at which the stalls of the last `windowMs` would have been drawn past their newest
+ * snapshot for at most `budget` of that time: none on a clean link, just enough on a
+ * lossy one (the link's stall rate and length both count), and it forgets them as they age.
+ */
+export class StallHistory {
+  /** Local time of each stall and the delay it needed, oldest first. */
+  readonly #at: number[] = [];
+  readonly #needed: number[] = [];
+  /** `delayFor`'s answer until a stall is recorded or forgotten (it is asked every frame). */
+  #delay: number | undefined = 0;
+  constructor(
+    readonly options: {
+      readonly windowMs: number;
+      /** Fraction of the window the stalls may leave an entity drawn past its newest snapshot. */
+      readonly budget: number;
+      readonly capMs: number;
+    },
+  ) {}
+
+  /** A patch arrived at `now` (local ms) after a stall that needed `neededDelayMs` of delay to stay ahead. */
+  record(now: number, neededDelayMs: number): void {
+    this.#forget(now);
+    this.#at.push(now);
+    this.#needed.push(Math.min(neededDelayMs, this.options.capMs));
+    this.#delay = undefined;
+  }
+
+  /** The delay the recent stalls call for, ms: 0 when they fit the budget at any delay. */
+  delayFor(now: number): number {
+    this.#forget(now);
+    this.#delay ??= this.#fit();
+    return this.#delay;
+  }
+
+  #fit(): number {
+    const needed = [...this.#needed].sort((a, b) => b - a);
+    // Time past the newest snapshot at delay d is the sum of (needed - d) over the stalls
+    // that needed more: decreasing in d. Walk down the sorted needs to where it fits.
+    const allowed = this.options.budget * this.options.windowMs;
+    let sum = 0;
+    for (let k = 0; k < needed.length; k++) {
+      sum += needed[k] as number;
+      const next = (needed[k + 1] as number | undefined) ?? 0;
+      // Between the (k+1)th and (k+2)th largest needs, the excess is sum - (k + 1) * d.
+      const d = (sum - allowed) / (k + 1);
+      if (d >= next) return Math.max(0, d);
+    }
+    return 0;
+  }
+
+  #forget(now: number): void {
+    let expired = 0;
+    while (expired < this.#at.length && (this.#at[expired] as number) < now - this.options.windowMs) expired++;
+    if (expired > 0) {
+      this.#at.splice(0, expired);
+      this.#needed.splice(0, expired);
+      this.#delay = undefined;
+    }
   }
 }
 

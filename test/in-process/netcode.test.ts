@@ -272,6 +272,39 @@ describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
     assert.notEqual(lastSecond.at(-1), INTERPOLATION_DELAY.initialMs, "moved from its initial value to the link's");
   });
 
+  it("on a link that stalls often raises the delay to cover the stalls, as far as the rewind window allows", async () => {
+    const room = await arena();
+    const mover = await join(room, [300, 500]);
+    // A room type whose rewind window leaves room (pong has none at all): the arena's own
+    // 250 ms is spent by this link's RTT and the base delay.
+    const sdkRoom = await new Client(`ws://127.0.0.1:${proxy.port}`).joinById(room.roomId, {});
+    const observer = await RealtimeSession.attach(sdkRoom, { ...arenaNetcode, rewindWindowMs: 10_000 });
+    const moving = new ScriptedPlayer(mover, (input, step) => {
+      input.x = Math.cos(step / 60);
+      input.y = Math.sin(step / 60);
+      input.angle = 0;
+      input.fire = false;
+    });
+    const delays: number[] = [];
+    const watcher = new ScriptedPlayer(observer, idle, (p) => delays.push(p.session.stats().interpolationDelayMs));
+    try {
+      await eventually(() => delays.length > 60, "a second of frames");
+      const before = observer.stats().interpolationDelayMs;
+      // Six 250 ms stalls a second apart: 2% loss over TCP, and then some.
+      for (let i = 0; i < 6; i++) {
+        proxy.stall("down", 250);
+        await sleep(1000);
+      }
+      // 6 x (250 - d) = 3% of 20 s: about 150 ms, reached at the render clock's 5% pace.
+      await eventually(() => observer.stats().interpolationDelayMs > 130, `the delay rose from ${before.toFixed(0)} ms to cover the stalls`, 5000);
+    } finally {
+      moving.stop();
+      watcher.stop();
+    }
+    for (const delay of delays) assert.ok(delay <= INTERPOLATION_DELAY.maxMs + 1, `delay ${delay.toFixed(1)} ms past its bound`);
+    await Promise.all([mover.room.leave(), observer.room.leave()]);
+  });
+
   it("lag compensation: a shot that hit on the shooter's screen hits; a claim past the rewind window does not", async () => {
     const room = await arena();
     const target = await join(room, [150, 300]);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { EntityTrack, RenderClock, type TrackOptions } from "../../client/remoteTracks.ts";
+import { EntityTrack, RenderClock, StallHistory, type TrackOptions } from "../../client/remoteTracks.ts";
 
 const SPEED = 240;
 const FRAME_MS = 1000 / 60;
@@ -83,6 +83,33 @@ describe("remote entity track", () => {
     );
   });
 
+  it("never draws a glide on top of a server's catch-up faster than two frames of motion a frame", () => {
+    // After the stall the server runs the entity at 1.5x its speed for 300 ms (catching up
+    // a backlog): the glide may only add what keeps the drawn step within two frames.
+    const fast = (t: number): number => Math.min(t - 2000, 300) * 1.5 + Math.max(t - 2300, 0);
+    const truth = (t: number): [number, number] => (t <= 2000 ? [(SPEED * t) / 1000, 0] : [(SPEED * 2000) / 1000, (SPEED * fast(t)) / 1000]);
+    const track = new EntityTrack(options);
+    let largestStep = 0;
+    let previous: [number, number] | undefined;
+    let nextPatch = 0;
+    let lastTarget = 0;
+    for (let frame = 0; frame < 300; frame++) {
+      const now = frame * FRAME_MS;
+      while (nextPatch <= now && !(now >= 2000 && now < 2250 && nextPatch >= 2000)) {
+        pushAt(track, nextPatch, ...truth(nextPatch));
+        nextPatch += PATCH_MS;
+      }
+      lastTarget = now - 60;
+      track.draw(lastTarget, now);
+      const drawn: [number, number] = [track.drawn[0] as number, track.drawn[1] as number];
+      if (previous !== undefined) largestStep = Math.max(largestStep, Math.hypot(drawn[0] - previous[0], drawn[1] - previous[1]));
+      previous = drawn;
+    }
+    assert.ok(largestStep <= 2 * FRAME_OF_MOTION + 1e-9, `largest drawn step ${largestStep.toFixed(2)} units, two frames of motion are ${2 * FRAME_OF_MOTION}`);
+    const [x, y] = truth(lastTarget);
+    assert.ok(Math.hypot((previous?.[0] ?? 0) - x, (previous?.[1] ?? 0) - y) < 0.5, `back on the true track: drawn ${previous} true ${[x, y]}`);
+  });
+
   it("takes a teleport at once instead of gliding across the map", () => {
     const track = new EntityTrack(options);
     pushAt(track, 1000, 0);
@@ -138,5 +165,38 @@ describe("render clock", () => {
     const clock = new RenderClock(clockOptions);
     clock.advance(0, 1000);
     assert.equal(clock.advance(FRAME_MS, 5000), 5000);
+  });
+});
+
+describe("stall history", () => {
+  const options = { windowMs: 20_000, budget: 0.03, capMs: 250 };
+
+  it("calls for no more delay on a clean link, nor for a few short stalls that fit the budget", () => {
+    const stalls = new StallHistory(options);
+    assert.equal(stalls.delayFor(0), 0);
+    for (let i = 0; i < 5; i++) stalls.record(i * 1000, 90);
+    assert.equal(stalls.delayFor(5000), 0, "five stalls past an 80 ms delay by 10 ms: 50 ms of 600 allowed");
+  });
+
+  it("on a link that stalls often, the least delay that keeps them drawn past their newest snapshot within the budget", () => {
+    const stalls = new StallHistory(options);
+    // 2% loss over TCP: eight 200 ms stalls in 20 s, each needing 225 ms of delay.
+    for (let i = 0; i < 8; i++) stalls.record(i * 2500, 225);
+    // 8 x (225 - d) = 600 ms allowed.
+    assert.ok(Math.abs(stalls.delayFor(19_000) - 150) < 1e-9, `delay ${stalls.delayFor(19_000)}`);
+    // Past 100 ms, 4 x (240 - d) = 600 would give 90, under the short stalls' need: they
+    // count too, so 4 x (240 - d) + 2 x (100 - d) = 600.
+    const uneven = new StallHistory(options);
+    for (const needed of [240, 240, 240, 240, 100, 100]) uneven.record(0, needed);
+    assert.ok(Math.abs(uneven.delayFor(0) - 560 / 6) < 1e-9, `delay ${uneven.delayFor(0)}`);
+  });
+
+  it("never lets one long stall (a tab that slept) decide, and forgets stalls past its window", () => {
+    const stalls = new StallHistory(options);
+    stalls.record(0, 5000);
+    assert.equal(stalls.delayFor(0), 0, "capped at 250 ms: 250 of 600 allowed");
+    for (let i = 0; i < 10; i++) stalls.record(1000 + i, 250);
+    assert.ok(stalls.delayFor(2000) > 150);
+    assert.equal(stalls.delayFor(21_500), 0, "20 s later they are forgotten");
   });
 });
