@@ -162,32 +162,51 @@ export interface TickroomConfig {
     | undefined;
 }
 
-/** Parse and validate an environment; throws one readable error listing every bad variable. */
+/** Variables whose values are never printed, not even in a configuration error. */
+const SECRET_VARIABLES = new Set(["AUTH_SECRET", "DEV_TOOLS_PASSWORD", "METRICS_TOKEN", "REDIS_URL"]);
+
+/** An environment the server cannot start with: `message` names every bad variable, its value (secrets hidden) and what is wrong. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((problem) => `  ${problem}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** `NAME="value": problem`, or `NAME (hidden): problem` for a secret, or `NAME: problem` when unset. */
+function problemWith(env: Environment, name: string, problem: string): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === "") return `${name}: ${problem}`;
+  return SECRET_VARIABLES.has(name) ? `${name} (hidden): ${problem}` : `${name}=${JSON.stringify(value)}: ${problem}`;
+}
+
+/** Parse and validate an environment; throws one `ConfigError` listing every bad variable. */
 export function parseConfig(env: Environment): TickroomConfig {
   const parsed = environmentSchema.safeParse(stripEmpty(env));
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`).join("\n");
-    throw new Error(`invalid configuration:\n${problems}`);
+    throw new ConfigError(parsed.error.issues.map((issue) => problemWith(env, issue.path.join("."), issue.message)));
   }
   const e = parsed.data;
   const production = e.NODE_ENV === "production";
   const devToolsOn = e.DEV_TOOLS === "on" || (e.DEV_TOOLS === "auto" && !production);
+  const problems: string[] = [];
   if (production && e.AUTH_SECRET === undefined) {
     // A per-boot secret would log every player out on each deploy, and differ between processes.
-    throw new Error("invalid configuration:\n  AUTH_SECRET: required with NODE_ENV=production");
+    problems.push(problemWith(env, "AUTH_SECRET", "required with NODE_ENV=production"));
   }
   if (e.HTTP_HEADERS_TIMEOUT_SECONDS > e.HTTP_REQUEST_TIMEOUT_SECONDS) {
     // Node refuses a headers timeout longer than the whole request's.
-    throw new Error("invalid configuration:\n  HTTP_HEADERS_TIMEOUT_SECONDS: must not exceed HTTP_REQUEST_TIMEOUT_SECONDS");
+    problems.push(problemWith(env, "HTTP_HEADERS_TIMEOUT_SECONDS", `must not exceed HTTP_REQUEST_TIMEOUT_SECONDS (${e.HTTP_REQUEST_TIMEOUT_SECONDS})`));
   }
   if (e.REDIS_URL !== undefined && e.PUBLIC_ADDRESS === undefined && e.PORT === 0) {
     // Seats name the process's address; with an OS-picked port it cannot be known in advance.
-    throw new Error("invalid configuration:\n  PUBLIC_ADDRESS: required with REDIS_URL when PORT is 0");
+    problems.push(problemWith(env, "PUBLIC_ADDRESS", "required with REDIS_URL when PORT is 0"));
   }
   if (devToolsOn && production && e.DEV_TOOLS_PASSWORD === undefined) {
     // Never open by default in production: asking for them there without a login is an error.
-    throw new Error('invalid configuration:\n  DEV_TOOLS: "on" with NODE_ENV=production needs DEV_TOOLS_PASSWORD');
+    problems.push(problemWith(env, "DEV_TOOLS", "on with NODE_ENV=production needs DEV_TOOLS_PASSWORD"));
   }
+  if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze({
     port: e.PORT,
     host: e.HOST,

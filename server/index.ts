@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { matchMaker } from "@colyseus/core";
 import { createTickroomServer } from "./app.config.ts";
-import { loadConfig } from "./config.ts";
+import { ConfigError, loadConfig, type TickroomConfig } from "./config.ts";
 
 // Colyseus 0.18 reads a global WebSocket during reconnection; on Node 20 every dropped
 // client would be removed instead of reconnected. Refuse to run rather than misbehave.
@@ -19,7 +19,18 @@ process.on("unhandledRejection", (reason: unknown) => {
   console.error("tickroom: unhandled rejection, the process goes on:", reason instanceof Error ? reason.message : reason);
 });
 
-const config = loadConfig();
+/** The configuration, or one block naming every bad variable and an exit: a wrong setting is the user's to fix, not a stack trace. */
+function configOrExit(): TickroomConfig {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`tickroom: ${error.message}\n(see README.md, "Configuration")`);
+    process.exit(1);
+  }
+}
+
+const config = configOrExit();
 const server = createTickroomServer(config, { onShutdown: () => console.log("tickroom: all rooms disposed, exiting") });
 
 // Colyseus drains rooms on SIGTERM; this timer only bounds how long that may take.
@@ -31,10 +42,35 @@ process.once("SIGTERM", () => {
   }, config.shutdownTimeoutMs).unref();
 });
 
+// A port in use (or not ours to take) is the commonest first-hour mistake: one line and
+// exit before the transport prints the error's stack and Colyseus's listen waits forever.
+server.transport.server?.prependOnceListener("error", (error: NodeJS.ErrnoException) => {
+  const why =
+    error.code === "EADDRINUSE"
+      ? `port ${config.port} is in use; set PORT`
+      : error.code === "EACCES"
+        ? `no permission to listen on port ${config.port}; set PORT (above 1023)`
+        : error.code === "EADDRNOTAVAIL"
+          ? `HOST ${config.host} is not an address of this machine; set HOST`
+          : `cannot listen on ${config.host}:${config.port}: ${error.message}`;
+  console.error(`tickroom: ${why}`);
+  process.exit(1);
+});
 await server.listen(config.port, config.host);
 const address = server.transport.server?.address() as AddressInfo | null;
 const port = address?.port ?? config.port;
-console.log(`tickroom listening on http://${config.host}:${port} (WebSocket ws://${config.host}:${port}, health /health)`);
+// Every interface: the address a developer's browser opens is localhost.
+const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
+const url = (path: string) => `http://${host}:${port}${path}`;
+// One write: whoever reads the first line (tools/serverProcess.ts) has the rest with it.
+console.log(
+  [
+    `tickroom listening on ${url("/")} (WebSocket ws://${host}:${port})`,
+    ...(config.devTools.mode !== "off" ? [`  monitor    ${url("/monitor")}   playground ${url("/playground")}`] : []),
+    ...(config.metrics.enabled ? [`  metrics    ${url("/metrics")}`] : []),
+    `  health     ${url("/health")}`,
+  ].join("\n"),
+);
 if (config.cluster !== undefined) {
   console.log(`tickroom: process ${matchMaker.processId} on Redis, public address ${config.cluster.publicAddress}`);
 }

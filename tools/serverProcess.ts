@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
 import { type AddressInfo, createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
@@ -65,7 +66,7 @@ export async function startServerProcess(
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), timeoutMs);
     const onData = (): void => {
-      const match = /listening on http:\/\/[\d.]+:(\d+)/.exec(output);
+      const match = /listening on http:\/\/[^\s:/]+:(\d+)/.exec(output);
       if (match) {
         clearTimeout(timer);
         child.stdout!.off("data", onData);
@@ -93,4 +94,28 @@ export async function startServerProcess(
       return code;
     },
   };
+}
+
+/** Run the real server entry until it exits by itself (a start that must fail), killed after `timeoutMs`: its exit code and what it printed. */
+export async function runServerToExit(
+  env: Record<string, string>,
+  timeoutMs = 90_000,
+): Promise<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], {
+    cwd: root,
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DEV_TOOLS: "off", ...generousHttpLimits, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr!.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  const [code] = (await once(child, "exit")) as [number | null];
+  clearTimeout(timer);
+  return { code, stdout, stderr };
 }

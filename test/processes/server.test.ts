@@ -6,7 +6,7 @@ import type { TicTacToeState } from "../../schema/TicTacToeState.ts";
 import type { TickroomServer } from "../../server/app.config.ts";
 import type { Health } from "../../server/health.ts";
 import { CloseCode } from "../../shared/errors.ts";
-import { type ServerProcess, startServerProcess } from "../../tools/serverProcess.ts";
+import { runServerToExit, type ServerProcess, startServerProcess } from "../../tools/serverProcess.ts";
 import { closed, untilState } from "../support/harness.ts";
 
 describe("server entry point, end to end", () => {
@@ -18,6 +18,32 @@ describe("server entry point, end to end", () => {
   });
   after(() => {
     if (server.child.exitCode === null) server.child.kill("SIGKILL");
+  });
+
+  it("says where it listens: the page, metrics and health, as addresses to click", () => {
+    const base = `http://127.0.0.1:${server.port}`;
+    assert.match(server.output(), new RegExp(`^tickroom listening on ${base}/ `, "m"));
+    assert.match(server.output(), new RegExp(`metrics +${base}/metrics$`, "m"));
+    assert.match(server.output(), new RegExp(`health +${base}/health$`, "m"));
+    assert.doesNotMatch(server.output(), /monitor/, "dev tools are off here");
+  });
+
+  it("a second server on a port in use exits 1 with one line, no stack and no hang", async () => {
+    const second = await runServerToExit({ PORT: String(server.port) });
+    assert.equal(second.code, 1);
+    assert.equal(second.stderr, `tickroom: port ${server.port} is in use; set PORT\n`);
+  });
+
+  it("a bad configuration exits 1 with one block naming each variable and its value, no stack", async () => {
+    const bad = await runServerToExit({ PORT: "abc", WS_MAX_PAYLOAD_BYTES: "1", METRICS_TOKEN: "short" });
+    assert.equal(bad.code, 1);
+    const lines = bad.stderr.trimEnd().split("\n");
+    assert.equal(lines[0], "tickroom: invalid configuration:");
+    assert.deepEqual(
+      lines.slice(1, -1).map((line) => line.replace(/:.*/, "")),
+      ['  PORT="abc"', '  WS_MAX_PAYLOAD_BYTES="1"', "  METRICS_TOKEN (hidden)"],
+    );
+    assert.doesNotMatch(bad.stderr, /^\s+at /m, "no stack");
   });
 
   it("answers /health with status, rooms, clients and uptime", async () => {

@@ -54,9 +54,9 @@ function rejection(env: Environment): string {
   return message!;
 }
 
-/** The variables an error message names, one per "  NAME: reason" line. */
+/** The variables an error message names, one per `  NAME="value": reason` (or `NAME (hidden):`, or `NAME:`) line. */
 function namedVariables(message: string): string[] {
-  return [...message.matchAll(/^ {2}([A-Z0-9_]+):/gm)].map((match) => match[1]!);
+  return [...message.matchAll(/^ {2}([A-Z0-9_]+)(?=[=: ])/gm)].map((match) => match[1]!);
 }
 
 describe("config defaults (README's Configuration and Scaling out tables)", () => {
@@ -347,9 +347,20 @@ describe("config: invalid values", () => {
   });
 
   it("explains the length rules for tokens, passwords and secrets", () => {
-    assert.match(rejection({ METRICS_TOKEN: "short" }), /METRICS_TOKEN: use at least 16 characters/);
-    assert.match(rejection({ DEV_TOOLS_PASSWORD: "short" }), /DEV_TOOLS_PASSWORD: use at least 12 characters/);
-    assert.match(rejection({ AUTH_SECRET: "short" }), /AUTH_SECRET: use at least 32 characters/);
+    assert.match(rejection({ METRICS_TOKEN: "short" }), /METRICS_TOKEN \(hidden\): use at least 16 characters/);
+    assert.match(rejection({ DEV_TOOLS_PASSWORD: "short" }), /DEV_TOOLS_PASSWORD \(hidden\): use at least 12 characters/);
+    assert.match(rejection({ AUTH_SECRET: "short" }), /AUTH_SECRET \(hidden\): use at least 32 characters/);
+  });
+
+  it("shows each bad value that is not a secret, so the line says what to fix", () => {
+    const message = rejection({ PORT: "abc", METRICS_ENABLED: "maybe" });
+    assert.match(message, /^ {2}PORT="abc": /m);
+    assert.match(message, /^ {2}METRICS_ENABLED="maybe": /m);
+  });
+
+  it("lists every problem between variables in one block, not the first alone", () => {
+    const message = rejection({ NODE_ENV: "production", HTTP_HEADERS_TIMEOUT_SECONDS: "60", HTTP_REQUEST_TIMEOUT_SECONDS: "30" });
+    assert.deepEqual(namedVariables(message), ["AUTH_SECRET", "HTTP_HEADERS_TIMEOUT_SECONDS"]);
   });
 
   it("does not echo a rejected secret into the message (it ends up in logs)", () => {
@@ -540,7 +551,7 @@ describe("loadConfig", () => {
   });
 
   it("refuses a bad value in process.env, naming it", () => {
-    withPort("abc", () => assert.throws(() => loadConfig(), /invalid configuration:\n(.*\n)* {2}PORT: /));
+    withPort("abc", () => assert.throws(() => loadConfig(), /invalid configuration:\n(.*\n)* {2}PORT="abc": /));
   });
 });
 
