@@ -6,7 +6,10 @@ export interface Health {
   status: "ok";
   /** Rooms hosted by this process. */
   rooms: number;
-  /** Clients connected to this process. */
+  /**
+   * Seats taken on this process: connected clients and dropped ones whose seat is held for
+   * reconnection (Colyseus's CCU). `tickroom_clients` counts the connected ones only.
+   */
   clients: number;
   uptimeSeconds: number;
   /** With a shared Redis: whether it answers ("down": matchmaking answers 503, running rooms go on). */

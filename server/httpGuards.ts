@@ -106,9 +106,63 @@ export function guardHttp(server: Server, limits: HttpLimits, onRefused: (reason
       request.resume();
       return true;
     }
+    // Colyseus's router reads a form or a text body as join options (`-d hello` got a seat).
+    if (Number(length ?? 0) > 0 && !isJson(request.headers["content-type"])) {
+      onRefused("not_json");
+      refuse(response, HttpStatus.INVALID_REQUEST, "request body must be JSON (Content-Type: application/json)");
+      request.resume();
+      return true;
+    }
+    if (request.url?.startsWith("/matchmake/")) answerErrorsWithCode(response);
     return false;
   });
   return limiter;
+}
+
+function isJson(contentType: string | undefined): boolean {
+  const media = contentType?.split(";")[0]?.trim().toLowerCase();
+  return media === "application/json" || (media?.startsWith("application/") === true && media.endsWith("+json"));
+}
+
+/**
+ * Every error a route answers is `{ code, error }`; Colyseus's router answers a body that
+ * is not JSON with `{ error }` alone. Its error answers are JSON sent without a length
+ * (chunked), so one can be completed in passing: `code` (the status) added when missing.
+ */
+// colyseus-internal: matchmake-error-shape
+function answerErrorsWithCode(response: ServerResponse): void {
+  const writeHead = response.writeHead;
+  const write = response.write as (this: ServerResponse, chunk: string) => boolean;
+  const end = response.end as (this: ServerResponse) => ServerResponse;
+  const held: Buffer[] = [];
+  response.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse["writeHead"]>) {
+    if (args[0] >= 400 && String(this.getHeader("content-type") ?? "").startsWith("application/json")) {
+      this.removeHeader("content-length");
+      this.write = (chunk: unknown) => {
+        held.push(Buffer.from(chunk as Uint8Array));
+        return true;
+      };
+      this.end = function (this: ServerResponse, chunk?: unknown) {
+        if (chunk !== undefined && typeof chunk !== "function") held.push(Buffer.from(chunk as Uint8Array));
+        write.call(this, withCode(Buffer.concat(held).toString(), this.statusCode));
+        return end.call(this);
+      } as ServerResponse["end"];
+    }
+    return writeHead.apply(this, args);
+  } as ServerResponse["writeHead"];
+}
+
+function withCode(body: string, status: number): string {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (typeof parsed === "object" && parsed !== null && !("code" in parsed) && "error" in parsed) {
+      const { error } = parsed as { error: unknown };
+      return JSON.stringify({ code: status, error: error === "malformed request body" ? "request body is not valid JSON" : error });
+    }
+  } catch {
+    // Not JSON after all: sent as it was.
+  }
+  return body;
 }
 
 /**

@@ -222,14 +222,38 @@ describe("hostile input", () => {
     for (const route of routes) {
       for (const body of bodies) {
         const response = await fetch(`${server.httpUrl}${route}`, { method: "POST", headers: { "content-type": "application/json" }, body });
-        const answer = (await response.json()) as { error?: unknown };
+        const answer = (await response.json()) as { code?: unknown; error?: unknown };
         assert.ok(
           response.status === 200 || (response.status >= 400 && response.status < 500) || [520, 521, 522].includes(response.status),
           `${route} ${body.slice(0, 20)}: ${response.status}`,
         );
-        if (response.status !== 200) assert.equal(typeof answer.error, "string");
+        if (response.status !== 200) {
+          // One shape for every error, Colyseus's own included.
+          assert.equal(typeof answer.error, "string", `${route} ${body.slice(0, 20)}`);
+          assert.equal(answer.code, response.status, `${route} ${body.slice(0, 20)}: ${JSON.stringify(answer)}`);
+        }
       }
     }
+    await bystandersUnharmed();
+  });
+
+  it("refuses a form or text body at matchmaking, join codes and sign-in (400): it is never read as join options", async () => {
+    for (const route of ["/matchmake/joinOrCreate/chat", "/join-code/ABCDEF", "/auth/guest"]) {
+      for (const [contentType, body] of [
+        ["application/x-www-form-urlencoded", "hello"],
+        ["text/plain", '{"name":"x"}'],
+      ] as const) {
+        const response = await fetch(`${server.httpUrl}${route}`, { method: "POST", headers: { "content-type": contentType }, body });
+        assert.equal(response.status, 400, `${route} ${contentType}`);
+        assert.deepEqual(await response.json(), { code: 400, error: "request body must be JSON (Content-Type: application/json)" });
+      }
+    }
+    const json = await fetch(`${server.httpUrl}/matchmake/joinOrCreate/chat`, {
+      method: "POST",
+      headers: { "content-type": "application/json; charset=utf-8" },
+      body: "{}",
+    });
+    assert.equal(json.status, 200, "JSON with a charset is JSON");
     await bystandersUnharmed();
   });
 
