@@ -80,6 +80,16 @@ export class JoinedRoom<S = unknown> {
     });
   }
 
+  /**
+   * Leave on purpose (the player navigated away): the seat is forgotten at once, not when
+   * the server has confirmed, so a view opened meanwhile (the same one, re-entered) joins
+   * anew instead of trying to take back a seat being given up with a stale token.
+   */
+  leave(): Promise<number> {
+    if (this.#seat !== undefined) this.seats.forget(this.#seat);
+    return this.room.leave();
+  }
+
   /** The private room's join code, as soon as the server has sent it. */
   onJoinCode(listener: (code: string) => void): void {
     this.#codeListeners.add(listener);

@@ -123,7 +123,7 @@ async function render(): Promise<void> {
   } finally {
     // A room handed to a view that never took it (the player navigated away meanwhile).
     if (current === generation && handoff !== undefined) {
-      void handoff.room.leave();
+      void handoff.leave();
       handoff = undefined;
     }
   }

@@ -223,6 +223,26 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
     await done(carol, dave);
   });
 
+  it("re-entering the view one is in joins anew: no reconnection with the seat being given up", async () => {
+    const channel = `again-${Date.now()}`;
+    const erin = await player("Erin");
+    const reconnects: string[] = [];
+    erin.page.on("request", (request) => {
+      if (request.url().includes("/matchmake/reconnect")) reconnects.push(request.url());
+    });
+    await erin.page.goto(`${base}/#/chat/${channel}`);
+    await viewShown(erin.page, "chat");
+    // "Switch" to the channel already shown: the view is left and opened again at once.
+    await erin.page.getByLabel("Channel").fill(channel);
+    await erin.page.getByRole("button", { name: "Switch" }).click();
+    await viewShown(erin.page, "chat");
+    await erin.page.getByLabel("Message").fill("still here");
+    await erin.page.getByLabel("Message").press("Enter");
+    await erin.page.getByTestId("messages").getByText("still here").waitFor({ timeout: 5000 });
+    assert.deepEqual(reconnects, [], "the seat given up was not taken back with its token");
+    await done(erin);
+  });
+
   it("a private tic-tac-toe game, joined by code from the lobby, played to a win and a rematch", async () => {
     const xena = await player("Xena");
     const otto = await player("Otto");

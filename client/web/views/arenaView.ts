@@ -44,7 +44,7 @@ export const arenaView: View<ArenaRoute> = async (container, route, context) => 
   try {
     session = joined.spectator ? undefined : await RealtimeSession.attach(room, arenaNetcode);
   } catch (error) {
-    void room.leave();
+    void joined.leave();
     throw error;
   }
 
@@ -181,7 +181,7 @@ export const arenaView: View<ArenaRoute> = async (container, route, context) => 
     hideStats();
     unwatch();
     if (window.tickroom?.arena === probe) window.tickroom = { ...window.tickroom, arena: undefined };
-    void room.leave();
+    void joined.leave();
   };
 };
 

@@ -96,6 +96,6 @@ export const chatView: View<ChatRoute> = async (container, route, context) => {
   input.focus();
   return () => {
     unfollow();
-    void room.leave();
+    void joined.leave();
   };
 };

@@ -48,7 +48,7 @@ export async function openRoom<S>(context: ViewContext, request: RoomRequest): P
       handoff.keepSeat(seatOf(request.view, handoff.room.roomId, request.channel));
       return handoff;
     }
-    void handoff.room.leave();
+    void handoff.leave();
   }
   const { link, seats } = context;
   const known = request.roomId !== undefined || request.view === "chat" ? seatOf(request.view, request.roomId ?? "", request.channel) : undefined;

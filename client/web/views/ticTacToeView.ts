@@ -100,6 +100,6 @@ export const ticTacToeView: View<TicTacToeRoute> = async (container, route, cont
   );
   return () => {
     unfollow();
-    void room.leave();
+    void joined.leave();
   };
 };
