@@ -6,3 +6,13 @@ export const CHANNEL_MAX_LENGTH = 32;
 
 /** A whole channel name, as join options and links accept it. */
 export const CHANNEL_PATTERN = new RegExp(`^[\\w-]{0,${CHANNEL_MAX_LENGTH}}$`);
+
+/**
+ * The same rule as an input's `pattern` attribute. Browsers compile it with the `v` flag,
+ * where a `-` inside a class must be escaped: `[\w-]` there is an invalid pattern that
+ * Chromium reports and ignores.
+ */
+export const CHANNEL_INPUT_PATTERN = "[\\w\\-]*";
+
+/** What a channel name may be, in words (for an error a player reads). */
+export const CHANNEL_RULE = `up to ${CHANNEL_MAX_LENGTH} letters, digits, _ and -`;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CHANNEL_MAX_LENGTH, CHANNEL_PATTERN } from "../../shared/limits.ts";
+import { CHANNEL_PATTERN, CHANNEL_RULE } from "../../shared/limits.ts";
 
 /** Oldest messages fall off past this many. */
 export const HISTORY_LIMIT = 100;
@@ -7,7 +7,7 @@ export const TEXT_MAX_LENGTH = 500;
 
 /** Rooms are matched by channel (`filterBy(["channel"])`); no channel is the public lobby channel "". */
 export const chatJoinOptions = z.object({
-  channel: z.string().trim().regex(CHANNEL_PATTERN, `0-${CHANNEL_MAX_LENGTH} of letters, digits, _ and -`).default(""),
+  channel: z.string().trim().regex(CHANNEL_PATTERN, CHANNEL_RULE).default(""),
 });
 
 /**

@@ -223,7 +223,7 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
     await done(carol, dave);
   });
 
-  it("re-entering the view one is in joins anew: no reconnection with the seat being given up", async () => {
+  it("re-entering the view one is in joins anew (no reconnection with the seat being given up); a bad channel link says so", async () => {
     const channel = `again-${Date.now()}`;
     const erin = await player("Erin");
     const reconnects: string[] = [];
@@ -240,6 +240,9 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
     await erin.page.getByLabel("Message").press("Enter");
     await erin.page.getByTestId("messages").getByText("still here").waitFor({ timeout: 5000 });
     assert.deepEqual(reconnects, [], "the seat given up was not taken back with its token");
+    // A link to a channel that cannot exist says so, instead of showing another channel.
+    await erin.page.goto(`${base}/#/chat/no%20spaces!`);
+    await erin.page.getByTestId("failure").getByText('"no spaces!" is not a channel name').waitFor({ timeout: 5000 });
     await done(erin);
   });
 

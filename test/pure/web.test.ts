@@ -4,6 +4,7 @@ import { type PageLocation, parseServerAddress, resolveEndpoint } from "../../cl
 import { formatRoute, parseRoute, type Route } from "../../client/web/routes.ts";
 import { describeGame } from "../../client/web/views/ticTacToeView.ts";
 import { TicTacToeState } from "../../schema/TicTacToeState.ts";
+import { CHANNEL_INPUT_PATTERN, CHANNEL_PATTERN } from "../../shared/limits.ts";
 
 const page = (search = "", host = "game.example:8080", protocol = "https:"): PageLocation => ({
   protocol,
@@ -59,7 +60,9 @@ describe("web client routes", () => {
     assert.deepEqual(parseRoute(""), { view: "lobby" });
     assert.deepEqual(parseRoute("#/nowhere/at/all"), { view: "lobby" });
     assert.deepEqual(parseRoute("#/code"), { view: "lobby" });
-    assert.deepEqual(parseRoute("#/chat/no spaces!"), { view: "chat", channel: "general" });
+    assert.deepEqual(parseRoute("#/chat"), { view: "chat", channel: "general" });
+    // A channel name is kept as written: the chat view refuses a bad one in words.
+    assert.deepEqual(parseRoute("#/chat/no%20spaces!"), { view: "chat", channel: "no spaces!" });
     assert.deepEqual(parseRoute("#/arena/%E0%A4%A"), { view: "arena", mode: "ffa", spectate: false });
   });
 });
@@ -105,5 +108,16 @@ describe("tic-tac-toe status line", () => {
       s.draw = true;
     });
     assert.equal(describeGame(draw, "you", false), "Draw.");
+  });
+});
+
+describe("channel name input", () => {
+  it("has a pattern valid as browsers compile it (the v flag) that accepts exactly the channel names", () => {
+    // What an input's pattern becomes: anchored, with the v flag (Chromium rejects `[\w-]` there).
+    const asBrowsers = new RegExp(`^(?:${CHANNEL_INPUT_PATTERN})$`, "v");
+    for (const name of ["", "general", "team_2", "a-b", "no spaces", "x!", "ünï"]) {
+      assert.equal(asBrowsers.test(name), CHANNEL_PATTERN.test(name), name);
+    }
+    assert.throws(() => /^(?:[\w-]*)$/v, "the old pattern is what Chromium refused");
   });
 });

@@ -1,7 +1,7 @@
 import { TEXT_MAX_LENGTH } from "../../../rooms/chat/shapes.ts";
 import type { ChatMessage, ChatState } from "../../../schema/ChatState.ts";
 import type { RoomError } from "../../../shared/errors.ts";
-import { CHANNEL_MAX_LENGTH } from "../../../shared/limits.ts";
+import { CHANNEL_INPUT_PATTERN, CHANNEL_MAX_LENGTH, CHANNEL_PATTERN, CHANNEL_RULE } from "../../../shared/limits.ts";
 import { el } from "../elements.ts";
 import type { Route } from "../routes.ts";
 import { followRoom, openRoom, type View } from "./context.ts";
@@ -10,6 +10,9 @@ type ChatRoute = Extract<Route, { view: "chat" }>;
 
 /** Chat: one channel, its shared history (the last 100 lines), its members, a line to type in. */
 export const chatView: View<ChatRoute> = async (container, route, context) => {
+  // Refused here, in words, rather than by the server after a round trip (or, as links
+  // once did, by silently showing #general instead).
+  if (!CHANNEL_PATTERN.test(route.channel)) throw new Error(`"${route.channel}" is not a channel name: ${CHANNEL_RULE}`);
   const joined = await openRoom<ChatState>(context, { view: "chat", channel: route.channel, spectate: false, options: { channel: route.channel } });
   const { room } = joined;
 
@@ -25,7 +28,13 @@ export const chatView: View<ChatRoute> = async (container, route, context) => {
     room.send("say", { text });
     input.value = "";
   });
-  const channelInput = el("input", { name: "channel", value: route.channel, maxlength: CHANNEL_MAX_LENGTH, pattern: "[\\w-]*", "aria-label": "Channel" });
+  const channelInput = el("input", {
+    name: "channel",
+    value: route.channel,
+    maxlength: CHANNEL_MAX_LENGTH,
+    pattern: CHANNEL_INPUT_PATTERN,
+    "aria-label": "Channel",
+  });
   const channelForm = el("form", { class: "row" }, el("span", {}, "#"), channelInput, el("button", { type: "submit" }, "Switch"));
   channelForm.addEventListener("submit", (event) => {
     event.preventDefault();

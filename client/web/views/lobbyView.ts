@@ -1,5 +1,5 @@
 import type { Room, RoomAvailable } from "@colyseus/sdk";
-import { CHANNEL_MAX_LENGTH, NAME_MAX_LENGTH } from "../../../shared/limits.ts";
+import { CHANNEL_INPUT_PATTERN, CHANNEL_MAX_LENGTH, NAME_MAX_LENGTH } from "../../../shared/limits.ts";
 import { RANKED_GAME_NAMES, RANKED_GAMES } from "../../../shared/rankedQueue.ts";
 import { joinByCode } from "../../joinByCode.ts";
 import { enterQueue, type QueueTicket } from "../../queue.ts";
@@ -114,7 +114,7 @@ export const lobbyView: View = async (container, _route, context) => {
     name: "channel",
     placeholder: "channel",
     maxlength: CHANNEL_MAX_LENGTH,
-    pattern: "[\\w-]*",
+    pattern: CHANNEL_INPUT_PATTERN,
     hidden: true,
     "aria-label": "Channel",
   });
