@@ -114,10 +114,13 @@ describe("tic-tac-toe status line", () => {
 describe("channel name input", () => {
   it("has a pattern valid as browsers compile it (the v flag) that accepts exactly the channel names", () => {
     // What an input's pattern becomes: anchored, with the v flag (Chromium rejects `[\w-]` there).
-    const asBrowsers = new RegExp(`^(?:${CHANNEL_INPUT_PATTERN})$`, "v");
+    // (The flag through a variable: the project's TypeScript target predates it; Node 22 has it.)
+    const v: string = "v";
+    const asBrowsers = new RegExp(`^(?:${CHANNEL_INPUT_PATTERN})$`, v);
     for (const name of ["", "general", "team_2", "a-b", "no spaces", "x!", "ünï"]) {
       assert.equal(asBrowsers.test(name), CHANNEL_PATTERN.test(name), name);
     }
-    assert.throws(() => /^(?:[\w-]*)$/v, "the old pattern is what Chromium refused");
+    const before = "^(?:[\\w-]*)$";
+    assert.throws(() => new RegExp(before, v), "the old pattern is what Chromium refused");
   });
 });
