@@ -1,6 +1,6 @@
 import { type Client, matchMaker, ServerError } from "@colyseus/core";
 import { HttpStatus } from "../shared/errors.ts";
-import { type QueuedMessage, type QueueSeat, RANKED_GAMES, type RankedGameName } from "../shared/rankedQueue.ts";
+import { type QueuedMessage, type QueueSeat, type QueueWaiting, RANKED_GAMES, type RankedGameName } from "../shared/rankedQueue.ts";
 import { identityOf } from "./base/identity.ts";
 import type { CreateOptions, JoinOptions } from "./base/joinOptions.ts";
 import { roomType } from "./base/TickroomRoom.ts";
@@ -28,6 +28,9 @@ export class MatchQueueRoom extends roomType({ joinOptions: queueJoinOptions, ma
   private readonly book = new TicketBook();
   /** A cycle awaits room creation (possibly on another process): never two at once. */
   private cycling = false;
+  /** What the last "waiting" broadcast said, and whether anyone has joined since (and has not heard it). */
+  private lastWaiting = -1;
+  private joinedSince = false;
 
   override async onCreate(options: CreateOptions<typeof queueJoinOptions>): Promise<void> {
     this.game = options.game;
@@ -53,6 +56,20 @@ export class MatchQueueRoom extends roomType({ joinOptions: queueJoinOptions, ma
         : new ServerError(HttpStatus.INVALID_REQUEST, `party "${party}" was opened with size ${joined.partySize}`);
     }
     client.send("queued", { game: this.game, rating, party: joined.members, partySize } satisfies QueuedMessage);
+    this.joinedSince = true;
+  }
+
+  /**
+   * Tell everyone how many wait, when that changed or someone joined since: from the
+   * cycle, not the join, so a newcomer's page has its handlers by then (a message sent
+   * with the join confirmation reaches the client before any can be registered).
+   */
+  private announceWaiting(): void {
+    const waiting = this.clients.length;
+    if (waiting === this.lastWaiting && !this.joinedSince) return;
+    this.lastWaiting = waiting;
+    this.joinedSince = false;
+    this.broadcast("waiting", { waiting, playersPerMatch: this.shape.teams * this.shape.teamSize } satisfies QueueWaiting);
   }
 
   protected onPlayerLeave(client: Client): void {
@@ -82,6 +99,7 @@ export class MatchQueueRoom extends roomType({ joinOptions: queueJoinOptions, ma
       this.onUncaughtException(error as never, "setInterval");
     } finally {
       this.cycling = false;
+      this.announceWaiting();
     }
   }
 

@@ -37,6 +37,17 @@ export interface QueuedMessage {
   readonly partySize: number;
 }
 
+/**
+ * Sent to everyone in a queue when the number waiting has changed, or someone has joined,
+ * since the last one (at most every half second): what a page shows while it waits.
+ */
+export interface QueueWaiting {
+  /** Players in this game's queue now, this one included. */
+  readonly waiting: number;
+  /** Players one match takes (teams x team size). */
+  readonly playersPerMatch: number;
+}
+
 /** Sent to each member when its match is ready: a seat reservation for `consumeSeatReservation`, and its team (1-based). */
 export interface QueueSeat {
   readonly seat: unknown;

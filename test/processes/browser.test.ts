@@ -301,6 +301,12 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
       await each.page.goto(`${base}/#/`);
       await viewShown(each.page, "lobby");
       await each.page.getByTestId("queue-button").click();
+      // Alone in the queue, the first page says how the search stands.
+      if (each === first)
+        await first.page
+          .getByTestId("lobby-status")
+          .getByText(/^Looking for a tic-tac-toe match: 1 of 2 players here, 0:0\d waited$/)
+          .waitFor({ timeout: 5000 });
     }
     await viewShown(first.page, "tictactoe", 15_000);
     await viewShown(second.page, "tictactoe", 15_000);

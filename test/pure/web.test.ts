@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type PageLocation, parseServerAddress, resolveEndpoint } from "../../client/web/endpoint.ts";
 import { formatRoute, parseRoute, type Route } from "../../client/web/routes.ts";
+import { describeSearch, withArticle } from "../../client/web/views/lobbyView.ts";
 import { describeGame } from "../../client/web/views/ticTacToeView.ts";
 import { TicTacToeState } from "../../schema/TicTacToeState.ts";
 import { CHANNEL_INPUT_PATTERN, CHANNEL_PATTERN } from "../../shared/limits.ts";
@@ -122,5 +123,20 @@ describe("channel name input", () => {
     }
     const before = "^(?:[\\w-]*)$";
     assert.throws(() => new RegExp(before, v), "the old pattern is what Chromium refused");
+  });
+});
+
+describe("ranked queue status line", () => {
+  it("says a or an as English does", () => {
+    assert.equal(withArticle("arena"), "an arena");
+    assert.equal(withArticle("tic-tac-toe"), "a tic-tac-toe");
+    assert.equal(withArticle("private arena"), "a private arena");
+  });
+
+  it("tells how many players are here of how many a match takes, and how long the search has waited", () => {
+    const since = 1000;
+    assert.equal(describeSearch({ waiting: 0, playersPerMatch: 0, rating: undefined, since }, since + 500), "0:00 waited", "before the queue has said");
+    assert.equal(describeSearch({ waiting: 2, playersPerMatch: 4, rating: 1000, since }, since + 7_200), "2 of 4 players here, 0:07 waited");
+    assert.equal(describeSearch({ waiting: 9, playersPerMatch: 2, rating: 1000, since }, since + 75_000), "2 of 2 players here, 1:15 waited");
   });
 });

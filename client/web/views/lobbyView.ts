@@ -2,7 +2,7 @@ import type { Room, RoomAvailable } from "@colyseus/sdk";
 import { CHANNEL_INPUT_PATTERN, CHANNEL_MAX_LENGTH, NAME_MAX_LENGTH } from "../../../shared/limits.ts";
 import { RANKED_GAME_NAMES, RANKED_GAMES } from "../../../shared/rankedQueue.ts";
 import { joinByCode } from "../../joinByCode.ts";
-import { enterQueue, type QueueTicket } from "../../queue.ts";
+import { enterQueue, type QueueStatus, type QueueTicket } from "../../queue.ts";
 import { el } from "../elements.ts";
 import { JoinedRoom } from "../joinedRoom.ts";
 import type { GameView } from "../routes.ts";
@@ -134,7 +134,9 @@ export const lobbyView: View = async (container, _route, context) => {
     const view = typeSelect.value as GameView;
     const options: Record<string, unknown> = { private: privateBox.checked };
     if (view === "chat") options.channel = channelInput.value.trim() || `room-${Math.floor(Math.random() * 1e6)}`;
-    void go(`Creating a ${privateBox.checked ? "private " : ""}${TITLES[view].toLowerCase()} room`, () => link.join((client) => client.create(view, options)));
+    void go(`Creating ${withArticle(`${privateBox.checked ? "private " : ""}${TITLES[view].toLowerCase()}`)} room`, () =>
+      link.join((client) => client.create(view, options)),
+    );
   });
 
   // Join by code.
@@ -165,20 +167,30 @@ export const lobbyView: View = async (container, _route, context) => {
     }
     const game = rankedGames.find((name) => name === queueGame.value);
     if (game === undefined) return;
-    report(`Looking for a ${TITLES[game as GameView].toLowerCase()} match…`);
+    const looking = `Looking for ${withArticle(TITLES[game as GameView].toLowerCase())} match`;
+    report(`${looking}…`);
     queueButton.textContent = "Cancel search";
+    let waited: ReturnType<typeof setInterval> | undefined;
+    const stopWaiting = (): void => clearInterval(waited);
+    cleanups.push(stopWaiting);
     link
       .join(async (client) => {
-        ticket = await enterQueue(client, { game });
-        return ticket.queue;
+        const entered = await enterQueue(client, { game });
+        ticket = entered;
+        const show = (): void => report(`${looking}: ${describeSearch(entered.status(), performance.now())}`);
+        entered.onStatus(show);
+        waited = setInterval(show, 1000);
+        return entered.queue;
       })
       .then(() => ticket!.match)
       .then(async ({ room }) => {
+        stopWaiting();
         ticket = undefined;
         const joined = new JoinedRoom(room, false, context.seats);
         context.navigate(await routeFor(joined, false), joined);
       })
       .catch((error: unknown) => {
+        stopWaiting();
         ticket = undefined;
         queueButton.textContent = "Find a match";
         report(`Queue: ${describeJoinError(error)}`, true);
@@ -244,4 +256,18 @@ function roomRow(room: RoomAvailable<Listing>, act: (room: RoomAvailable<Listing
 
 function card(title: string, ...body: Node[]): HTMLElement {
   return el("div", { class: "card" }, el("h3", {}, title), ...body);
+}
+
+/** "an arena", "a tic-tac-toe": the article English wants before `word`. */
+export function withArticle(word: string): string {
+  return `${/^[aeiou]/i.test(word) ? "an" : "a"} ${word}`;
+}
+
+/** "1 of 2 players here, 0:07 waited": how a search stands, for the player waiting. */
+export function describeSearch(status: QueueStatus, now: number): string {
+  const seconds = Math.max(0, Math.floor((now - status.since) / 1000));
+  const waited = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")} waited`;
+  if (status.playersPerMatch === 0) return waited;
+  const here = Math.min(status.waiting, status.playersPerMatch);
+  return `${here} of ${status.playersPerMatch} players here, ${waited}`;
 }
