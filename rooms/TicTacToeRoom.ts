@@ -1,5 +1,6 @@
 import type { Client } from "@colyseus/core";
 import { TicTacToeState } from "../schema/TicTacToeState.ts";
+import type { JoinOptions } from "./base/joinOptions.ts";
 import { roomType } from "./base/TickroomRoom.ts";
 import { playMove, removePlayer, requestRematch, seatPlayer } from "./tictactoe/rules.ts";
 import { moveMessage, rematchMessage } from "./tictactoe/shapes.ts";
@@ -14,8 +15,8 @@ export class TicTacToeRoom extends roomType({ state: TicTacToeState, maxPlayers:
     rematch: this.accept(rematchMessage, (client) => requestRematch(this.state, client.sessionId)),
   };
 
-  protected onPlayerJoin(client: Client): void {
-    seatPlayer(this.state, client.sessionId);
+  protected onPlayerJoin(client: Client, options: JoinOptions): void {
+    seatPlayer(this.state, client.sessionId, options.name);
   }
 
   protected onPlayerLeave(client: Client): void {

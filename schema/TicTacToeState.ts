@@ -18,4 +18,6 @@ export class TicTacToeState extends Schema {
   @type("boolean") draw = false;
   /** sessionIds of the players who asked for a rematch of the finished game. */
   @type({ map: "boolean" }) rematch = new MapSchema<boolean>();
+  /** sessionId -> display name of each seated player ("Ada vs Bob"). */
+  @type({ map: "string" }) names = new MapSchema<string>();
 }

@@ -15,6 +15,11 @@ export interface TicTacToeGame {
   status: GameStatus;
   winner: string;
   draw: boolean;
+  /** Display names of the seated players. */
+  names: {
+    set(sessionId: string, name: string): unknown;
+    delete(sessionId: string): unknown;
+  };
   /** Players who asked for a rematch of the finished game. */
   rematch: {
     has(sessionId: string): boolean;
@@ -41,11 +46,18 @@ const LINES: ReadonlyArray<readonly [number, number, number]> = [
 
 /** The mark holding a full line, or 0. */
 export function lineWinner(board: TicTacToeGame["board"]): Cell {
-  for (const [a, b, c] of LINES) {
+  const line = winningLine(board);
+  return line === undefined ? 0 : (board[line[0]] as Mark);
+}
+
+/** The three cells of a full line (what a page highlights), or undefined. */
+export function winningLine(board: TicTacToeGame["board"]): readonly [number, number, number] | undefined {
+  for (const line of LINES) {
+    const [a, b, c] = line;
     const mark = board[a];
-    if ((mark === X || mark === O) && mark === board[b] && mark === board[c]) return mark;
+    if ((mark === X || mark === O) && mark === board[b] && mark === board[c]) return line;
   }
-  return 0;
+  return undefined;
 }
 
 function isFull(board: TicTacToeGame["board"]): boolean {
@@ -61,10 +73,11 @@ function sessionWithMark(game: TicTacToeGame, wanted: Mark): string {
   return found;
 }
 
-/** Seat a player: the first gets X, the second O; the game starts with X to move. */
-export function seatPlayer(game: TicTacToeGame, sessionId: string): Mark {
+/** Seat a player under its display name: the first gets X, the second O; the game starts with X to move. */
+export function seatPlayer(game: TicTacToeGame, sessionId: string, name: string): Mark {
   const mark: Mark = sessionWithMark(game, X) === "" ? X : O;
   game.players.set(sessionId, mark);
+  game.names.set(sessionId, name);
   if (game.players.size === 2 && game.status === "waiting") {
     game.status = "playing";
     game.currentTurn = sessionWithMark(game, X);
@@ -135,6 +148,7 @@ export function removePlayer(game: TicTacToeGame, sessionId: string): void {
     finish(game, opponent);
   }
   game.players.delete(sessionId);
+  game.names.delete(sessionId);
   game.rematch.delete(sessionId);
 }
 

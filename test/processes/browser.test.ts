@@ -257,6 +257,7 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
     await viewShown(xena.page, "tictactoe");
     const code = (await xena.page.getByTestId("join-code").textContent({ timeout: 5000 })) ?? "";
     assert.match(code, /^[A-Z2-9]{6}$/);
+    await xena.page.getByTestId("copy-code").waitFor({ timeout: 5000 });
 
     await otto.page.goto(`${base}/#/`);
     await viewShown(otto.page, "lobby");
@@ -268,6 +269,8 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
     await xena.page.getByText("Your turn: you are X.").waitFor({ timeout: 5000 });
     assert.match(await statusOf(otto.page), /Opponent's turn/);
     assert.equal(await xena.page.getByTestId("rematch").isVisible(), false, "no rematch offered mid-game");
+    for (const page of [xena.page, otto.page]) assert.equal(await page.getByTestId("ttt-players").textContent(), "Xena (X) vs Otto (O)");
+    assert.equal(await xena.page.getByTestId("join-code").isVisible(), false, "a game under way has no one to invite");
     const cell = (page: Page, index: number) => page.locator(`[data-cell="${index}"]`);
     for (const [page, index] of [
       [xena.page, 0],
@@ -282,6 +285,10 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
     }
     await xena.page.getByText("You won!").waitFor({ timeout: 5000 });
     await otto.page.getByText("You lost.").waitFor({ timeout: 5000 });
+    // The winning line is marked on both boards, and only it.
+    for (const page of [xena.page, otto.page]) {
+      assert.deepEqual(await page.locator("[data-cell].win").evaluateAll((cells) => cells.map((cell) => (cell as HTMLElement).dataset.cell)), ["0", "1", "2"]);
+    }
     await screenshot(xena.page, "tictactoe");
 
     await otto.page.getByTestId("rematch").click();

@@ -1,16 +1,25 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { lineWinner, O, playMove, removePlayer, requestRematch, seatPlayer, type TicTacToeGame, X } from "../../rooms/tictactoe/rules.ts";
+import { lineWinner, O, playMove, removePlayer, requestRematch, seatPlayer, type TicTacToeGame, winningLine, X } from "../../rooms/tictactoe/rules.ts";
 import { ErrorCode } from "../../shared/errors.ts";
 
 function game(): TicTacToeGame {
-  return { board: [0, 0, 0, 0, 0, 0, 0, 0, 0], players: new Map(), currentTurn: "", status: "waiting", winner: "", draw: false, rematch: new Map() };
+  return {
+    board: [0, 0, 0, 0, 0, 0, 0, 0, 0],
+    players: new Map(),
+    currentTurn: "",
+    status: "waiting",
+    winner: "",
+    draw: false,
+    rematch: new Map(),
+    names: new Map(),
+  };
 }
 
 function started(): TicTacToeGame {
   const g = game();
-  seatPlayer(g, "x");
-  seatPlayer(g, "o");
+  seatPlayer(g, "x", "X");
+  seatPlayer(g, "o", "O");
   return g;
 }
 
@@ -24,16 +33,34 @@ function play(g: TicTacToeGame, moves: number[]): void {
 describe("tic-tac-toe rules", () => {
   it("seats X then O and starts with X to move", () => {
     const g = game();
-    assert.equal(seatPlayer(g, "a"), X);
+    assert.equal(seatPlayer(g, "a", "A"), X);
     assert.equal(g.status, "waiting");
-    assert.equal(seatPlayer(g, "b"), O);
+    assert.equal(seatPlayer(g, "b", "B"), O);
     assert.equal(g.status, "playing");
     assert.equal(g.currentTurn, "a");
   });
 
+  it("keeps each seated player's name, and forgets it when the player leaves", () => {
+    const g = started();
+    assert.deepEqual(
+      [...(g.names as Map<string, string>)],
+      [
+        ["x", "X"],
+        ["o", "O"],
+      ],
+    );
+    removePlayer(g, "o");
+    assert.deepEqual([...(g.names as Map<string, string>)], [["x", "X"]]);
+  });
+
+  it("names the winning line's cells, and none while no line is full", () => {
+    assert.equal(winningLine([1, 1, 0, 2, 2, 0, 0, 0, 0]), undefined);
+    assert.deepEqual(winningLine([2, 1, 1, 0, 2, 1, 0, 0, 2]), [0, 4, 8]);
+  });
+
   it("refuses a move before the game starts", () => {
     const g = game();
-    seatPlayer(g, "x");
+    seatPlayer(g, "x", "X");
     const r = playMove(g, "x", 0);
     assert.equal(r.ok ? "" : r.error.code, ErrorCode.GAME_NOT_STARTED);
   });
@@ -98,7 +125,7 @@ describe("tic-tac-toe rules", () => {
 
   it("leaving while waiting frees the seat; leaving after the end keeps the result", () => {
     const g = game();
-    seatPlayer(g, "x");
+    seatPlayer(g, "x", "X");
     removePlayer(g, "x");
     assert.equal(g.players.size, 0);
     assert.equal(g.status, "waiting");

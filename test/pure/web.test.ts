@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { type PageLocation, parseServerAddress, resolveEndpoint } from "../../client/web/endpoint.ts";
 import { formatRoute, parseRoute, type Route } from "../../client/web/routes.ts";
 import { describeSearch, withArticle } from "../../client/web/views/lobbyView.ts";
-import { describeGame } from "../../client/web/views/ticTacToeView.ts";
+import { describeGame, describePlayers } from "../../client/web/views/ticTacToeView.ts";
 import { TicTacToeState } from "../../schema/TicTacToeState.ts";
 import { CHANNEL_INPUT_PATTERN, CHANNEL_PATTERN } from "../../shared/limits.ts";
 
@@ -138,5 +138,17 @@ describe("ranked queue status line", () => {
     assert.equal(describeSearch({ waiting: 0, playersPerMatch: 0, rating: undefined, since }, since + 500), "0:00 waited", "before the queue has said");
     assert.equal(describeSearch({ waiting: 2, playersPerMatch: 4, rating: 1000, since }, since + 7_200), "2 of 4 players here, 0:07 waited");
     assert.equal(describeSearch({ waiting: 9, playersPerMatch: 2, rating: 1000, since }, since + 75_000), "2 of 2 players here, 1:15 waited");
+  });
+});
+
+describe("tic-tac-toe players line", () => {
+  it("names who plays whom, X first, and an empty seat", () => {
+    const s = new TicTacToeState();
+    s.players.set("b", 2);
+    s.names.set("b", "Bob");
+    assert.equal(describePlayers(s), "… vs Bob (O)");
+    s.players.set("a", 1);
+    s.names.set("a", "Ada");
+    assert.equal(describePlayers(s), "Ada (X) vs Bob (O)");
   });
 });

@@ -1,3 +1,4 @@
+import { winningLine } from "../../../rooms/tictactoe/rules.ts";
 import type { TicTacToeState } from "../../../schema/TicTacToeState.ts";
 import type { RoomError } from "../../../shared/errors.ts";
 import { el } from "../elements.ts";
@@ -28,6 +29,15 @@ export function describeGame(state: TicTacToeState, me: string, spectator: boole
   }
 }
 
+/** "Ada (X) vs Bob (O)": who plays whom, X first; an empty seat is "…". */
+export function describePlayers(state: TicTacToeState): string {
+  const seated = (wanted: number): string => {
+    for (const [sessionId, mark] of state.players) if (mark === wanted) return `${state.names.get(sessionId) ?? "?"} (${MARKS[mark as 1 | 2]})`;
+    return "…";
+  };
+  return `${seated(1)} vs ${seated(2)}`;
+}
+
 /** Tic-tac-toe: the board, whose turn, the result and a rematch both players must ask for. */
 export const ticTacToeView: View<TicTacToeRoute> = async (container, route, context) => {
   const joined = await openRoom<TicTacToeState>(context, { view: "tictactoe", roomId: route.roomId, spectate: route.spectate, options: {} });
@@ -43,29 +53,28 @@ export const ticTacToeView: View<TicTacToeRoute> = async (container, route, cont
   const notice = el("p", { class: "notice", "data-testid": "ttt-error", role: "alert" });
   const rematch = el("button", { "data-testid": "rematch", hidden: true }, "Rematch");
   rematch.addEventListener("click", () => room.send("rematch"));
+  const players = el("p", { class: "versus", "data-testid": "ttt-players" });
+  // Shown only while a seat is free: a ranked game (seated by the queue) or one under way
+  // or over has no one to invite.
   const code = el("p", { class: "join-code", hidden: true });
-  joined.onJoinCode((joinCode) => {
-    code.hidden = false;
-    code.replaceChildren(
-      "Private game. Share the code ",
-      el("strong", { "data-testid": "join-code" }, joinCode),
-      " or the link ",
-      el("code", {}, `${location.origin}${location.pathname}${location.search}#/code/${joinCode}`),
-    );
-  });
+  let invitation = false;
 
   const render = (state: TicTacToeState): void => {
     // Joining resolves before the first state: the collections arrive with it.
     if (state.board === undefined || state.players === undefined || state.rematch === undefined) return;
     const me = room.sessionId;
     const myTurn = !joined.spectator && state.status === "playing" && state.currentTurn === me;
+    const line = state.status === "finished" ? winningLine(state.board) : undefined;
     for (let i = 0; i < 9; i++) {
       const cell = cells[i]!;
       const mark = state.board[i] ?? 0;
       cell.textContent = MARKS[mark as 0 | 1 | 2];
       cell.dataset.mark = MARKS[mark as 0 | 1 | 2];
       cell.disabled = !myTurn || mark !== 0;
+      cell.classList.toggle("win", line?.includes(i) === true);
     }
+    players.textContent = describePlayers(state);
+    code.hidden = !(invitation && state.status === "waiting");
     status.textContent = describeGame(state, me, joined.spectator);
     status.dataset.status = state.status;
     const player = !joined.spectator && state.players.has(me);
@@ -77,6 +86,30 @@ export const ticTacToeView: View<TicTacToeRoute> = async (container, route, cont
   };
   room.onStateChange(render);
   if (room.state !== undefined) render(room.state);
+  joined.onJoinCode((joinCode) => {
+    invitation = true;
+    const link = `${location.origin}${location.pathname}${location.search}#/code/${joinCode}`;
+    const copy = el("button", { type: "button", "data-testid": "copy-code" }, "Copy link");
+    copy.addEventListener("click", () => {
+      navigator.clipboard.writeText(link).then(
+        () => {
+          copy.textContent = "Copied";
+        },
+        () => {
+          copy.textContent = "Copy failed: select the link";
+        },
+      );
+    });
+    code.replaceChildren(
+      "Private game. Share the code ",
+      el("strong", { "data-testid": "join-code" }, joinCode),
+      " or the link ",
+      el("code", {}, link),
+      " ",
+      copy,
+    );
+    if (room.state !== undefined) render(room.state);
+  });
   room.onMessage("error", (error: RoomError) => {
     notice.textContent = `${error.code}: ${error.message}`;
   });
@@ -91,6 +124,7 @@ export const ticTacToeView: View<TicTacToeRoute> = async (container, route, cont
       "section",
       { class: "tictactoe", "data-view": "tictactoe" },
       el("h1", {}, joined.spectator ? "Tic-tac-toe (watching)" : "Tic-tac-toe"),
+      players,
       code,
       status,
       el("div", { class: "board", "data-testid": "board" }, ...cells),
