@@ -4,13 +4,13 @@
  * player and firing when one is in range.
  * Run: node --import tsx loadtest/arena.ts --room arena --numClients 32 --endpoint ws://localhost:2567
  */
-import { cli, type Options } from "@colyseus/loadtest";
-import { Client } from "@colyseus/sdk";
+import type { Options } from "@colyseus/loadtest";
 import { joinArena } from "../client/arena.ts";
 import { ARENA } from "../rooms/arena/shapes.ts";
+import { botClient, runBots } from "./botRunner.ts";
 
 async function main(options: Options): Promise<void> {
-  const session = await joinArena(new Client(options.endpoint), { name: `bot-${options.clientId}` });
+  const session = await joinArena(botClient(options.endpoint), { name: `bot-${options.clientId}` });
   let heading = Math.random() * Math.PI * 2;
   const timer = setInterval(() => {
     session.frame(performance.now(), (input) => {
@@ -35,5 +35,4 @@ async function main(options: Options): Promise<void> {
   session.room.onLeave(() => clearInterval(timer));
 }
 
-// colyseus-internal: loadtest-sdk-override
-cli(main);
+runBots(main);

@@ -4,16 +4,17 @@
  * for another match when one ends.
  * Run: node --import tsx loadtest/pong.ts --room pong --numClients 20 --endpoint ws://localhost:2567
  */
-import { cli, type Options } from "@colyseus/loadtest";
-import { Client, type Room } from "@colyseus/sdk";
+import type { Options } from "@colyseus/loadtest";
+import type { Room } from "@colyseus/sdk";
 import { RealtimeSession } from "../client/netcode.ts";
 import { pongNetcode } from "../rooms/pong/rules.ts";
 import { PONG } from "../rooms/pong/shapes.ts";
 import type { PongState } from "../schema/PongState.ts";
+import { botClient, runBots } from "./botRunner.ts";
 
 /** Resolves once the first match is joined: the load tester starts the next bot only then. */
 async function main(options: Options): Promise<void> {
-  const client = new Client(options.endpoint);
+  const client = botClient(options.endpoint);
   const play = async (): Promise<void> => {
     const room: Room<unknown, PongState> = await client.joinOrCreate<PongState>("pong", { name: `bot-${options.clientId}` });
     const session = await RealtimeSession.attach(room, pongNetcode);
@@ -37,5 +38,4 @@ async function main(options: Options): Promise<void> {
   await play();
 }
 
-// colyseus-internal: loadtest-sdk-override
-cli(main);
+runBots(main);

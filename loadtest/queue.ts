@@ -3,14 +3,14 @@
  * pause, and queue again, as players do between games.
  * Run: node --import tsx loadtest/queue.ts --room queue --numClients 20 --endpoint ws://localhost:2567
  */
-import { cli, type Options } from "@colyseus/loadtest";
-import { Client } from "@colyseus/sdk";
+import type { Options } from "@colyseus/loadtest";
 import { enterQueue, type QueueTicket } from "../client/queue.ts";
+import { botClient, runBots } from "./botRunner.ts";
 import { playTicTacToe } from "./players/ticTacToePlayer.ts";
 
 /** Resolves once the bot is queued: the load tester starts the next bot only then. */
 async function main(options: Options): Promise<void> {
-  const client = new Client(options.endpoint);
+  const client = botClient(options.endpoint);
   const queueAndPlay = async (ticket: QueueTicket): Promise<void> => {
     const { room } = await ticket.match;
     await playTicTacToe(room);
@@ -21,5 +21,4 @@ async function main(options: Options): Promise<void> {
   void queueAndPlay(await enterQueue(client, { game: "tictactoe" }));
 }
 
-// colyseus-internal: loadtest-sdk-override
-cli(main);
+runBots(main);

@@ -3,14 +3,13 @@
  * a new game when one ends.
  * Run: node --import tsx loadtest/tictactoe.ts --room tictactoe --numClients 20 --endpoint ws://localhost:2567
  */
-import { cli, type Options } from "@colyseus/loadtest";
-import { Client } from "@colyseus/sdk";
-import type { TickroomServer } from "../server/app.config.ts";
+import type { Options } from "@colyseus/loadtest";
+import { botClient, runBots } from "./botRunner.ts";
 import { playTicTacToe } from "./players/ticTacToePlayer.ts";
 
 /** Resolves once the first game is joined: the load tester starts the next bot only then. */
 async function main(options: Options): Promise<void> {
-  const client = new Client<TickroomServer>(options.endpoint);
+  const client = botClient(options.endpoint);
   const join = () => client.joinOrCreate("tictactoe", {});
   const playOn = async (room: Awaited<ReturnType<typeof join>>): Promise<void> => {
     await playTicTacToe(room);
@@ -21,5 +20,4 @@ async function main(options: Options): Promise<void> {
   void playOn(await join());
 }
 
-// colyseus-internal: loadtest-sdk-override
-cli(main);
+runBots(main);
