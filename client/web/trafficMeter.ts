@@ -41,6 +41,14 @@ export class TrafficMeter {
     return this.#bytesIn;
   }
 
+  get totalBytesOut(): number {
+    return this.#bytesOut;
+  }
+
+  get totalPatches(): number {
+    return this.#patches;
+  }
+
   /** Rates over the last second or so; call as often as you like. */
   rates(now = performance.now()): TrafficRates {
     const elapsed = now - this.#mark.at;

@@ -18,10 +18,13 @@ describe("load-test bots", () => {
     await server.close();
   });
 
-  it("leave when the run is stopped (SIGINT): the server holds no seat for them 2 s later", async () => {
-    const bots = spawn(process.execPath, ["--import", "tsx", "loadtest/chat.ts", "--room", "chat", "--numClients", "4", "--endpoint", `ws://127.0.0.1:${server.port}`], {
-      cwd: root,
-      stdio: "ignore",
+  it("stopped (SIGINT), leave their rooms (no seat held 2 s later) and print a summary, without a terminal's screen codes", async () => {
+    const args = ["--import", "tsx", "loadtest/chat.ts", "--room", "chat", "--numClients", "4", "--endpoint", `ws://127.0.0.1:${server.port}`];
+    // Output to a pipe, as in CI: the plain run, not @colyseus/loadtest's screen.
+    const bots = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+    let output = "";
+    bots.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
     });
     try {
       // Starting Node and compiling the bots takes a while on a busy machine.
@@ -30,9 +33,13 @@ describe("load-test bots", () => {
       bots.kill("SIGINT");
       // Seats held for reconnection count here too: 0 means every bot left for good.
       await eventually(() => matchMaker.stats.local.ccu === 0, "every seat freed", 2000);
-      await exited;
+      const [code] = await exited;
+      assert.equal(code, 0, output);
     } finally {
       if (bots.exitCode === null && bots.signalCode === null) bots.kill("SIGKILL");
     }
+    assert.match(output, /^ {2}connections +4 ok, 0 failed \(of 4\)$/m);
+    for (const line of ["joins per second", "patches", "patch delay", "RTT", "bytes", "errors"]) assert.match(output, new RegExp(`^ {2}${line} `, "m"), line);
+    assert.ok(!output.includes("\u001b["), "no terminal escape codes");
   });
 });
