@@ -181,6 +181,7 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
     assert.ok((await bob.page.evaluate(() => window.tickroom?.arena?.shotsSeen() ?? 0)) > 0, "Bob's page received the shots");
     const row = bob.page.locator("[data-testid=scoreboard] tr.me");
     assert.match((await row.textContent()) ?? "", /Bob \(you\)/);
+    assert.equal(await bob.page.locator("[data-testid=scoreboard] th", { hasText: "Team" }).count(), 0, "no Team column in free-for-all");
 
     // The net-stats panel reads live numbers.
     await alice.page.waitForFunction(() => Number.parseFloat(document.querySelector("[data-stat=patch-rate]")?.textContent ?? "0") > 5, null, {

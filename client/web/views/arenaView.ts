@@ -110,7 +110,11 @@ export const arenaView: View<ArenaRoute> = async (container, route, context) => 
   };
   frame = requestAnimationFrame(loop);
 
+  const scoreHead = el("thead", {});
   const renderScores = (): void => {
+    // A Team column only where there are teams: free-for-all would show it empty.
+    const teams = room.state.mode === "teams";
+    scoreHead.replaceChildren(el("tr", {}, ...["Player", ...(teams ? ["Team"] : []), "Score", "HP", ""].map((title) => el("th", {}, title))));
     const rows: HTMLTableRowElement[] = [];
     room.state.players?.forEach((player: ArenaPlayer, id: string) => {
       rows.push(
@@ -118,7 +122,7 @@ export const arenaView: View<ArenaRoute> = async (container, route, context) => 
           "tr",
           { class: id === room.sessionId ? "me" : undefined, "data-player": id, "data-score": player.score },
           el("td", {}, player.name, id === room.sessionId ? " (you)" : ""),
-          el("td", {}, player.team === 0 ? "" : `team ${player.team}`),
+          ...(teams ? [el("td", {}, `team ${player.team}`)] : []),
           el("td", { class: "number" }, String(player.score)),
           el("td", { class: "number" }, player.alive ? String(player.hp) : "dead"),
           el("td", {}, player.connected ? "" : "reconnecting"),
@@ -161,12 +165,7 @@ export const arenaView: View<ArenaRoute> = async (container, route, context) => 
         { class: "arena-side" },
         el("h1", {}, joined.spectator ? "Arena (watching)" : "Arena"),
         el("p", { class: "muted" }, joined.spectator ? "You are watching." : "WASD or arrows to move, mouse to aim, click or space to fire."),
-        el(
-          "table",
-          { class: "scores", "data-testid": "scoreboard" },
-          el("thead", {}, el("tr", {}, ...["Player", "Team", "Score", "HP", ""].map((title) => el("th", {}, title)))),
-          scoreboard,
-        ),
+        el("table", { class: "scores", "data-testid": "scoreboard" }, scoreHead, scoreboard),
         el("a", { class: "button", href: "#/" }, "Leave"),
       ),
     ),
