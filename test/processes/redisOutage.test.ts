@@ -8,7 +8,7 @@ import { ArenaInput } from "../../schema/ArenaState.ts";
 import type { TicTacToeState } from "../../schema/TicTacToeState.ts";
 import { redisAnswers } from "../../tools/redisCommand.ts";
 import { freePort, type ServerProcess, startServerProcess } from "../../tools/serverProcess.ts";
-import { nextMessage, untilState } from "../support/harness.ts";
+import { eventually, nextMessage, untilState } from "../support/harness.ts";
 
 /** Our own redis-server on `port`, no persistence: killing it loses everything, as a restart of a cache does. */
 async function startRedis(port: number): Promise<ChildProcess> {
@@ -104,10 +104,18 @@ describe("a Redis outage under two processes", () => {
         async () => (await joinByCode(client(a), code, { spectator: true }).then((room) => clients.push(room))) > 0,
         `${phase}: the old private room by its code`,
       );
+      // A lobby learns of a republished room from its process's lobby update, which may
+      // come after the listing itself is back (what the checks above waited for): follow
+      // the lobby's "+" and "-" until both old rooms are listed.
       const lobby = await client(b).joinOrCreate("lobby", {});
       clients.push(lobby);
-      const listed = (await nextMessage<Array<{ roomId: string }>>(lobby, "rooms")).map((room) => room.roomId);
-      assert.ok(listed.includes(runner.roomId) && listed.includes(waiting.roomId), `${phase}: the lobby lists the old rooms (${listed.join(", ")})`);
+      const listed = new Set<string>();
+      lobby.onMessage("+", ([roomId]: [string, unknown]) => listed.add(roomId));
+      lobby.onMessage("-", (roomId: string) => listed.delete(roomId));
+      for (const room of await nextMessage<Array<{ roomId: string }>>(lobby, "rooms")) listed.add(room.roomId);
+      await eventually(() => listed.has(runner.roomId) && listed.has(waiting.roomId), `${phase}: the lobby lists the old rooms`, 10_000).catch(() =>
+        assert.fail(`${phase}: the lobby lists the old rooms (${[...listed].join(", ")})`),
+      );
     };
 
     try {
