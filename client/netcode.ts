@@ -347,7 +347,7 @@ export class RealtimeSession<E extends object, I extends object, S = unknown> {
     // Not before the clock knows the server time and the RTT (the first acknowledgement):
     // started earlier, the render instant would be half an RTT off and slew for seconds.
     if (!(clock.lastServerTime() > 0 && clock.smoothedRtt() > 0)) return;
-    const wanted = this.#fixedDelayMs ?? this.#wantedDelay();
+    const wanted = this.#fixedDelayMs ?? this.#wantedDelay(now);
     const aheadOfRender = clock.serverNow() - clock.smoothedRtt() / 2;
     this.#delayMs = aheadOfRender - this.#renderClock.advance(elapsed, aheadOfRender - wanted);
     if (Math.abs(this.#delayMs - this.#stampedDelayMs) >= 0.25) {
@@ -358,14 +358,14 @@ export class RealtimeSession<E extends object, I extends object, S = unknown> {
   }
 
   /** The delay this link wants, once the clock has measured it (the initial delay until then). */
-  #wantedDelay(): number {
+  #wantedDelay(now: number): number {
     const clock = this.room.clock;
     const patchInterval = clock.patchInterval?.() ?? 0;
     if (!(patchInterval > 0)) return INTERPOLATION_DELAY.initialMs;
     const forJitter = this.#renderClock.wantedDelay(patchInterval, clock.jitter());
     const window = this.#spec.rewindWindowMs;
     const mostForStalls = window === undefined ? INTERPOLATION_DELAY.maxMs : window - clock.smoothedRtt() - REWIND_MARGIN_MS;
-    return Math.max(forJitter, Math.min(this.#stalls.delayFor(performance.now()), mostForStalls, INTERPOLATION_DELAY.maxMs));
+    return Math.max(forJitter, Math.min(this.#stalls.delayFor(now), mostForStalls, INTERPOLATION_DELAY.maxMs));
   }
 
   /** Each other entity's snapshot from the patch just applied. */

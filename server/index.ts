@@ -44,7 +44,7 @@ process.once("SIGTERM", () => {
 
 // A port in use (or not ours to take) is the commonest first-hour mistake: one line and
 // exit before the transport prints the error's stack and Colyseus's listen waits forever.
-server.transport.server?.prependOnceListener("error", (error: NodeJS.ErrnoException) => {
+const onListenError = (error: NodeJS.ErrnoException): void => {
   const why =
     error.code === "EADDRINUSE"
       ? `port ${config.port} is in use; set PORT`
@@ -55,8 +55,11 @@ server.transport.server?.prependOnceListener("error", (error: NodeJS.ErrnoExcept
           : `cannot listen on ${config.host}:${config.port}: ${error.message}`;
   console.error(`tickroom: ${why}`);
   process.exit(1);
-});
+};
+server.transport.server?.prependOnceListener("error", onListenError);
 await server.listen(config.port, config.host);
+// Listening: a later error of the HTTP server is not a start-up mistake.
+server.transport.server?.off("error", onListenError);
 const address = server.transport.server?.address() as AddressInfo | null;
 const port = address?.port ?? config.port;
 // Every interface: the address a developer's browser opens is localhost.
