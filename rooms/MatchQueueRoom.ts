@@ -22,7 +22,13 @@ const CYCLE_MS = 500;
  * All queue state lives in this room instance: with a shared (Redis) matchmaker every
  * process reaches the one queue room per game, and match rooms may be created anywhere.
  */
-export class MatchQueueRoom extends roomType({ joinOptions: queueJoinOptions, maxPlayers: 10_000, privateRooms: false, maxMessagesPerSecond: 5 }) {
+export class MatchQueueRoom extends roomType({
+  title: "Ranked queue",
+  joinOptions: queueJoinOptions,
+  maxPlayers: 10_000,
+  privateRooms: false,
+  maxMessagesPerSecond: 5,
+}) {
   private game!: RankedGameName;
   private shape!: MatchShape;
   private readonly book = new TicketBook();

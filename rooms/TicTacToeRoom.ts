@@ -9,7 +9,7 @@ import { moveMessage, rematchMessage } from "./tictactoe/shapes.ts";
  * Turn-based tic-tac-toe for two, with up to 8 spectators: X moves first; leaving mid-game
  * forfeits; once it is over, both players may ask for a `rematch` (marks swap).
  */
-export class TicTacToeRoom extends roomType({ state: TicTacToeState, maxPlayers: 2, maxSpectators: 8, phase: "status" }) {
+export class TicTacToeRoom extends roomType({ title: "Tic-tac-toe", state: TicTacToeState, maxPlayers: 2, maxSpectators: 8, phase: "status" }) {
   override messages = {
     move: this.accept(moveMessage, (client, message) => playMove(this.state, client.sessionId, message.index)),
     rematch: this.accept(rematchMessage, (client) => requestRematch(this.state, client.sessionId)),

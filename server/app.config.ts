@@ -17,6 +17,7 @@ import { joinCodeRouter } from "./joinCodeRoute.ts";
 import { EventLoopDelayGauge, type LoadGauge } from "./loadGauge.ts";
 import { TickroomMetrics } from "./metrics.ts";
 import { connectRedis, type RedisHealth } from "./redis.ts";
+import { roomCatalog, roomCatalogRoute } from "./roomCatalog.ts";
 import { type DefineRoom, roomDefiner } from "./roomTypes.ts";
 import { TickroomTransport } from "./transport.ts";
 import { mountWebClient } from "./webClient.ts";
@@ -67,6 +68,7 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
     // Room types added by `npm run new:room` go above this line.
   };
   const allRooms: Readonly<Record<string, RegisteredHandler>> = { ...rooms, ...hooks.rooms?.(define) };
+  const catalog = roomCatalog(allRooms);
   if (metrics !== undefined) {
     for (const [roomType, handler] of Object.entries(allRooms)) metrics.watchRoomType(roomType, handler);
   }
@@ -101,6 +103,7 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
     ...cluster,
     express: async (app) => {
       app.get("/health", healthRoute(startedAt, redis?.health));
+      app.get("/room-types", roomCatalogRoute(catalog));
       if (metrics !== undefined) {
         const guard = config.metrics.token !== undefined ? [bearerToken(config.metrics.token)] : [];
         app.get("/metrics", ...guard, metrics.route());

@@ -69,6 +69,8 @@ export interface RoomDeclaration<
   P extends PhaseKeys<S> = never,
   V extends EventKeys<S> = never,
 > {
+  /** How people call it, in the lobby and `GET /room-types` ("Tic-tac-toe"). @default its registered name, capitalized */
+  readonly title?: string;
   /** The state class (`@colyseus/schema` decorators); each room gets a fresh instance. @default no state */
   readonly state?: new () => S;
   /**
@@ -111,8 +113,17 @@ export interface RoomDeclaration<
   readonly events?: readonly V[];
 }
 
+/** The payload shape of each handler made by `accept()`: what the room catalog describes. */
+const acceptedShapes = new WeakMap<object, z.ZodType>();
+
+/** The payload shape a message handler validates with, if `accept()` made it. */
+export function acceptedShapeOf(handler: unknown): z.ZodType | undefined {
+  return typeof handler === "function" ? acceptedShapes.get(handler) : undefined;
+}
+
 /** What the base reads of any declaration, whatever its state type. */
-interface AnyDeclaration {
+export interface AnyDeclaration {
+  readonly title?: string;
   readonly state?: new () => object;
   readonly joinOptions?: JoinOptionsSchema;
   readonly maxPlayers: number;
@@ -348,7 +359,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
   protected accept<Shape extends z.ZodType>(shape: Shape, handler: (client: Client, message: z.output<Shape>) => RuleResult | void) {
     // Typed as the shape's input so typed SDK clients get checked `send()` payloads;
     // at run time the payload is whatever arrived, hence the parse.
-    return (client: Client, payload: z.input<Shape>): void => {
+    const accepting = (client: Client, payload: z.input<Shape>): void => {
       const parsed = shape.safeParse(payload);
       if (!parsed.success) {
         this.closeForMalformedInput(client, "invalid_payload", `invalid payload: ${parsed.error.issues[0]?.message ?? "wrong shape"}`);
@@ -359,6 +370,8 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
       if (result !== undefined && !result.ok) this.refuse(client, result.error);
       this.refreshListing();
     };
+    acceptedShapes.set(accepting, shape);
+    return accepting;
   }
 
   /** `category` is the metrics label (a closed set); `reason` goes to the client in the close frame. */

@@ -43,12 +43,20 @@ function fieldTypesOf(input: abstract new () => object): FieldTypes {
   return types;
 }
 
-/** The field names of a flat input schema class, in field order: what a frame copy copies. */
-export function inputFieldNames(input: abstract new () => object): readonly string[] {
-  const metadata = (input as unknown as { [Symbol.metadata]?: Record<number, { name: string }> })[Symbol.metadata] ?? {};
+/** The fields of a flat input schema class, in field order, with their schema types. */
+export function inputFields(input: abstract new () => object): ReadonlyArray<{ readonly name: string; readonly type: string }> {
+  const metadata = (input as unknown as { [Symbol.metadata]?: Record<number, { name: string; type: unknown }> })[Symbol.metadata] ?? {};
   return Object.keys(metadata)
     .filter((index) => /^\d+$/.test(index))
-    .map((index) => (metadata[Number(index)] as { name: string }).name);
+    .map((index) => {
+      const field = metadata[Number(index)] as { name: string; type: unknown };
+      return { name: field.name, type: typeof field.type === "string" ? field.type : "schema" };
+    });
+}
+
+/** The field names of a flat input schema class, in field order: what a frame copy copies. */
+export function inputFieldNames(input: abstract new () => object): readonly string[] {
+  return inputFields(input).map((field) => field.name);
 }
 
 /** Whether bytes[start, end) is a run of well-formed field operations of `types`. */

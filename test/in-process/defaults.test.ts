@@ -8,6 +8,7 @@ import type { JoinOptions } from "../../rooms/base/joinOptions.ts";
 import { defaultInputBufferFrames, INPUT_BURST_FACTOR, realtimeRoomType } from "../../rooms/base/RealtimeRoom.ts";
 import { DEFAULT_MESSAGES_PER_SECOND, roomType } from "../../rooms/base/TickroomRoom.ts";
 import type { TickInputs } from "../../rooms/base/tickInputs.ts";
+import type { RoomCatalog } from "../../shared/catalog.ts";
 import { CloseCode } from "../../shared/errors.ts";
 import { closed, eventually, serverRoom, startTestServer, type TestServer, untilListed, untilState } from "../support/harness.ts";
 
@@ -85,6 +86,27 @@ describe("a room type that declares nothing it need not", () => {
   });
   after(async () => {
     await server.close();
+  });
+
+  it("is described by GET /room-types with no code of its own: options, messages, input", async () => {
+    const answer = await fetch(`${server.httpUrl}/room-types`);
+    assert.equal(answer.status, 200);
+    const { roomTypes } = (await answer.json()) as RoomCatalog;
+    const byName = new Map(roomTypes.map((info) => [info.name, info]));
+    // Every declared type, the built-in ones and these; not the lobby (no tickroom declaration).
+    assert.deepEqual([...byName.keys()].sort(), ["arena", "bare", "bareRealtime", "chat", "pong", "queue", "tictactoe"]);
+    const bare = byName.get("bare")!;
+    assert.equal(bare.title, "Bare");
+    assert.equal(bare.maxPlayers, 2);
+    assert.equal(bare.listed, false);
+    assert.deepEqual(bare.joinOptions.properties?.colour?.enum, ["red", "blue"]);
+    assert.deepEqual(Object.keys(bare.messages), ["poke"]);
+    assert.equal(bare.realtime, undefined);
+    assert.deepEqual(byName.get("bareRealtime")!.realtime, { tickRate: 30, input: [{ name: "dx", type: "float32" }] });
+    const tictactoe = byName.get("tictactoe")!;
+    assert.equal(tictactoe.title, "Tic-tac-toe");
+    assert.equal(tictactoe.listed, true);
+    assert.equal(tictactoe.messages.move?.properties?.index?.maximum, 8);
   });
 
   it("still limits messages: a flood past the default closes the sender (4002), other players stay", async () => {
