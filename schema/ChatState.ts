@@ -4,6 +4,8 @@ export class ChatMember extends Schema {
   @type("string") name = "";
   /** Epoch milliseconds. */
   @type("float64") joinedAt = 0;
+  /** False while the member's seat is held for reconnection (the base keeps it: `entities: "members"`). */
+  @type("boolean") connected = true;
 }
 
 export class ChatMessage extends Schema {

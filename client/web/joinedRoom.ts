@@ -35,7 +35,11 @@ export class SeatMemory {
 // biome-ignore lint/suspicious/noExplicitAny: the state type is the receiving view's to name
 export type HandedRoom = JoinedRoom<any>;
 
-export class JoinedRoom<S = unknown> {
+/**
+ * `S` is the state type; `T` the server's room type (`ServerRoomOf<"tictactoe">`), which
+ * makes `room.send()` check message names and payloads against the room's handlers.
+ */
+export class JoinedRoom<S = unknown, T = unknown> {
   readonly traffic: TrafficMeter;
   /** Resolves with the first full state (joining resolves before it arrives). */
   readonly ready: Promise<S>;
@@ -44,7 +48,7 @@ export class JoinedRoom<S = unknown> {
   #seat: string | undefined;
 
   constructor(
-    readonly room: Room<unknown, S>,
+    readonly room: Room<T, S>,
     readonly spectator: boolean,
     private readonly seats: SeatMemory,
   ) {
@@ -55,7 +59,8 @@ export class JoinedRoom<S = unknown> {
         return true;
       });
     });
-    room.onMessage("joinCode", (message: { code?: unknown }) => {
+    // Sent by the base to every room type's creator of a private room, whatever its messages.
+    (room as Room).onMessage("joinCode", (message: { code?: unknown }) => {
       if (typeof message.code !== "string") return;
       this.#joinCode = message.code;
       for (const listener of this.#codeListeners) listener(message.code);

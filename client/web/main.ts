@@ -1,5 +1,6 @@
 import "./styles.css";
 import "./probe.ts";
+import type { RoomCatalog } from "../../shared/catalog.ts";
 import { ConnectionBanner } from "./connectionBanner.ts";
 import { el } from "./elements.ts";
 import { resolveEndpoint } from "./endpoint.ts";
@@ -7,26 +8,31 @@ import { type HandedRoom, SeatMemory } from "./joinedRoom.ts";
 import { NetStatsOverlay } from "./netStatsOverlay.ts";
 import { formatRoute, parseRoute, type Route } from "./routes.ts";
 import { describeJoinError, ServerLink, ServerUnreachable } from "./serverLink.ts";
-import { arenaView } from "./views/arenaView.ts";
-import { chatView } from "./views/chatView.ts";
 import { codeView } from "./views/codeView.ts";
 import type { Unmount, View, ViewContext } from "./views/context.ts";
 import { lobbyView } from "./views/lobbyView.ts";
-import { ticTacToeView } from "./views/ticTacToeView.ts";
+import { gameViewOf } from "./views/registry.ts";
 import { showUnreachable } from "./views/unreachableView.ts";
 
 /**
- * The page shell: finds the server, keeps the header, banner and net-stats panel, and
- * mounts one view at a time from the address hash. Each view owns its room and leaves it
- * when unmounted.
+ * The page shell: finds the server and the room types it hosts, keeps the header, banner
+ * and net-stats panel, and mounts one view at a time from the address hash: the lobby, a
+ * join link, or a room, shown by its type's own view (views/registry.ts) or the generic one.
+ * Each view owns its room and leaves it when unmounted.
  */
-const VIEWS: { readonly [K in Route["view"]]: View<Extract<Route, { view: K }>> } = {
-  lobby: lobbyView,
-  arena: arenaView,
-  chat: chatView,
-  tictactoe: ticTacToeView,
-  code: codeView,
-};
+function viewOf(route: Route): View<Route> {
+  switch (route.view) {
+    case "lobby":
+      return lobbyView as View<Route>;
+    case "code":
+      return codeView as View<Route>;
+    case "room":
+      return gameViewOf(route.type).mount as View<Route>;
+  }
+}
+
+/** The name a view goes by in `window.tickroom.view` and the nav: a room's type, else the view. */
+const viewName = (route: Route): string => (route.view === "room" ? route.type : route.view);
 
 function required<T extends HTMLElement>(selector: string): T {
   const found = document.querySelector<T>(selector);
@@ -38,6 +44,7 @@ const endpoint = resolveEndpoint(location, import.meta.env.DEV);
 const link = new ServerLink(endpoint, { local: localStorage, session: sessionStorage });
 const main = required<HTMLElement>("#view");
 const serverBadge = required<HTMLElement>("#server");
+const nav = required<HTMLElement>("#games");
 const banner = new ConnectionBanner(required("#banner"), () => context.navigate({ view: "lobby" }));
 const stats = new NetStatsOverlay(required("#netstats"));
 window.tickroom = { endpoint: endpoint.http };
@@ -46,10 +53,14 @@ let handoff: HandedRoom | undefined;
 let unmount: Unmount | undefined;
 let stopRetrying: (() => void) | undefined;
 let reachable = false;
+let catalog: RoomCatalog = { roomTypes: [] };
 let generation = 0;
 
 const context: ViewContext = {
   link,
+  get catalog() {
+    return catalog;
+  },
   seats: new SeatMemory(sessionStorage),
   banner,
   stats,
@@ -70,6 +81,23 @@ const context: ViewContext = {
   },
 };
 
+/** One link per room type whose rooms are listed (the games a player picks from), after the lobby. */
+function showGames(): void {
+  const links = catalog.roomTypes
+    .filter((type) => type.listed)
+    .map((type) =>
+      el(
+        "a",
+        {
+          href: formatRoute(gameViewOf(type.name).quickPlay?.[0]?.route ?? { view: "room", type: type.name, spectate: false, query: {} }),
+          "data-view": type.name,
+        },
+        type.title,
+      ),
+    );
+  nav.replaceChildren(el("a", { href: "#/", "data-view": "lobby" }, "Lobby"), ...links);
+}
+
 function showServer(online: boolean): void {
   serverBadge.dataset.online = String(online);
   serverBadge.replaceChildren(el("span", { class: "dot" }), ` ${endpoint.http.replace(/^https?:\/\//, "")}`);
@@ -84,13 +112,14 @@ async function render(): Promise<void> {
   stopRetrying = undefined;
   window.tickroom = { ...window.tickroom, view: undefined };
   const route = parseRoute(location.hash);
-  for (const anchor of document.querySelectorAll<HTMLAnchorElement>("nav a")) anchor.classList.toggle("active", anchor.dataset.view === route.view);
 
   if (!reachable) {
     try {
       await link.health();
+      catalog = await link.roomTypes();
       reachable = true;
       showServer(true);
+      showGames();
     } catch {
       if (current !== generation) return;
       showServer(false);
@@ -98,13 +127,13 @@ async function render(): Promise<void> {
       return;
     }
   }
+  for (const anchor of nav.querySelectorAll<HTMLAnchorElement>("a")) anchor.classList.toggle("active", anchor.dataset.view === viewName(route));
   main.replaceChildren(el("p", { class: "loading" }, "Loading…"));
   try {
-    const mount = VIEWS[route.view] as View;
-    const undo = await mount(main, route, context);
+    const undo = await viewOf(route)(main, route, context);
     if (current !== generation) return undo();
     unmount = undo;
-    window.tickroom = { ...window.tickroom, view: route.view };
+    window.tickroom = { ...window.tickroom, view: viewName(route) };
   } catch (error) {
     if (current !== generation) return;
     if (error instanceof ServerUnreachable) {

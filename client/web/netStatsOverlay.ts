@@ -28,6 +28,8 @@ export class NetStatsOverlay {
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly element: HTMLElement) {
+    // On a phone the open panel would cover the game: it starts as its title, a tap away.
+    if (matchMedia("(max-width: 640px)").matches) element.classList.add("collapsed");
     addEventListener("keydown", (event) => {
       if (event.key === "`" && !(event.target instanceof HTMLInputElement)) this.toggle();
     });

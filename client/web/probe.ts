@@ -1,4 +1,6 @@
 import type { ArenaProbe } from "./views/arenaView.ts";
+import type { GenericProbe } from "./views/genericView.ts";
+import type { PongProbe } from "./views/pongView.ts";
 
 /**
  * `window.tickroom`: what the page exposes for devtools and the browser tests. Read-only
@@ -7,9 +9,12 @@ import type { ArenaProbe } from "./views/arenaView.ts";
 interface PageProbe {
   /** The server the page talks to. */
   readonly endpoint?: string;
-  /** The view on screen once it has finished mounting ("lobby", "arena"...). */
+  /** The view on screen once it has finished mounting: "lobby", "code", or the room type ("arena", "pong"...). */
   readonly view?: string;
   readonly arena?: ArenaProbe | undefined;
+  readonly pong?: PongProbe | undefined;
+  /** A room type shown by the generic view. */
+  readonly room?: GenericProbe | undefined;
 }
 
 declare global {

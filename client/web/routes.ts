@@ -1,69 +1,64 @@
 /**
- * The page's views, addressed by the URL hash so that every view has a link a player
- * can reload or share: `#/`, `#/arena[/<roomId>]`, `#/chat/<channel>`,
- * `#/tictactoe[/<roomId>]`, `#/code/<CODE>`; `?spectate` watches instead of playing and
- * `?mode=teams` picks the arena mode. Pure: parse and format only.
+ * The page's views, addressed by the URL hash so that every view has a link a player can
+ * reload or share: `#/` (the lobby), `#/code/<CODE>` (a shared join link), and
+ * `#/<roomType>[/<address>][?spectate][&key=value...]` for a room of any room type the
+ * server hosts. The address is a room id, unless the room type's view addresses its rooms
+ * otherwise (chat: `#/chat/<channel>`); the query carries view options (`?mode=teams`
+ * picks the arena mode) and `spectate` watches instead of playing. Pure: parse and format only.
  */
-export type Route =
-  | { readonly view: "lobby" }
-  | { readonly view: "arena"; readonly roomId?: string; readonly mode: "ffa" | "teams"; readonly spectate: boolean }
-  | { readonly view: "chat"; readonly channel: string }
-  | { readonly view: "tictactoe"; readonly roomId?: string; readonly spectate: boolean }
-  | { readonly view: "code"; readonly code: string };
+export type Route = { readonly view: "lobby" } | { readonly view: "code"; readonly code: string } | RoomRoute;
 
-export type GameView = "arena" | "chat" | "tictactoe";
+/** A room of one room type: its view (custom or generic) decides what the address and query mean. */
+export interface RoomRoute {
+  readonly view: "room";
+  /** The registered room type ("arena", "pong", a developer's own). */
+  readonly type: string;
+  /** The second path segment, decoded and kept as written: a room id, or what the view addresses rooms by. */
+  readonly address?: string;
+  readonly spectate: boolean;
+  /** The other query parameters, in the order written. */
+  readonly query: Readonly<Record<string, string>>;
+}
 
-const ROOM_ID = /^[\w-]{1,64}$/;
+/** What a room type's name may be in an address (Colyseus room names are free-form; ours are words). */
+const ROOM_TYPE = /^[\w-]{1,64}$/;
+/** What a Colyseus room id looks like: a room address that is not one is dropped (join anew instead). */
+export const ROOM_ID = /^[\w-]{1,64}$/;
+
+/** The room route for `type`: no address, no options. */
+export function roomRoute(type: string, more: Partial<Omit<RoomRoute, "view" | "type">> = {}): RoomRoute {
+  return { view: "room", type, spectate: false, query: {}, ...more };
+}
 
 export function parseRoute(hash: string): Route {
-  const [path = "", query = ""] = hash.replace(/^#/, "").split("?", 2);
+  const [path = "", search = ""] = hash.replace(/^#/, "").split("?", 2);
   const parts = path
     .split("/")
     .filter((part) => part !== "")
     .map(decodeURIComponentSafe);
-  const params = new URLSearchParams(query);
-  const spectate = params.has("spectate");
-  const [view, id] = parts;
-  switch (view) {
-    case "arena":
-      return {
-        view: "arena",
-        ...(id !== undefined && ROOM_ID.test(id) ? { roomId: id } : {}),
-        mode: params.get("mode") === "teams" ? "teams" : "ffa",
-        spectate,
-      };
-    case "tictactoe":
-      return { view: "tictactoe", ...(id !== undefined && ROOM_ID.test(id) ? { roomId: id } : {}), spectate };
-    case "chat":
-      // Kept as written: the chat view says what is wrong with a name it cannot join.
-      return { view: "chat", channel: id ?? "general" };
-    case "code":
-      return id !== undefined ? { view: "code", code: id } : { view: "lobby" };
-    default:
-      return { view: "lobby" };
-  }
+  const [first, address] = parts;
+  if (first === undefined || first === "" || parts.length > 2) return { view: "lobby" };
+  if (first === "code") return address !== undefined && address !== "" ? { view: "code", code: address } : { view: "lobby" };
+  if (!ROOM_TYPE.test(first)) return { view: "lobby" };
+  const params = new URLSearchParams(search);
+  const query: Record<string, string> = {};
+  for (const [key, value] of params) if (key !== "spectate") query[key] = value;
+  return { view: "room", type: first, ...(address !== undefined && address !== "" ? { address } : {}), spectate: params.has("spectate"), query };
 }
 
 export function formatRoute(route: Route): string {
   switch (route.view) {
     case "lobby":
       return "#/";
-    case "arena":
-      return `#/arena${route.roomId !== undefined ? `/${route.roomId}` : ""}${query({ mode: route.mode === "teams" ? "teams" : undefined, spectate: route.spectate })}`;
-    case "tictactoe":
-      return `#/tictactoe${route.roomId !== undefined ? `/${route.roomId}` : ""}${query({ spectate: route.spectate })}`;
-    case "chat":
-      return `#/chat/${encodeURIComponent(route.channel)}`;
     case "code":
       return `#/code/${encodeURIComponent(route.code)}`;
+    case "room": {
+      const parts = Object.entries(route.query).map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`);
+      if (route.spectate) parts.push("spectate");
+      const address = route.address !== undefined ? `/${encodeURIComponent(route.address)}` : "";
+      return `#/${route.type}${address}${parts.length === 0 ? "" : `?${parts.join("&")}`}`;
+    }
   }
-}
-
-function query(params: { mode?: string | undefined; spectate?: boolean }): string {
-  const parts: string[] = [];
-  if (params.mode !== undefined) parts.push(`mode=${params.mode}`);
-  if (params.spectate === true) parts.push("spectate");
-  return parts.length === 0 ? "" : `?${parts.join("&")}`;
 }
 
 function decodeURIComponentSafe(part: string): string {

@@ -1,4 +1,6 @@
 import { Client, MatchMakeError, type Room, ServerError } from "@colyseus/sdk";
+import type { TickroomServer } from "../../server/app.config.ts";
+import type { RoomCatalog } from "../../shared/catalog.ts";
 import type { Endpoint } from "./endpoint.ts";
 
 /** What GET /health answers. */
@@ -30,14 +32,15 @@ const UNAUTHENTICATED = 401;
  * a new secret) is replaced once, transparently.
  */
 export class ServerLink {
-  readonly client: Client;
+  /** Typed by the server's room types: room names, state and `send()` payloads are checked. */
+  readonly client: Client<TickroomServer>;
   #name: string;
 
   constructor(
     readonly endpoint: Endpoint,
     private readonly storage: { readonly local: Storage; readonly session: Storage },
   ) {
-    this.client = new Client(endpoint.http);
+    this.client = new Client<TickroomServer>(endpoint.http);
     this.#name = storage.local.getItem(NAME_KEY) ?? `player-${Math.floor(Math.random() * 9000 + 1000)}`;
     const token = storage.session.getItem(TOKEN_KEY);
     if (token !== null) this.client.auth.token = token;
@@ -59,6 +62,18 @@ export class ServerLink {
     return (await response.json()) as ServerHealth;
   }
 
+  /** GET /room-types: every room type the server hosts, what it takes and what it sends. */
+  async roomTypes(): Promise<RoomCatalog> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.endpoint.http}/room-types`);
+    } catch (error) {
+      throw new ServerUnreachable(this.endpoint.http, error);
+    }
+    if (!response.ok) throw new Error(`GET /room-types answered ${response.status}: is this a tickroom server?`);
+    return (await response.json()) as RoomCatalog;
+  }
+
   /** Take a new display name: a new guest token carries it (names come from tokens, not join options). */
   async rename(name: string): Promise<void> {
     await this.#signIn(name);
@@ -67,7 +82,7 @@ export class ServerLink {
   }
 
   /** Run a join (joinOrCreate, joinById, reconnect...) as the signed-in guest. */
-  async join<T extends Room>(attempt: (client: Client) => Promise<T>): Promise<T> {
+  async join<T extends Room>(attempt: (client: Client<TickroomServer>) => Promise<T>): Promise<T> {
     if (!this.client.auth.token) await this.#signIn(this.#name);
     try {
       return await attempt(this.client);

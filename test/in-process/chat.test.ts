@@ -218,6 +218,8 @@ describe("chat room", () => {
     bob.reconnection.enabled = false;
     await untilState(ann, (s) => s.members.size === 2);
     killSocket(bob.roomId, bob.sessionId);
+    // The held seat is marked, so the others know bob may not be reading.
+    await untilState(ann, (s) => s.members.get(bob.sessionId)?.connected === false, "bob marked as reconnecting");
     await quietPeriod(1500);
     assert.equal(ann.state.members.size, 2, "still a member inside the 5 s window");
     await untilState(ann, (s) => s.members.size === 1, "member removed after window", 9000);

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type PageLocation, parseServerAddress, resolveEndpoint } from "../../client/web/endpoint.ts";
-import { formatRoute, parseRoute, type Route } from "../../client/web/routes.ts";
-import { describeSearch, withArticle } from "../../client/web/views/lobbyView.ts";
+import { formatRoute, parseRoute, type Route, roomRoute } from "../../client/web/routes.ts";
+import { examplePayload } from "../../client/web/views/genericView.ts";
 import { describeGame, describePlayers } from "../../client/web/views/ticTacToeView.ts";
+import { describeSearch, withArticle } from "../../client/web/words.ts";
 import { TicTacToeState } from "../../schema/TicTacToeState.ts";
 import { CHANNEL_INPUT_PATTERN, CHANNEL_PATTERN } from "../../shared/limits.ts";
 
@@ -47,24 +48,47 @@ describe("web client routes", () => {
   it("round-trips every view", () => {
     const routes: Route[] = [
       { view: "lobby" },
-      { view: "arena", mode: "ffa", spectate: false },
-      { view: "arena", roomId: "abc_D-1", mode: "teams", spectate: true },
-      { view: "tictactoe", spectate: false },
-      { view: "tictactoe", roomId: "r00m", spectate: true },
-      { view: "chat", channel: "general" },
+      roomRoute("arena"),
+      roomRoute("arena", { address: "abc_D-1", query: { mode: "teams" }, spectate: true }),
+      roomRoute("tictactoe", { address: "r00m", spectate: true }),
+      roomRoute("chat", { address: "general" }),
+      roomRoute("my-game", { address: "x", query: { level: "3 stars" } }),
       { view: "code", code: "ABC234" },
     ];
     for (const route of routes) assert.deepEqual(parseRoute(formatRoute(route)), route, formatRoute(route));
   });
 
-  it("falls back to the lobby (or defaults) on anything it does not know", () => {
+  it("keeps the addresses links were shared with", () => {
+    assert.deepEqual(parseRoute("#/arena/r1?mode=teams&spectate"), roomRoute("arena", { address: "r1", query: { mode: "teams" }, spectate: true }));
+    assert.deepEqual(parseRoute("#/tictactoe"), roomRoute("tictactoe"));
+    assert.equal(formatRoute(roomRoute("chat", { address: "general" })), "#/chat/general");
+  });
+
+  it("falls back to the lobby (or no address) on anything it does not know", () => {
     assert.deepEqual(parseRoute(""), { view: "lobby" });
     assert.deepEqual(parseRoute("#/nowhere/at/all"), { view: "lobby" });
     assert.deepEqual(parseRoute("#/code"), { view: "lobby" });
-    assert.deepEqual(parseRoute("#/chat"), { view: "chat", channel: "general" });
-    // A channel name is kept as written: the chat view refuses a bad one in words.
-    assert.deepEqual(parseRoute("#/chat/no%20spaces!"), { view: "chat", channel: "no spaces!" });
-    assert.deepEqual(parseRoute("#/arena/%E0%A4%A"), { view: "arena", mode: "ffa", spectate: false });
+    assert.deepEqual(parseRoute("#/no%20such!"), { view: "lobby" });
+    assert.deepEqual(parseRoute("#/chat"), roomRoute("chat"));
+    // An address is kept as written: the chat view refuses a bad channel in words.
+    assert.deepEqual(parseRoute("#/chat/no%20spaces!"), roomRoute("chat", { address: "no spaces!" }));
+    assert.deepEqual(parseRoute("#/arena/%E0%A4%A"), roomRoute("arena"));
+  });
+});
+
+describe("generic room view", () => {
+  it("starts the message box from a payload the room type accepts", () => {
+    assert.deepEqual(examplePayload({ type: "object", properties: { index: { type: "integer", minimum: 0, maximum: 8 } }, required: ["index"] }), { index: 0 });
+    assert.deepEqual(
+      examplePayload({
+        type: "object",
+        properties: { text: { type: "string", minLength: 2 }, colour: { enum: ["red", "blue"] }, note: { type: "string" } },
+        required: ["text", "colour"],
+      }),
+      { text: "aa", colour: "red" },
+    );
+    assert.deepEqual(examplePayload({ type: "object", properties: { level: { type: "integer", default: 3 } } }), {});
+    assert.deepEqual(examplePayload({}), {});
   });
 });
 

@@ -56,8 +56,12 @@ export interface Player {
   close(): Promise<void>;
 }
 
-export async function openPlayer(browser: Browser, name: string): Promise<Player> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+/** The screens the page is tested on: a laptop, and a phone (touch, 390 px wide like most phones in hand). */
+export const DESKTOP = { viewport: { width: 1280, height: 860 } } as const;
+export const PHONE = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 } as const;
+
+export async function openPlayer(browser: Browser, name: string, screen: typeof DESKTOP | typeof PHONE = DESKTOP): Promise<Player> {
+  const context = await browser.newContext(screen);
   await context.addInitScript((playerName: string) => {
     if (localStorage.getItem("tickroom:name") === null) localStorage.setItem("tickroom:name", playerName);
   }, name);
@@ -75,4 +79,9 @@ export async function viewShown(page: Page, view: string, timeout = 10_000): Pro
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
+}
+
+/** How far the page is wider than its screen, px: 0 when nothing scrolls sideways. */
+export function sidewaysOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 }

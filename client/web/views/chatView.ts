@@ -3,17 +3,19 @@ import type { ChatMessage, ChatState } from "../../../schema/ChatState.ts";
 import type { RoomError } from "../../../shared/errors.ts";
 import { CHANNEL_INPUT_PATTERN, CHANNEL_MAX_LENGTH, CHANNEL_PATTERN, CHANNEL_RULE } from "../../../shared/limits.ts";
 import { el } from "../elements.ts";
-import type { Route } from "../routes.ts";
-import { followRoom, openRoom, type View } from "./context.ts";
+import { type RoomRoute, roomRoute } from "../routes.ts";
+import { followRoom, type GameViewEntry, openRoom, type ServerRoomOf, type View } from "./context.ts";
 
-type ChatRoute = Extract<Route, { view: "chat" }>;
+/** The channel a chat address names: `#/chat/<channel>`, `#/chat` is #general. */
+const channelOf = (route: RoomRoute): string => route.address ?? "general";
 
 /** Chat: one channel, its shared history (the last 100 lines), its members, a line to type in. */
-export const chatView: View<ChatRoute> = async (container, route, context) => {
+const chatView: View = async (container, route, context) => {
+  const channel = channelOf(route);
   // Refused here, in words, rather than by the server after a round trip (or, as links
   // once did, by silently showing #general instead).
-  if (!CHANNEL_PATTERN.test(route.channel)) throw new Error(`"${route.channel}" is not a channel name: ${CHANNEL_RULE}`);
-  const joined = await openRoom<ChatState>(context, { view: "chat", channel: route.channel, spectate: false, options: { channel: route.channel } });
+  if (!CHANNEL_PATTERN.test(channel)) throw new Error(`"${channel}" is not a channel name: ${CHANNEL_RULE}`);
+  const joined = await openRoom<ChatState, ServerRoomOf<"chat">>(context, { type: "chat", address: channel, spectate: false, options: { channel } });
   const { room } = joined;
 
   const history = el("ol", { class: "messages", "data-testid": "messages", "aria-live": "polite" });
@@ -30,7 +32,7 @@ export const chatView: View<ChatRoute> = async (container, route, context) => {
   });
   const channelInput = el("input", {
     name: "channel",
-    value: route.channel,
+    value: channel,
     maxlength: CHANNEL_MAX_LENGTH,
     pattern: CHANNEL_INPUT_PATTERN,
     "aria-label": "Channel",
@@ -38,7 +40,7 @@ export const chatView: View<ChatRoute> = async (container, route, context) => {
   const channelForm = el("form", { class: "row" }, el("span", {}, "#"), channelInput, el("button", { type: "submit" }, "Switch"));
   channelForm.addEventListener("submit", (event) => {
     event.preventDefault();
-    context.navigate({ view: "chat", channel: channelInput.value.trim() });
+    context.navigate(roomRoute("chat", { address: channelInput.value.trim() }));
   });
   const code = el("p", { class: "join-code", hidden: true });
   joined.onJoinCode((joinCode) => {
@@ -75,12 +77,20 @@ export const chatView: View<ChatRoute> = async (container, route, context) => {
     history.scrollTop = history.scrollHeight;
     const names: HTMLLIElement[] = [];
     state.members.forEach((member, sessionId) => {
-      names.push(el("li", { class: sessionId === room.sessionId ? "me" : undefined }, member.name, sessionId === room.sessionId ? " (you)" : ""));
+      // A seat held for a dropped connection is marked: that member may not read the channel right now.
+      names.push(
+        el(
+          "li",
+          { class: sessionId === room.sessionId ? "me" : member.connected ? undefined : "away" },
+          member.name,
+          sessionId === room.sessionId ? " (you)" : member.connected ? "" : " (reconnecting)",
+        ),
+      );
     });
     members.replaceChildren(...names);
     title.textContent = `Chat #${state.channel || "lobby"}`;
   };
-  const title = el("h1", {}, `Chat #${route.channel}`);
+  const title = el("h1", {}, `Chat #${channel}`);
   room.onStateChange(render);
   room.onMessage("error", (error: RoomError) => {
     notice.textContent = `${error.code}: ${error.message}`;
@@ -107,4 +117,13 @@ export const chatView: View<ChatRoute> = async (container, route, context) => {
     unfollow();
     void joined.leave();
   };
+};
+
+export const chatGame: GameViewEntry = {
+  mount: chatView,
+  // Rooms are matched by channel: the address is the channel, so a link joins the channel, not one room.
+  addressOf: async (joined) => ((await joined.ready) as ChatState).channel,
+  quickPlay: [{ label: "Chat #general", route: roomRoute("chat", { address: "general" }) }],
+  // A new room needs a channel of its own: with none, it would share the public "" channel's address.
+  prepareCreate: (options) => ({ ...options, channel: options.channel ?? `room-${Math.floor(Math.random() * 1e6)}` }),
 };

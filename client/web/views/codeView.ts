@@ -1,7 +1,8 @@
 import { joinByCode } from "../../joinByCode.ts";
 import { JoinedRoom } from "../joinedRoom.ts";
 import type { Route } from "../routes.ts";
-import { routeFor, type View } from "./context.ts";
+import type { View } from "./context.ts";
+import { routeFor } from "./registry.ts";
 
 type CodeRoute = Extract<Route, { view: "code" }>;
 

@@ -1,7 +1,10 @@
+import type { Room } from "@colyseus/sdk";
+import type { TickroomServer } from "../../../server/app.config.ts";
+import type { RoomCatalog } from "../../../shared/catalog.ts";
 import type { ConnectionBanner } from "../connectionBanner.ts";
 import { type HandedRoom, JoinedRoom, type SeatMemory } from "../joinedRoom.ts";
 import { type NetStatsOverlay, PingProbe } from "../netStatsOverlay.ts";
-import type { GameView, Route } from "../routes.ts";
+import { ROOM_ID, type RoomRoute, type Route } from "../routes.ts";
 import type { ServerLink } from "../serverLink.ts";
 
 /** What every view gets from the page shell. */
@@ -10,6 +13,8 @@ export interface ViewContext {
   readonly seats: SeatMemory;
   readonly banner: ConnectionBanner;
   readonly stats: NetStatsOverlay;
+  /** The room types this server hosts (`GET /room-types`). */
+  readonly catalog: RoomCatalog;
   /** Go to another view; a room already joined for it is handed over, not joined twice. */
   navigate(route: Route, handoff?: HandedRoom): void;
   /** Rewrite the address to the room now joined (a reload then returns to it), without re-rendering. */
@@ -18,20 +23,43 @@ export interface ViewContext {
   takeHandoff(): HandedRoom | undefined;
 }
 
+/** The server's room type registered as `K`: makes a joined room's `send()` checked (`JoinedRoom<State, ServerRoomOf<"chat">>`). */
+export type ServerRoomOf<K extends keyof TickroomServer["~rooms"]> = TickroomServer["~rooms"][K]["~room"];
+
 /** Undo a mount: leave rooms, stop timers and frame loops, drop listeners. */
 export type Unmount = () => void;
 
-export type View<R extends Route = Route> = (container: HTMLElement, route: R, context: ViewContext) => Promise<Unmount>;
+export type View<R extends Route = RoomRoute> = (container: HTMLElement, route: R, context: ViewContext) => Promise<Unmount>;
 
-/** The key a room's seat is remembered under for reloads. */
-function seatOf(view: GameView, roomId: string, channel?: string): string {
-  return view === "chat" ? `chat/${channel ?? ""}` : `${view}/${roomId}`;
+/**
+ * A room type's own view: one file that exports one of these, plus one line in
+ * views/registry.ts. Room types without one get the generic view.
+ */
+export interface GameViewEntry {
+  readonly mount: View<RoomRoute>;
+  /**
+   * The address a joined room is shown at (`#/<type>/<address>`). @default its room id
+   * (chat: its channel, known once its state has arrived)
+   */
+  readonly addressOf?: (joined: HandedRoom) => Promise<string>;
+  /** Adjust the create form's options before a room is created (chat: name an unnamed channel). @default as entered */
+  readonly prepareCreate?: (options: Record<string, unknown>) => Record<string, unknown>;
+  /** The lobby's "Play now" links. @default one: `#/<type>` named by the room type's title */
+  readonly quickPlay?: ReadonlyArray<{ readonly label: string; readonly route: RoomRoute }>;
+}
+
+/** The key a room's seat is remembered under for reloads: `<type>/<room id or address>`. */
+function seatOf(type: string, address: string): string {
+  return `${type}/${address}`;
 }
 
 export interface RoomRequest {
-  readonly view: GameView;
+  /** The room type. */
+  readonly type: string;
+  /** Join this room (a room id from the address); else join or create one. */
   readonly roomId?: string | undefined;
-  readonly channel?: string;
+  /** What the view addresses this room by when not its id (chat: the channel), for the seat memory. */
+  readonly address?: string;
   readonly spectate: boolean;
   /** Join options besides `spectator`. */
   readonly options: Readonly<Record<string, unknown>>;
@@ -41,22 +69,24 @@ export interface RoomRequest {
  * The room a game view shows: the one handed over, else the seat this tab held before a
  * reload (by reconnection token), else a fresh join (by id, or join-or-create).
  */
-export async function openRoom<S>(context: ViewContext, request: RoomRequest): Promise<JoinedRoom<S>> {
+export async function openRoom<S, T = unknown>(context: ViewContext, request: RoomRequest): Promise<JoinedRoom<S, T>> {
   const handoff = context.takeHandoff();
+  const roomId = request.roomId !== undefined && ROOM_ID.test(request.roomId) ? request.roomId : undefined;
   if (handoff !== undefined) {
-    if (handoff.room.name === request.view && (request.roomId === undefined || handoff.room.roomId === request.roomId)) {
-      handoff.keepSeat(seatOf(request.view, handoff.room.roomId, request.channel));
+    if (handoff.room.name === request.type && (roomId === undefined || handoff.room.roomId === roomId)) {
+      handoff.keepSeat(seatOf(request.type, request.address ?? handoff.room.roomId));
       return handoff;
     }
     void handoff.leave();
   }
   const { link, seats } = context;
-  const known = request.roomId !== undefined || request.view === "chat" ? seatOf(request.view, request.roomId ?? "", request.channel) : undefined;
+  const addressed = request.address ?? roomId;
+  const known = addressed === undefined ? undefined : seatOf(request.type, addressed);
   const token = known === undefined ? undefined : seats.recall(known);
   if (known !== undefined && token !== undefined) {
     try {
-      const room = await link.join((client) => client.reconnect<S>(token));
-      const joined = new JoinedRoom<S>(room, request.spectate, seats);
+      const room = (await link.join((client) => client.reconnect<S>(token))) as unknown as Room<T, S>;
+      const joined = new JoinedRoom<S, T>(room, request.spectate, seats);
       joined.keepSeat(known);
       return joined;
     } catch {
@@ -65,12 +95,11 @@ export async function openRoom<S>(context: ViewContext, request: RoomRequest): P
     }
   }
   const options = { ...request.options, ...(request.spectate ? { spectator: true } : {}) };
-  const room =
-    request.roomId !== undefined
-      ? await link.join((client) => client.joinById<S>(request.roomId!, options))
-      : await link.join((client) => client.joinOrCreate<S>(request.view, options));
-  const joined = new JoinedRoom<S>(room, request.spectate, seats);
-  joined.keepSeat(seatOf(request.view, room.roomId, request.channel));
+  const room = (roomId !== undefined
+    ? await link.join((client) => client.joinById<S>(roomId, options))
+    : await link.join((client) => client.joinOrCreate<S>(request.type, options))) as unknown as Room<T, S>;
+  const joined = new JoinedRoom<S, T>(room, request.spectate, seats);
+  joined.keepSeat(seatOf(request.type, request.address ?? room.roomId));
   return joined;
 }
 
@@ -88,13 +117,4 @@ export function followRoom<S>(joined: JoinedRoom<S>, context: ViewContext): () =
     ping.stop();
     unwatch();
   };
-}
-
-/** Where a joined room is shown (a chat room by its channel, known once its state has arrived). */
-export async function routeFor(joined: JoinedRoom<unknown>, spectate: boolean): Promise<Route> {
-  const { room } = joined;
-  const view = room.name as GameView;
-  if (view === "chat") return { view: "chat", channel: ((await joined.ready) as { channel: string }).channel };
-  if (view === "arena") return { view: "arena", roomId: room.roomId, mode: "ffa", spectate };
-  return { view: "tictactoe", roomId: room.roomId, spectate };
 }

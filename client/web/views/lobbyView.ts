@@ -1,16 +1,19 @@
 import type { Room, RoomAvailable } from "@colyseus/sdk";
-import { CHANNEL_INPUT_PATTERN, CHANNEL_MAX_LENGTH, NAME_MAX_LENGTH } from "../../../shared/limits.ts";
+import type { JsonSchema, RoomTypeInfo } from "../../../shared/catalog.ts";
+import { NAME_MAX_LENGTH } from "../../../shared/limits.ts";
 import { RANKED_GAME_NAMES, RANKED_GAMES } from "../../../shared/rankedQueue.ts";
 import { joinByCode } from "../../joinByCode.ts";
-import { enterQueue, type QueueStatus, type QueueTicket } from "../../queue.ts";
+import { enterQueue, type QueueTicket } from "../../queue.ts";
 import { el } from "../elements.ts";
 import { JoinedRoom } from "../joinedRoom.ts";
-import type { GameView } from "../routes.ts";
+import { formatRoute, type Route, roomRoute } from "../routes.ts";
 import { describeJoinError } from "../serverLink.ts";
-import { routeFor, type Unmount, type View } from "./context.ts";
+import { describeSearch, withArticle } from "../words.ts";
+import type { Unmount, View } from "./context.ts";
+import { gameViewOf, routeFor } from "./registry.ts";
 
-const GAME_VIEWS: readonly GameView[] = ["arena", "tictactoe", "chat"];
-const TITLES: Readonly<Record<GameView, string>> = { arena: "Arena", tictactoe: "Tic-tac-toe", chat: "Chat" };
+/** Join options every room type has, which the create form asks for in its own way (or not at all). */
+const BASE_OPTIONS = new Set(["name", "private", "spectator"]);
 
 interface Listing {
   readonly type?: string;
@@ -27,8 +30,11 @@ interface Listing {
  * The lobby: who you are, quick play, create a public or private room, join by code, the
  * ranked queue, and the live list of rooms (Colyseus's lobby room: "rooms", "+", "-").
  */
-export const lobbyView: View = async (container, _route, context) => {
+export const lobbyView: View<Route> = async (container, _route, context) => {
   const { link } = context;
+  // The games: every room type the server lists publicly (chat, arena... and any a developer added).
+  const games = context.catalog.roomTypes.filter((type) => type.listed);
+  const gameNamed = new Map(games.map((type) => [type.name, type]));
   const lobby = await link.join((client) => client.joinOrCreate("lobby", {}));
   const cleanups: Array<() => void> = [
     () => {
@@ -65,16 +71,16 @@ export const lobbyView: View = async (container, _route, context) => {
   const empty = el("p", { class: "muted", "data-testid": "no-rooms" }, "No public rooms right now. Start one!");
   const renderRooms = (): void => {
     empty.hidden = rooms.size > 0;
-    tableBody.replaceChildren(...[...rooms.values()].map((room) => roomRow(room, act)));
+    tableBody.replaceChildren(...[...rooms.values()].map((room) => roomRow(room, gameNamed.get(room.name), act)));
   };
   // colyseus-internal: lobby-room-internals
   lobby.onMessage("rooms", (list: RoomAvailable<Listing>[]) => {
     rooms.clear();
-    for (const room of list) if (GAME_VIEWS.includes(room.name as GameView)) rooms.set(room.roomId, room);
+    for (const room of list) if (gameNamed.has(room.name)) rooms.set(room.roomId, room);
     renderRooms();
   });
   lobby.onMessage("+", ([roomId, room]: [string, RoomAvailable<Listing>]) => {
-    if (!GAME_VIEWS.includes(room.name as GameView)) return;
+    if (!gameNamed.has(room.name)) return;
     rooms.set(roomId, room);
     renderRooms();
   });
@@ -97,45 +103,48 @@ export const lobbyView: View = async (container, _route, context) => {
     );
   });
 
-  // Quick play.
+  // Quick play: each game's own links, or one that joins or creates a room of its type.
   const quick = el(
     "div",
     { class: "row" },
-    el("a", { class: "button", href: "#/arena", "data-testid": "play-arena" }, "Arena (free-for-all)"),
-    el("a", { class: "button", href: "#/arena?mode=teams" }, "Arena (teams)"),
-    el("a", { class: "button", href: "#/tictactoe", "data-testid": "play-tictactoe" }, "Tic-tac-toe"),
-    el("a", { class: "button", href: "#/chat/general", "data-testid": "play-chat" }, "Chat #general"),
+    ...games.flatMap((type) =>
+      (gameViewOf(type.name).quickPlay ?? [{ label: type.title, route: roomRoute(type.name) }]).map(({ label, route }) =>
+        el("a", { class: "button", href: formatRoute(route), "data-testid": `play-${type.name}` }, label),
+      ),
+    ),
   );
 
-  // Create.
-  const typeSelect = el("select", { name: "type", "aria-label": "Room type" }, ...GAME_VIEWS.map((view) => el("option", { value: view }, TITLES[view])));
+  // Create: the type, its own join options (a field each, from its schema), private or not.
+  const typeSelect = el("select", { name: "type", "aria-label": "Room type" }, ...games.map((type) => el("option", { value: type.name }, type.title)));
   const privateBox = el("input", { type: "checkbox", name: "private" });
-  const channelInput = el("input", {
-    name: "channel",
-    placeholder: "channel",
-    maxlength: CHANNEL_MAX_LENGTH,
-    pattern: CHANNEL_INPUT_PATTERN,
-    hidden: true,
-    "aria-label": "Channel",
-  });
-  typeSelect.addEventListener("change", () => {
-    channelInput.hidden = typeSelect.value !== "chat";
-  });
+  const privateLabel = el("label", {}, privateBox, " private (join by code)");
+  const ownFields = el("span", { class: "options" });
+  let readOwnOptions: () => Record<string, unknown> = () => ({});
+  const showOptions = (): void => {
+    const type = gameNamed.get(typeSelect.value);
+    privateLabel.hidden = type?.privateRooms !== true;
+    const fields = type === undefined ? [] : optionFields(type.joinOptions);
+    ownFields.replaceChildren(...fields.map((field) => field.element));
+    readOwnOptions = () => Object.fromEntries(fields.flatMap((field) => field.read()));
+  };
+  typeSelect.addEventListener("change", showOptions);
+  showOptions();
   const createForm = el(
     "form",
     { class: "row", "data-testid": "create-form" },
     typeSelect,
-    channelInput,
-    el("label", {}, privateBox, " private (join by code)"),
+    ownFields,
+    privateLabel,
     el("button", { type: "submit" }, "Create"),
   );
   createForm.addEventListener("submit", (event) => {
     event.preventDefault();
-    const view = typeSelect.value as GameView;
-    const options: Record<string, unknown> = { private: privateBox.checked };
-    if (view === "chat") options.channel = channelInput.value.trim() || `room-${Math.floor(Math.random() * 1e6)}`;
-    void go(`Creating ${withArticle(`${privateBox.checked ? "private " : ""}${TITLES[view].toLowerCase()}`)} room`, () =>
-      link.join((client) => client.create(view, options)),
+    const type = gameNamed.get(typeSelect.value);
+    if (type === undefined) return;
+    const secret = type.privateRooms && privateBox.checked;
+    const options = gameViewOf(type.name).prepareCreate?.({ ...readOwnOptions() }) ?? readOwnOptions();
+    void go(`Creating ${withArticle(`${secret ? "private " : ""}${type.title.toLowerCase()}`)} room`, () =>
+      link.join((client) => client.create(type.name, { ...options, ...(secret ? { private: true } : {}) })),
     );
   });
 
@@ -150,8 +159,8 @@ export const lobbyView: View = async (container, _route, context) => {
 
   // Ranked queue.
   let ticket: QueueTicket | undefined;
-  // The ranked games table, less any game this page has no view for yet.
-  const rankedGames = RANKED_GAME_NAMES.filter((game) => (GAME_VIEWS as readonly string[]).includes(game));
+  // The ranked games table, less any game this server does not host.
+  const rankedGames = RANKED_GAME_NAMES.filter((game) => context.catalog.roomTypes.some((type) => type.name === game));
   const queueGame = el(
     "select",
     { name: "game", "aria-label": "Game to queue for" },
@@ -167,7 +176,8 @@ export const lobbyView: View = async (container, _route, context) => {
     }
     const game = rankedGames.find((name) => name === queueGame.value);
     if (game === undefined) return;
-    const looking = `Looking for ${withArticle(TITLES[game as GameView].toLowerCase())} match`;
+    const title = context.catalog.roomTypes.find((type) => type.name === game)?.title ?? game;
+    const looking = `Looking for ${withArticle(title.toLowerCase())} match`;
     report(`${looking}…`);
     queueButton.textContent = "Cancel search";
     let waited: ReturnType<typeof setInterval> | undefined;
@@ -232,21 +242,26 @@ export const lobbyView: View = async (container, _route, context) => {
   return unmount;
 };
 
-function roomRow(room: RoomAvailable<Listing>, act: (room: RoomAvailable<Listing>, spectate: boolean) => void): HTMLTableRowElement {
+function roomRow(
+  room: RoomAvailable<Listing>,
+  type: RoomTypeInfo | undefined,
+  act: (room: RoomAvailable<Listing>, spectate: boolean) => void,
+): HTMLTableRowElement {
   const listing = room.metadata ?? {};
-  const view = room.name as GameView;
-  const detail = [listing.mode, listing.region, view === "chat" ? `#${listing.channel ?? ""}` : undefined]
+  const detail = [listing.mode, listing.region, room.name === "chat" ? `#${listing.channel ?? ""}` : undefined]
     .filter((part) => part !== undefined && part !== "")
     .join(" · ");
   const players = listing.players ?? room.clients;
-  const join = el("button", { disabled: listing.status === "full" || (view === "tictactoe" && listing.status !== "waiting") ? true : undefined }, "Join");
+  // A room with a phase takes players only while waiting; others while a seat is free.
+  const closed = listing.status === "full" || (type?.phase !== undefined && listing.status !== "waiting");
+  const join = el("button", { disabled: closed ? true : undefined }, "Join");
   join.addEventListener("click", () => act(room, false));
-  const watch = el("button", { disabled: view === "chat" ? true : undefined }, "Watch");
+  const watch = el("button", { disabled: (type?.maxSpectators ?? 0) === 0 ? true : undefined }, "Watch");
   watch.addEventListener("click", () => act(room, true));
   return el(
     "tr",
-    { "data-room-id": room.roomId, "data-room-type": view },
-    el("td", {}, el("strong", {}, TITLES[view] ?? view), detail ? ` ${detail}` : ""),
+    { "data-room-id": room.roomId, "data-room-type": room.name },
+    el("td", {}, el("strong", {}, type?.title ?? room.name), detail ? ` ${detail}` : ""),
     el("td", {}, `${players}/${listing.maxPlayers ?? room.maxClients}`),
     el("td", {}, String(listing.spectators ?? 0)),
     el("td", {}, listing.status ?? ""),
@@ -254,20 +269,55 @@ function roomRow(room: RoomAvailable<Listing>, act: (room: RoomAvailable<Listing
   );
 }
 
+/** One create-form field for a room type's own join option, and how to read what was entered. */
+interface OptionField {
+  readonly element: HTMLElement;
+  /** `[key, value]` when the player entered something, else nothing (the room type's default applies). */
+  read(): Array<[string, unknown]>;
+}
+
+/**
+ * Fields for a room type's own join options, from their JSON Schema: a choice for an
+ * enum, a box for a boolean, a number field within its bounds, a text field otherwise.
+ * What the server will refuse is its to say (400 with the reason, shown in the status line).
+ */
+function optionFields(schema: JsonSchema): OptionField[] {
+  const fields: OptionField[] = [];
+  for (const [key, property] of Object.entries(schema.properties ?? {})) {
+    if (BASE_OPTIONS.has(key)) continue;
+    const label = (control: HTMLElement): HTMLElement => el("label", { class: "option" }, `${key} `, control);
+    if (property.enum !== undefined) {
+      const select = el(
+        "select",
+        { name: key },
+        ...property.enum.map((value) => el("option", { value: String(value), selected: value === property.default ? true : undefined }, String(value))),
+      );
+      fields.push({ element: label(select), read: () => [[key, property.enum!.find((value) => String(value) === select.value)]] });
+    } else if (property.type === "boolean") {
+      const box = el("input", { type: "checkbox", name: key, checked: property.default === true ? true : undefined });
+      fields.push({ element: label(box), read: () => [[key, box.checked]] });
+    } else if (property.type === "integer" || property.type === "number") {
+      const input = el("input", {
+        type: "number",
+        name: key,
+        min: property.minimum,
+        max: property.maximum,
+        step: property.type === "integer" ? 1 : "any",
+        value: typeof property.default === "number" ? property.default : undefined,
+      });
+      fields.push({ element: label(input), read: () => (input.value === "" ? [] : [[key, Number(input.value)]]) });
+    } else {
+      const input = el("input", {
+        name: key,
+        maxlength: property.maxLength,
+        placeholder: typeof property.default === "string" && property.default !== "" ? property.default : key,
+      });
+      fields.push({ element: label(input), read: () => (input.value.trim() === "" ? [] : [[key, input.value.trim()]]) });
+    }
+  }
+  return fields;
+}
+
 function card(title: string, ...body: Node[]): HTMLElement {
   return el("div", { class: "card" }, el("h3", {}, title), ...body);
-}
-
-/** "an arena", "a tic-tac-toe": the article English wants before `word`. */
-export function withArticle(word: string): string {
-  return `${/^[aeiou]/i.test(word) ? "an" : "a"} ${word}`;
-}
-
-/** "1 of 2 players here, 0:07 waited": how a search stands, for the player waiting. */
-export function describeSearch(status: QueueStatus, now: number): string {
-  const seconds = Math.max(0, Math.floor((now - status.since) / 1000));
-  const waited = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")} waited`;
-  if (status.playersPerMatch === 0) return waited;
-  const here = Math.min(status.waiting, status.playersPerMatch);
-  return `${here} of ${status.playersPerMatch} players here, ${waited}`;
 }

@@ -2,10 +2,7 @@ import { winningLine } from "../../../rooms/tictactoe/rules.ts";
 import type { TicTacToeState } from "../../../schema/TicTacToeState.ts";
 import type { RoomError } from "../../../shared/errors.ts";
 import { el } from "../elements.ts";
-import type { Route } from "../routes.ts";
-import { followRoom, openRoom, type View } from "./context.ts";
-
-type TicTacToeRoute = Extract<Route, { view: "tictactoe" }>;
+import { followRoom, type GameViewEntry, openRoom, type ServerRoomOf, type View } from "./context.ts";
 
 const MARKS = ["", "X", "O"] as const;
 
@@ -39,10 +36,15 @@ export function describePlayers(state: TicTacToeState): string {
 }
 
 /** Tic-tac-toe: the board, whose turn, the result and a rematch both players must ask for. */
-export const ticTacToeView: View<TicTacToeRoute> = async (container, route, context) => {
-  const joined = await openRoom<TicTacToeState>(context, { view: "tictactoe", roomId: route.roomId, spectate: route.spectate, options: {} });
+const ticTacToeView: View = async (container, route, context) => {
+  const joined = await openRoom<TicTacToeState, ServerRoomOf<"tictactoe">>(context, {
+    type: "tictactoe",
+    roomId: route.address,
+    spectate: route.spectate,
+    options: {},
+  });
   const { room } = joined;
-  context.settle({ view: "tictactoe", roomId: room.roomId, spectate: joined.spectator });
+  context.settle({ ...route, address: room.roomId, spectate: joined.spectator });
 
   const cells = Array.from({ length: 9 }, (_, index) => {
     const cell = el("button", { class: "cell", "data-cell": index, "aria-label": `cell ${index + 1}` });
@@ -137,3 +139,5 @@ export const ticTacToeView: View<TicTacToeRoute> = async (container, route, cont
     void joined.leave();
   };
 };
+
+export const ticTacToeGame: GameViewEntry = { mount: ticTacToeView };
