@@ -488,7 +488,8 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
         throw error;
       }
     }
-    if (this.joinCode !== undefined) client.send("joinCode", { code: this.joinCode });
+    // A match the ranked queue made is full by its roster: its code invites no one, so no page offers it.
+    if (this.joinCode !== undefined && this.roster === undefined) client.send("joinCode", { code: this.joinCode });
     await this.updateListing();
   }
 
