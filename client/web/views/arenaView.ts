@@ -1,17 +1,17 @@
 import { Predict } from "@colyseus/sdk";
 import { ARENA, shotEventOf } from "../../../rooms/arena/shapes.ts";
-import type { ArenaPlayer, ArenaState } from "../../../schema/ArenaState.ts";
+import type { ArenaInput, ArenaPlayer, ArenaState } from "../../../schema/ArenaState.ts";
 import { type ArenaSession, arenaNetcode } from "../../arena.ts";
 import { onPatchEvents } from "../../events.ts";
 import { RealtimeSession } from "../../netcode.ts";
 import { el } from "../elements.ts";
 import { type NetStatsReading, PingProbe } from "../netStatsOverlay.ts";
-import type { Route } from "../routes.ts";
-import { type DrawnPlayer, drawArena, type FadingShot, SHOT_FADE_MS } from "./arenaCanvas.ts";
+import { roomRoute } from "../routes.ts";
+import "./arena.css";
+import { ArenaPainter, type DrawnPlayer, type FadingShot, SHOT_FADE_MS } from "./arenaCanvas.ts";
 import { ArenaControls } from "./arenaControls.ts";
-import { openRoom, type View } from "./context.ts";
-
-type ArenaRoute = Extract<Route, { view: "arena" }>;
+import { Deaths, KillFeed, RespawnNotice } from "./arenaHud.ts";
+import { type GameViewEntry, openRoom, type ServerRoomOf, type View } from "./context.ts";
 
 /** What the page exposes of the arena on `window.tickroom.arena`, for devtools and the browser tests. */
 export interface ArenaProbe {
@@ -29,17 +29,31 @@ interface Lens {
   advance(now: number): void;
 }
 
+/** A drawn player, reused frame to frame (the probe hands out the same objects read-only). */
+type MutableDrawn = { -readonly [K in keyof DrawnPlayer]: DrawnPlayer[K] };
+
+const KEYBOARD_HELP = "WASD or arrows to move, mouse to aim, click or space to fire.";
+const TOUCH_HELP = "Left thumb moves, right thumb aims and fires while held.";
+
 /**
  * The arena: a canvas of the 1024 x 1024 world, WASD/arrows to move, mouse to aim, click
- * or space to fire. The local player is predicted with the server's own rules
- * (client/arena.ts), everyone else is interpolated behind the server clock (the delay
- * adapts to the link); shots draw tracers and hit flashes; a scoreboard sits beside it.
- * Spectators see everyone interpolated.
+ * or space to fire, or twin touch sticks on a phone. The local player is predicted with
+ * the server's own rules (client/arena.ts), everyone else is interpolated behind the
+ * server clock (the delay adapts to the link); shots draw tracers and hit flashes, kills
+ * fill a kill feed, and the dead see who got them and when they are back. The scoreboard
+ * sits beside the canvas (below it on a phone). Spectators see everyone interpolated.
  */
-export const arenaView: View<ArenaRoute> = async (container, route, context) => {
-  const joined = await openRoom<ArenaState>(context, { view: "arena", roomId: route.roomId, spectate: route.spectate, options: { mode: route.mode } });
+const arenaView: View = async (container, route, context) => {
+  // `?mode=teams` picks the mode of a new match; joining a room by id takes its mode.
+  const mode = route.query.mode === "teams" ? "teams" : "ffa";
+  const joined = await openRoom<ArenaState, ServerRoomOf<"arena">>(context, {
+    type: "arena",
+    roomId: route.address,
+    spectate: route.spectate,
+    options: { mode },
+  });
   const { room } = joined;
-  context.settle({ view: "arena", roomId: room.roomId, mode: route.mode, spectate: joined.spectator });
+  context.settle({ ...route, address: room.roomId, spectate: joined.spectator });
   let session: ArenaSession | undefined;
   try {
     session = joined.spectator ? undefined : await RealtimeSession.attach(room, arenaNetcode);
@@ -52,85 +66,153 @@ export const arenaView: View<ArenaRoute> = async (container, route, context) => 
   const canvas = el("canvas", { width: ARENA.width, height: ARENA.height, class: "arena", "data-testid": "arena-canvas", tabindex: 0 });
   const context2d = canvas.getContext("2d");
   if (context2d === null) throw new Error("this browser has no 2D canvas");
-  const controls = joined.spectator ? undefined : new ArenaControls(canvas, ARENA.width, ARENA.height);
+  const painter = new ArenaPainter(context2d);
+  const help = el("p", { class: "muted arena-help" }, joined.spectator ? "You are watching." : KEYBOARD_HELP);
+  const view = el("section", { class: "arena-view", "data-view": "arena" });
+  const feed = new KillFeed();
+  const notice = new RespawnNotice();
+  const deaths = new Deaths();
+  const stage = el("div", { class: "arena-stage" }, el("div", { class: "arena-screen" }, canvas, feed.element, notice.element));
+  // Thumbs land anywhere on the stage (the canvas and, on a phone, the pad below it).
+  const controls = joined.spectator
+    ? undefined
+    : new ArenaControls(canvas, stage, ARENA.width, ARENA.height, () => {
+        view.classList.add("touch");
+        help.textContent = TOUCH_HELP;
+      });
+  if (controls !== undefined) stage.append(controls.touchLayer);
   const scoreboard = el("tbody");
   const ping = joined.spectator ? new PingProbe(room) : undefined;
+  // Text and strokes are sized in screen pixels: the painter needs the canvas's shown width, read on resize only.
+  const resized = new ResizeObserver(() => painter.setScale(canvas.clientWidth / ARENA.width));
+  resized.observe(canvas);
 
-  let drawn: DrawnPlayer[] = [];
+  const drawn: MutableDrawn[] = [];
+  const drawnById = new Map<string, MutableDrawn>();
   const shots: FadingShot[] = [];
   let shotsSeen = 0;
-  onPatchEvents(
+  const nameOf = (id: string): string => room.state.players?.get(id)?.name ?? "someone";
+  const stopShots = onPatchEvents(
     room,
     (state) => state.shots,
     (events) => {
       const now = performance.now();
-      for (const shot of events.map((travelled) => shotEventOf(travelled, room.state.players))) {
+      for (const travelled of events) {
+        const shot = shotEventOf(travelled, room.state.players);
         shotsSeen++;
-        const target = shot.target === "" ? undefined : drawn.find((player) => player.id === shot.target);
+        const target = shot.target === "" ? undefined : drawnById.get(shot.target);
         shots.push({
           ...shot,
           at: now,
           endX: target?.x ?? shot.x + Math.cos(shot.angle) * ARENA.shotRange,
           endY: target?.y ?? shot.y + Math.sin(shot.angle) * ARENA.shotRange,
         });
+        if (shot.killed && shot.target !== "") {
+          const killer = nameOf(shot.shooter);
+          deaths.killed(shot.target, killer, now);
+          const mine = shot.shooter === room.sessionId ? "killer" : shot.target === room.sessionId ? "victim" : undefined;
+          feed.add(killer, nameOf(shot.target), now, mine);
+        }
       }
     },
   );
 
+  // The frame loop's helpers are made once, not per frame: `frameNow` and `aimFrom` carry the frame's values to them.
+  let frameNow = 0;
+  const aimFrom = { x: 0, y: 0, angle: 0 };
+  const fill = (input: ArenaInput): void => controls?.fill(input, aimFrom.x, aimFrom.y, aimFrom.angle);
+  const collect = (player: ArenaPlayer, id: string): void => {
+    let entry = drawnById.get(id);
+    if (entry === undefined) {
+      entry = { id, name: "", x: 0, y: 0, angle: 0, hp: 0, alive: true, connected: true, team: 0, local: id === room.sessionId, respawnIn: 0 };
+      drawnById.set(id, entry);
+    }
+    entry.name = player.name;
+    entry.hp = player.hp;
+    entry.alive = player.alive;
+    entry.connected = player.connected;
+    entry.team = player.team;
+    entry.x = lens.value(player, id, "x");
+    entry.y = lens.value(player, id, "y");
+    entry.angle = lens.value(player, id, "angle");
+    entry.respawnIn = deaths.observe(id, player.alive, frameNow);
+    drawn.push(entry);
+  };
+  let wasDead = false;
+
   let frame = 0;
   const loop = (now: number): void => {
+    frameNow = now;
     if (session !== undefined && controls !== undefined) {
       // Aim from where the player is drawn, read before the frame's inputs go out: a
       // prediction read between the SDK's tick and its sends is one step stale.
-      const x = session.localValue("x");
-      const y = session.localValue("y");
-      const angle = session.localValue("angle");
-      session.frame(now, (input) => controls.fill(input, x, y, angle));
+      aimFrom.x = session.localValue("x");
+      aimFrom.y = session.localValue("y");
+      aimFrom.angle = session.localValue("angle");
+      session.frame(now, fill);
     }
     lens.advance(now);
-    const players: DrawnPlayer[] = [];
-    room.state.players?.forEach((player: ArenaPlayer, id: string) => {
-      players.push({
-        id,
-        name: player.name,
-        hp: player.hp,
-        alive: player.alive,
-        connected: player.connected,
-        team: player.team,
-        local: id === room.sessionId,
-        x: lens.value(player, id, "x"),
-        y: lens.value(player, id, "y"),
-        angle: lens.value(player, id, "angle"),
-      });
-    });
-    drawn = players;
+    drawn.length = 0;
+    room.state.players?.forEach(collect);
     while (shots.length > 0 && now - shots[0]!.at > SHOT_FADE_MS) shots.shift();
-    drawArena(context2d, players, shots, now);
+    painter.draw(drawn, shots, now);
+    feed.prune(now);
+    const me = joined.spectator ? undefined : drawnById.get(room.sessionId);
+    const dead = me !== undefined && !me.alive;
+    if (dead) notice.show(deaths.killerOf(me.id), me.respawnIn);
+    else notice.hide();
+    if (dead !== wasDead) {
+      wasDead = dead;
+      stage.classList.toggle("dead", dead);
+    }
     frame = requestAnimationFrame(loop);
   };
   frame = requestAnimationFrame(loop);
 
   const scoreHead = el("thead", {});
+  let shownScores = "";
   const renderScores = (): void => {
+    const players = room.state.players;
+    const present = (id: string): boolean => players?.has(id) === true;
+    // Players who left: their drawn entries, name tags and death clocks go too.
+    for (const id of drawnById.keys()) if (!present(id)) drawnById.delete(id);
+    deaths.forget(present);
+    painter.forget(present);
+
     // A Team column only where there are teams: free-for-all would show it empty.
     const teams = room.state.mode === "teams";
-    scoreHead.replaceChildren(el("tr", {}, ...["Player", ...(teams ? ["Team"] : []), "Score", "HP", ""].map((title) => el("th", {}, title))));
-    const rows: HTMLTableRowElement[] = [];
-    room.state.players?.forEach((player: ArenaPlayer, id: string) => {
-      rows.push(
-        el(
+    const entries: Array<{ id: string; player: ArenaPlayer }> = [];
+    players?.forEach((player: ArenaPlayer, id: string) => {
+      entries.push({ id, player });
+    });
+    entries.sort((a, b) => b.player.score - a.player.score);
+    // Rebuilt only when something shown changed: four times a second the table would otherwise flicker under a hovering mouse for nothing.
+    const summary = JSON.stringify([
+      teams,
+      entries.map(({ id, player }) => [id, player.name, player.team, player.score, player.hp, player.alive, player.connected]),
+    ]);
+    if (summary === shownScores) return;
+    shownScores = summary;
+    scoreHead.replaceChildren(el("tr", {}, ...["Player", ...(teams ? ["Team"] : []), "Score", "HP"].map((title) => el("th", {}, title))));
+    scoreboard.replaceChildren(
+      ...entries.map(({ id, player }) => {
+        const mine = id === room.sessionId;
+        const name = `${player.name}${mine ? " (you)" : ""}${player.connected ? "" : " · reconnecting"}`;
+        return el(
           "tr",
-          { class: id === room.sessionId ? "me" : undefined, "data-player": id, "data-score": player.score },
-          el("td", {}, player.name, id === room.sessionId ? " (you)" : ""),
+          {
+            class: [mine ? "me" : "", player.alive ? "" : "dead", player.connected ? "" : "away"].join(" ").trim() || undefined,
+            "data-player": id,
+            "data-score": player.score,
+          },
+          // The full name on hover: the cell cuts a long one short with an ellipsis rather than wrap.
+          el("td", { class: "name", title: name }, name),
           ...(teams ? [el("td", {}, `team ${player.team}`)] : []),
           el("td", { class: "number" }, String(player.score)),
           el("td", { class: "number" }, player.alive ? String(player.hp) : "dead"),
-          el("td", {}, player.connected ? "" : "reconnecting"),
-        ),
-      );
-    });
-    rows.sort((a, b) => Number(b.dataset.score) - Number(a.dataset.score));
-    scoreboard.replaceChildren(...rows);
+        );
+      }),
+    );
   };
   const scoreTimer = setInterval(renderScores, 250);
   renderScores();
@@ -155,26 +237,25 @@ export const arenaView: View<ArenaRoute> = async (container, route, context) => 
   const probe: ArenaProbe = { sessionId: room.sessionId, spectator: joined.spectator, players: () => drawn, shotsSeen: () => shotsSeen };
   window.tickroom = { ...window.tickroom, arena: probe };
 
-  container.replaceChildren(
+  view.replaceChildren(
+    stage,
     el(
-      "section",
-      { class: "arena-view", "data-view": "arena" },
-      el("div", { class: "arena-stage" }, canvas),
-      el(
-        "aside",
-        { class: "arena-side" },
-        el("h1", {}, joined.spectator ? "Arena (watching)" : "Arena"),
-        el("p", { class: "muted" }, joined.spectator ? "You are watching." : "WASD or arrows to move, mouse to aim, click or space to fire."),
-        el("table", { class: "scores", "data-testid": "scoreboard" }, scoreHead, scoreboard),
-        el("a", { class: "button", href: "#/" }, "Leave"),
-      ),
+      "aside",
+      { class: "arena-side" },
+      el("h1", {}, joined.spectator ? "Arena (watching)" : "Arena"),
+      help,
+      el("table", { class: "scores", "data-testid": "scoreboard" }, scoreHead, scoreboard),
+      el("a", { class: "button", href: "#/" }, "Leave"),
     ),
   );
+  container.replaceChildren(view);
   canvas.focus();
 
   return () => {
     cancelAnimationFrame(frame);
     clearInterval(scoreTimer);
+    stopShots();
+    resized.disconnect();
     controls?.dispose();
     ping?.stop();
     hideStats();
@@ -203,3 +284,11 @@ function spectatorLens(room: ArenaSession["room"]): Lens {
     },
   };
 }
+
+export const arenaGame: GameViewEntry = {
+  mount: arenaView,
+  quickPlay: [
+    { label: "Arena (free-for-all)", route: roomRoute("arena") },
+    { label: "Arena (teams)", route: roomRoute("arena", { query: { mode: "teams" } }) },
+  ],
+};
