@@ -19,6 +19,7 @@ import { TickroomMetrics } from "./metrics.ts";
 import { connectRedis, type RedisHealth } from "./redis.ts";
 import { roomCatalog, roomCatalogRoute } from "./roomCatalog.ts";
 import { type DefineRoom, roomDefiner } from "./roomTypes.ts";
+import type { Store } from "./store/store.ts";
 import { TickroomTransport } from "./transport.ts";
 import { mountWebClient } from "./webClient.ts";
 
@@ -43,6 +44,8 @@ export interface ServerHooks {
   readonly onShutdown?: () => void;
   /** Whether the process is too loaded to seat players (503). @default the event loop's delay against MAX_EVENT_LOOP_DELAY_MS */
   readonly load?: LoadGauge;
+  /** The opened store (`openStore(config.store)`): accounts, ratings, matches. @default none: nothing is kept */
+  readonly store?: Store;
 }
 
 /** Build the game server (rooms, transport, HTTP routes) from a parsed configuration. */

@@ -5,6 +5,7 @@ import type { RoomSettings } from "../rooms/base/settings.ts";
 import type { AuthSettings } from "./auth.ts";
 import type { PageAccess } from "./devTools.ts";
 import type { HttpLimits } from "./httpGuards.ts";
+import type { StoreSettings } from "./store/store.ts";
 import type { WebClientSettings } from "./webClient.ts";
 
 /**
@@ -59,6 +60,18 @@ const environmentSchema = z.object({
     .min(60)
     .max(30 * 86400)
     .default(86400),
+  /** Keep accounts, ratings and match history (off: every guest is new at each start and no result is kept). @default true */
+  STORE_ENABLED: flag.default(true),
+  /** Folder of the embedded store (and of the result outbox, with either store). @default "<project>/data" */
+  DATA_DIR: z
+    .string()
+    .min(1)
+    .default(fileURLToPath(new URL("../data", import.meta.url))),
+  /** A PostgreSQL server for the store, shared by every process of a cluster (`postgres://user@host:5432/db`). @default unset: the embedded store */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "a postgres:// URL")
+    .optional(),
   /** Largest body accepted on matchmaking, join-code and auth routes (413 above). @default 8192 */
   HTTP_MAX_BODY_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(8192),
   /** Matchmaking, join-code and auth requests per second one address may average (429 beyond). @default 10 */
@@ -149,6 +162,8 @@ export interface TickroomConfig {
   /** Who may open /monitor and /playground. */
   readonly devTools: PageAccess;
   readonly auth: AuthSettings;
+  /** Where accounts, ratings and matches are kept. */
+  readonly store: StoreSettings;
   readonly http: HttpLimits;
   /** What `npm run start:cluster` launches. */
   readonly launcher: { readonly processes: number; readonly publicHost: string };
@@ -163,7 +178,7 @@ export interface TickroomConfig {
 }
 
 /** Variables whose values are never printed, not even in a configuration error. */
-const SECRET_VARIABLES = new Set(["AUTH_SECRET", "DEV_TOOLS_PASSWORD", "METRICS_TOKEN", "REDIS_URL"]);
+const SECRET_VARIABLES = new Set(["AUTH_SECRET", "DEV_TOOLS_PASSWORD", "METRICS_TOKEN", "REDIS_URL", "DATABASE_URL"]);
 
 /** An environment the server cannot start with: `message` names every bad variable, its value (secrets hidden) and what is wrong. */
 export class ConfigError extends Error {
@@ -255,6 +270,11 @@ export function parseConfig(env: Environment): TickroomConfig {
       required: e.AUTH_REQUIRED,
       tokenTtlSeconds: e.AUTH_TOKEN_TTL_SECONDS,
     },
+    store: !e.STORE_ENABLED
+      ? { kind: "off" }
+      : e.DATABASE_URL !== undefined
+        ? { kind: "postgres", url: e.DATABASE_URL, dataDir: e.DATA_DIR }
+        : { kind: "embedded", dataDir: e.DATA_DIR },
     devTools: !devToolsOn
       ? { mode: "off" }
       : e.DEV_TOOLS_PASSWORD === undefined

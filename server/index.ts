@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { matchMaker } from "@colyseus/core";
 import { createTickroomServer } from "./app.config.ts";
 import { ConfigError, loadConfig, type TickroomConfig } from "./config.ts";
+import { openStore, type Store } from "./store/store.ts";
 
 // Colyseus 0.18 reads a global WebSocket during reconnection; on Node 20 every dropped
 // client would be removed instead of reconnected. Refuse to run rather than misbehave.
@@ -30,8 +31,26 @@ function configOrExit(): TickroomConfig {
   }
 }
 
+/** The store, migrated; or one line naming what is wrong and an exit (a database that does not answer, a folder not writable). */
+async function storeOrExit(settings: TickroomConfig["store"]): Promise<Store | undefined> {
+  try {
+    return await openStore(settings);
+  } catch (error) {
+    const where = settings.kind === "postgres" ? "the PostgreSQL server in DATABASE_URL" : settings.kind === "embedded" ? `DATA_DIR ${settings.dataDir}` : "";
+    console.error(`tickroom: cannot open the store (${where}): ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}
+
 const config = configOrExit();
-const server = createTickroomServer(config, { onShutdown: () => console.log("tickroom: all rooms disposed, exiting") });
+const store = await storeOrExit(config.store);
+const server = createTickroomServer(config, {
+  ...(store !== undefined ? { store } : {}),
+  onShutdown: () => {
+    void store?.close();
+    console.log("tickroom: all rooms disposed, exiting");
+  },
+});
 
 // Colyseus drains rooms on SIGTERM; this timer only bounds how long that may take.
 process.once("SIGTERM", () => {

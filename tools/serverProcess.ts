@@ -20,6 +20,9 @@ export function freePort(): Promise<number> {
  * A test's server shares its machine (or its very event loop) with the test's own clients,
  * so it does not shed load either; the benchmark turns shedding back on.
  */
+/** Servers started by tools and tests keep nothing unless asked (a test's store lives in its own folder or database). */
+const noStore = { STORE_ENABLED: "false" } as const;
+
 export const generousHttpLimits = {
   HTTP_RATE_PER_SECOND: "100000",
   HTTP_RATE_BURST: "100000",
@@ -53,7 +56,7 @@ export async function startServerProcess(
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", ...entry], {
     cwd: root,
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DEV_TOOLS: "off", ...generousHttpLimits, ...env },
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DEV_TOOLS: "off", ...noStore, ...generousHttpLimits, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -103,7 +106,7 @@ export async function runServerToExit(
 ): Promise<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }> {
   const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], {
     cwd: root,
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DEV_TOOLS: "off", ...generousHttpLimits, ...env },
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DEV_TOOLS: "off", ...noStore, ...generousHttpLimits, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

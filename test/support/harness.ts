@@ -1,4 +1,7 @@
+import { mkdtemp, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { matchMaker, type Room as ServerRoom } from "@colyseus/core";
 import { Client, type Room } from "@colyseus/sdk";
 // colyseus-internal: tools-loadenv
@@ -6,6 +9,7 @@ import { ColyseusTestServer } from "@colyseus/testing";
 import { listenUntil } from "../../client/signals.ts";
 import { createTickroomServer, type ServerHooks, type TickroomServer } from "../../server/app.config.ts";
 import { type Environment, parseConfig } from "../../server/config.ts";
+import { openStore, type Store } from "../../server/store/store.ts";
 import { generousHttpLimits } from "../../tools/serverProcess.ts";
 
 /** A real tickroom server on an OS-assigned port, with SDK clients pointed at it. */
@@ -15,6 +19,8 @@ export interface TestServer {
   readonly httpUrl: string;
   /** A fresh SDK client (one per simulated player). */
   client(): Client<TickroomServer>;
+  /** The server's store, when the test asked for one (STORE_ENABLED=true, or `hooks.store`). */
+  readonly store: Store | undefined;
   close(): Promise<void>;
 }
 
@@ -25,8 +31,18 @@ export interface TestServer {
  */
 export async function startTestServer(env: Environment = {}, hooks: Omit<ServerHooks, "handleSignals"> = {}): Promise<TestServer> {
   // Every test client comes from 127.0.0.1: the per-address limits are tested on their own.
-  const config = parseConfig({ RECONNECTION_WINDOW_SECONDS: "3", DEV_TOOLS: "off", ...generousHttpLimits, ...env });
-  const server = createTickroomServer(config, { ...hooks, handleSignals: false });
+  // No store unless a test asks for one (STORE_ENABLED=true): then in its own temporary folder unless it names one.
+  const dataDir = env.STORE_ENABLED === "true" && env.DATA_DIR === undefined ? await mkdtemp(join(tmpdir(), "tickroom-data-")) : undefined;
+  const config = parseConfig({
+    RECONNECTION_WINDOW_SECONDS: "3",
+    DEV_TOOLS: "off",
+    STORE_ENABLED: "false",
+    ...generousHttpLimits,
+    ...env,
+    ...(dataDir !== undefined ? { DATA_DIR: dataDir } : {}),
+  });
+  const store = hooks.store ?? (await openStore(config.store));
+  const server = createTickroomServer(config, { ...hooks, ...(store !== undefined ? { store } : {}), handleSignals: false });
   await server.listen(0, "127.0.0.1");
   const address = server.transport.server?.address() as AddressInfo;
   const port = address.port;
@@ -38,9 +54,13 @@ export async function startTestServer(env: Environment = {}, hooks: Omit<ServerH
     port,
     httpUrl: `http://127.0.0.1:${port}`,
     client: () => new Client<TickroomServer>(`ws://127.0.0.1:${port}`),
+    store,
     close: async () => {
       await colyseus.cleanup();
       await colyseus.shutdown();
+      // A store the test handed in is the test's to close.
+      if (hooks.store === undefined) await store?.close();
+      if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
