@@ -49,8 +49,9 @@ export async function standingStill(page: Page, name: string): Promise<DrawnPlay
 }
 
 /**
- * The killer (a laptop page) walks within 300 units of the victim (shots reach 700), one
- * axis at a time (a diagonal walk can pass the victim by at a distance), aims at the
+ * The killer (a laptop page) walks until the victim is under 450 units away on each axis
+ * (under 640 in all; shots reach 700), one axis at a time (a diagonal walk can pass the
+ * victim by at a distance), aims at the
  * victim with the mouse and holds the button until the victim's own page draws it dead:
  * four hits of 25 at four shots a second. Both must be alive; the victim must stand still.
  */
@@ -58,7 +59,7 @@ export async function killWithMouse(killer: Page, killerName: string, victim: Pa
   for (const axis of ["x", "y"] as const) {
     const [me, them] = [await drawnPlayer(killer, killerName), await drawnPlayer(killer, victimName)];
     const gap = them[axis] - me[axis];
-    if (Math.abs(gap) < 200) continue;
+    if (Math.abs(gap) < 450) continue;
     const key = axis === "x" ? (gap > 0 ? "KeyD" : "KeyA") : gap > 0 ? "KeyS" : "KeyW";
     await killer.keyboard.down(key);
     try {
@@ -66,7 +67,7 @@ export async function killWithMouse(killer: Page, killerName: string, victim: Pa
         ({ mine, theirs, axis: along }) => {
           const drawn = window.tickroom?.arena?.players() ?? [];
           const [a, b] = [drawn.find((p) => p.name === mine), drawn.find((p) => p.name === theirs)];
-          return a !== undefined && b !== undefined && Math.abs(a[along] - b[along]) < 150;
+          return a !== undefined && b !== undefined && Math.abs(a[along] - b[along]) < 400;
         },
         { mine: killerName, theirs: victimName, axis },
         { timeout: 8000, polling: 20 },
