@@ -53,7 +53,7 @@ export class MatchQueueRoom extends roomType({
     if (partySize > this.shape.teamSize) {
       throw new ServerError(HttpStatus.INVALID_REQUEST, `a party of ${partySize} does not fit a team of ${this.shape.teamSize}`);
     }
-    const rating = await this.services.ratings.ratingOf({ sessionId: client.sessionId, playerId: identityOf(client.auth)?.id });
+    const rating = await this.services.ratings.ratingOf({ sessionId: client.sessionId, playerId: identityOf(client.auth)?.id, game: this.game });
     // After the await, in one synchronous step: party members joining at once see one ticket.
     const joined = this.book.join(client.sessionId, rating, party, partySize, this.clock.currentTime);
     if (!joined.ok) {

@@ -3,7 +3,7 @@ import { PongInput, PongPaddle, PongState } from "../schema/PongState.ts";
 import type { CreateOptions, JoinOptions } from "./base/joinOptions.ts";
 import { realtimeRoomType } from "./base/RealtimeRoom.ts";
 import type { TickInputs } from "./base/tickInputs.ts";
-import { freeSide, guessLateInput, removePaddle, sanitizeInput, seatPaddle, stepPong } from "./pong/rules.ts";
+import { freeSide, guessLateInput, removePaddle, sanitizeInput, seatPaddle, standings, stepPong } from "./pong/rules.ts";
 import { PONG, pongJoinOptions } from "./pong/shapes.ts";
 
 /**
@@ -22,6 +22,7 @@ export class PongRoom extends realtimeRoomType({
   sanitize: sanitizeInput,
   tickRate: PONG.tickRate,
   lateInput: { guess: guessLateInput },
+  result: standings,
 }) {
   override onCreate(options: CreateOptions<typeof pongJoinOptions>): void {
     this.state.scoreLimit = options.scoreLimit;

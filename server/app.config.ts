@@ -2,6 +2,7 @@ import { defineServer, matchMaker, type RegisteredHandler } from "@colyseus/core
 import { ArenaRoom } from "../rooms/ArenaRoom.ts";
 import { silentObserver } from "../rooms/base/observer.ts";
 import { GuestRatings, type RatingSource } from "../rooms/base/ratings.ts";
+import { discardResults, type ResultSink } from "../rooms/base/results.ts";
 import { ChatRoom } from "../rooms/ChatRoom.ts";
 import { MatchQueueRoom } from "../rooms/MatchQueueRoom.ts";
 import { PongRoom } from "../rooms/PongRoom.ts";
@@ -16,9 +17,11 @@ import { createHttpServer, guardHttp, guardOverload, guardRedis } from "./httpGu
 import { joinCodeRouter } from "./joinCodeRoute.ts";
 import { EventLoopDelayGauge, type LoadGauge } from "./loadGauge.ts";
 import { TickroomMetrics } from "./metrics.ts";
+import { playerRoutes } from "./playerRoutes.ts";
 import { connectRedis, type RedisHealth } from "./redis.ts";
 import { roomCatalog, roomCatalogRoute } from "./roomCatalog.ts";
 import { type DefineRoom, roomDefiner } from "./roomTypes.ts";
+import { ResultOutbox, StoreRatings } from "./store/outbox.ts";
 import type { Store } from "./store/store.ts";
 import { TickroomTransport } from "./transport.ts";
 import { mountWebClient } from "./webClient.ts";
@@ -44,6 +47,8 @@ export interface ServerHooks {
   readonly onShutdown?: () => void;
   /** Whether the process is too loaded to seat players (503). @default the event loop's delay against MAX_EVENT_LOOP_DELAY_MS */
   readonly load?: LoadGauge;
+  /** Where finished matches' results go. @default the store's outbox; nowhere without a store */
+  readonly results?: ResultSink;
   /** The opened store (`openStore(config.store)`): accounts, ratings, matches. @default none: nothing is kept */
   readonly store?: Store;
 }
@@ -53,9 +58,20 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
   const startedAt = Date.now();
   const metrics = config.metrics.enabled ? new TickroomMetrics() : undefined;
   const observer = metrics ?? silentObserver;
-  const auth = new GuestAuth(config.auth);
+  const auth = new GuestAuth(config.auth, hooks.store);
 
-  const define = roomDefiner({ settings: config.rooms, observer, ratings: hooks.ratings ?? new GuestRatings() }, auth);
+  // With a store: results go through its outbox, and the queue pairs on the ratings it keeps.
+  const { store } = hooks;
+  const outbox = store !== undefined && config.store.kind !== "off" ? new ResultOutbox(store, config.store.dataDir) : undefined;
+  const define = roomDefiner(
+    {
+      settings: config.rooms,
+      observer,
+      ratings: hooks.ratings ?? (store !== undefined ? new StoreRatings(store) : new GuestRatings()),
+      results: hooks.results ?? outbox ?? discardResults,
+    },
+    auth,
+  );
 
   // One line per room type: `define(RoomClass)`, then how matchmaking filters and sorts it.
   // colyseus-internal: listing-metadata-filters
@@ -113,6 +129,7 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
       }
       app.use(joinCodeRouter());
       app.use(auth.router());
+      if (store !== undefined) app.use(playerRoutes(store));
       await mountDevTools(app, config.devTools);
       // Last: static files only answer paths no route above took.
       mountWebClient(app, config.webClient);
@@ -129,9 +146,10 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
     stopSweeping?.();
     eventLoop?.close();
     redis?.close();
+    void outbox?.close();
     hooks.onShutdown?.();
   });
-  return server;
+  return Object.assign(server, { outbox });
 }
 
 /**

@@ -40,7 +40,13 @@ export function createHttpServer(limits: HttpLimits): Server {
 }
 
 function guarded(url: string): boolean {
-  return url.startsWith("/matchmake/") || url.startsWith("/join-code/") || url.startsWith("/auth/");
+  return (
+    url.startsWith("/matchmake/") ||
+    url.startsWith("/join-code/") ||
+    url.startsWith("/auth/") ||
+    url.startsWith("/leaderboards/") ||
+    url.startsWith("/players/")
+  );
 }
 
 function refuse(response: ServerResponse, status: number, error: string, headers: Record<string, string> = {}): void {

@@ -16,7 +16,7 @@ import { CloseCode, ErrorCode, HttpStatus, type RoomError, type RuleResult } fro
 import { generateJoinCode } from "../../shared/joinCode.ts";
 import type { ListingMetadata } from "../../shared/listing.ts";
 import { type Random, seededRandom } from "../../shared/random.ts";
-import { displayNameOf } from "./identity.ts";
+import { displayNameOf, identityOf } from "./identity.ts";
 import {
   type BaseJoinOptions,
   type CreateOptions,
@@ -26,6 +26,7 @@ import {
   type ParsedJoinOptions,
 } from "./joinOptions.ts";
 import { socketsClosedForProtocolViolations } from "./protocolViolations.ts";
+import { type MatchPlayer, playerIdOf, type Standings } from "./results.ts";
 import type { RoomServices } from "./services.ts";
 
 /**
@@ -111,6 +112,14 @@ export interface RoomDeclaration<
    * `onPatchEvents` (client/events.ts). @default none
    */
   readonly events?: readonly V[];
+  /**
+   * Who placed where once a match is over (session id -> place, 1 = first, equal places
+   * draw), else undefined: called after every message and tick in matches the ranked queue
+   * made. The base reports it once per match, with who played and who left early (rated as
+   * losses), to the server's results (rooms/base/results.ts); when it turns undefined again
+   * (a rematch), a new match begins. @default unrated: no results
+   */
+  readonly result?: (state: S) => Standings | undefined;
 }
 
 /** The payload shape of each handler made by `accept()`: what the room catalog describes. */
@@ -133,6 +142,7 @@ export interface AnyDeclaration {
   readonly entities?: string;
   readonly phase?: string;
   readonly events?: readonly string[];
+  result?(state: object): Standings | undefined;
 }
 
 /** A room type's class as registration sees it: the declaration and the schema it composes. */
@@ -248,6 +258,13 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
   readonly #players = new Set<string>();
   /** Clients closed for malformed input: they lose their seat instead of getting a window. */
   readonly #closedForMalformedInput = new WeakSet<Client>();
+  /** This match's players, from their join (ranked rooms only): who is recorded, and who left early. */
+  readonly #matchPlayers = new Map<string, { readonly playerId: string; readonly name: string; readonly team: number }>();
+  /** Matches played in this room so far (rematches): part of each match's id. */
+  #round = 1;
+  #matchStartedAt = Date.now();
+  /** This round's result is reported: the next is a new match, once `result` says it is not over. */
+  #reported = false;
   /** What the listing shows now, to republish only on a change. */
   #listed: { status: string; open: boolean; players: number; spectators: number } | undefined;
 
@@ -448,8 +465,46 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
     await this.setMetadata(metadata as never);
   }
 
+  /**
+   * Report the match's result once it is over (ranked rooms of a room type that declares
+   * `result`); a result that turns undefined again starts the next match (a rematch).
+   */
+  #watchResult(): void {
+    const result = this.#declaration.result;
+    if (result === undefined || this.roster === undefined) return;
+    const standings = result(this.state);
+    if (standings === undefined) {
+      if (this.#reported) {
+        // A rematch: a new match, among those still here.
+        this.#reported = false;
+        this.#round++;
+        this.#matchStartedAt = Date.now();
+        for (const sessionId of this.#matchPlayers.keys()) if (!this.#players.has(sessionId)) this.#matchPlayers.delete(sessionId);
+      }
+      return;
+    }
+    if (this.#reported) return;
+    this.#reported = true;
+    const stayed = Object.values(standings);
+    const last = (stayed.length === 0 ? 0 : Math.max(...stayed)) + 1;
+    const players: MatchPlayer[] = [];
+    for (const [sessionId, player] of this.#matchPlayers) {
+      const place = standings[sessionId];
+      players.push({ ...player, place: place ?? last, forfeited: place === undefined });
+    }
+    this.services.results.report({
+      matchId: `${this.roomId}:${this.#round}`,
+      game: this.roomName,
+      ranked: true,
+      startedAt: this.#matchStartedAt,
+      endedAt: Date.now(),
+      players,
+    });
+  }
+
   /** Republish the listing if what it shows changed (cheap enough to call every tick). */
   protected refreshListing(): void {
+    this.#watchResult();
     const listed = this.#listed;
     if (
       listed === undefined ||
@@ -487,6 +542,14 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
         this.#players.delete(client.sessionId);
         throw error;
       }
+      if (this.roster !== undefined) {
+        this.#matchPlayers.set(client.sessionId, {
+          playerId: playerIdOf(identityOf(client.auth)?.id, client.sessionId),
+          name: options.name,
+          // The queue's team; a player it did not place (none should be) plays alone.
+          team: this.teamOf(client) ?? this.#matchPlayers.size + 1,
+        });
+      }
     }
     // A match the ranked queue made is full by its roster: its code invites no one, so no page offers it.
     if (this.joinCode !== undefined && this.roster === undefined) client.send("joinCode", { code: this.joinCode });
@@ -501,6 +564,8 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
     // A refused join reaches here too, for a client that was never seated.
     if (!this.#players.delete(client.sessionId)) return;
     await this.onPlayerLeave(client, code);
+    // A leaver may end the match (a forfeit): the result goes out now, not at the next message.
+    this.#watchResult();
     await this.updateListing();
   }
 

@@ -4,10 +4,10 @@
  * `playerId` is the verified identity's id (undefined for an anonymous guest).
  */
 export interface RatingSource {
-  ratingOf(player: { readonly sessionId: string; readonly playerId: string | undefined }): Promise<number>;
+  ratingOf(player: { readonly sessionId: string; readonly playerId: string | undefined; readonly game: string }): Promise<number>;
 }
 
-/** Everyone is a guest at the same rating: the default until accounts exist. */
+/** Everyone is a guest at the same rating: the default without a store. */
 export class GuestRatings implements RatingSource {
   constructor(private readonly guestRating = 1000) {}
 

@@ -1,5 +1,6 @@
 import type { RoomObserver } from "./observer.ts";
 import type { RatingSource } from "./ratings.ts";
+import type { ResultSink } from "./results.ts";
 import type { RoomSettings } from "./settings.ts";
 
 /**
@@ -14,4 +15,6 @@ export interface RoomServices {
   readonly observer: RoomObserver;
   /** Where queued players' ratings come from. */
   readonly ratings: RatingSource;
+  /** Where finished matches' results go (the store's outbox). */
+  readonly results: ResultSink;
 }

@@ -1,6 +1,7 @@
 import type { NetcodeSpec } from "../../client/netcode.ts";
 import { PongInput, type PongPaddle } from "../../schema/PongState.ts";
 import type { Random } from "../../shared/random.ts";
+import type { Standings } from "../base/results.ts";
 import type { TickInputs } from "../base/tickInputs.ts";
 import { PONG } from "./shapes.ts";
 
@@ -196,3 +197,13 @@ export const pongNetcode: NetcodeSpec<PongPaddle, PongInput> = {
   // A paddle reverses often: guess it on for a short stall only.
   extrapolation: { maxMs: 150, catchUpSpeed: PONG.paddleSpeed },
 };
+
+/** Once the match is over: the winner first, the other second. */
+export function standings(match: Match): Standings | undefined {
+  if (match.status !== "finished") return undefined;
+  const places: Record<string, number> = {};
+  match.players.forEach((_paddle, id) => {
+    places[id] = id === match.winner ? 1 : 2;
+  });
+  return places;
+}

@@ -1,5 +1,6 @@
 import type { Cell, GameStatus, Mark } from "../../schema/TicTacToeState.ts";
 import { accepted, ErrorCode, type RuleResult, refused } from "../../shared/errors.ts";
+import type { Standings } from "../base/results.ts";
 
 /** The synced game (satisfied by `TicTacToeState` and by plain objects in tests). */
 export interface TicTacToeGame {
@@ -156,4 +157,14 @@ function finish(game: TicTacToeGame, winner: string): void {
   game.status = "finished";
   game.winner = winner;
   game.currentTurn = "";
+}
+
+/** Once the game is over: the winner first, the other second; a draw places both first. */
+export function standings(game: TicTacToeGame): Standings | undefined {
+  if (game.status !== "finished") return undefined;
+  const places: Record<string, number> = {};
+  game.players.forEach((_mark, sessionId) => {
+    places[sessionId] = game.draw || sessionId === game.winner ? 1 : 2;
+  });
+  return places;
 }
