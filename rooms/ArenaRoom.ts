@@ -1,7 +1,7 @@
 import type { Client, StepContext } from "@colyseus/core";
 import { StateView } from "@colyseus/schema";
 import { ArenaInput, ArenaPlayer, ArenaShot, ArenaState } from "../schema/ArenaState.ts";
-import { balancedTeam, guessLateInput, newTimers, type PlayerTimers, type ShotSink, sanitizeInput, spawn, stepArena } from "./arena/rules.ts";
+import { arenaStandings, balancedTeam, guessLateInput, newTimers, type PlayerTimers, type ShotSink, sanitizeInput, spawn, stepArena } from "./arena/rules.ts";
 import { ARENA, arenaJoinOptions, freeSlot } from "./arena/shapes.ts";
 import type { CreateOptions, JoinOptions } from "./base/joinOptions.ts";
 import { realtimeRoomType } from "./base/RealtimeRoom.ts";
@@ -20,6 +20,7 @@ export class ArenaRoom extends realtimeRoomType({
   tickRate: ARENA.tickRate,
   lagCompensation: { fields: ["x", "y"], maxRewindMs: ARENA.maxRewindMs },
   lateInput: { guess: guessLateInput },
+  result: arenaStandings,
 }) {
   private readonly timers = new Map<string, PlayerTimers>();
   private readonly slotOf = (sessionId: string): number => this.state.players.get(sessionId)?.slot ?? 0;
@@ -28,6 +29,12 @@ export class ArenaRoom extends realtimeRoomType({
 
   override onCreate(options: CreateOptions<typeof arenaJoinOptions>): void {
     this.state.mode = options.mode;
+    // A ranked match ends (and is rated); a casual arena runs for as long as anyone plays.
+    if (this.roster !== undefined) {
+      const limits = ARENA.rankedLimits[options.mode];
+      this.state.scoreLimit = limits.score;
+      this.state.endTick = limits.seconds * ARENA.tickRate;
+    }
   }
 
   protected step(inputs: TickInputs<ArenaInput>, context: StepContext): void {

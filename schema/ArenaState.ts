@@ -53,6 +53,12 @@ export class ArenaShot extends Schema {
 export class ArenaState extends Schema {
   /** "ffa" or "teams". */
   @type("string") mode = "ffa";
+  /** "finished" once a ranked match reaches a limit; casual rooms stay "playing". */
+  @type("string") status: "playing" | "finished" = "playing";
+  /** Kills that end a ranked match (a team's together in team mode); 0: none. */
+  @type("uint16") scoreLimit = 0;
+  /** The tick a ranked match ends at; 0: none. */
+  @type("uint32") endTick = 0;
   @type({ map: ArenaPlayer }) players = new MapSchema<ArenaPlayer>();
   /** Simulation tick (60 Hz). */
   @type("uint32") tick = 0;

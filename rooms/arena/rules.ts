@@ -50,6 +50,17 @@ export interface Roster<P> {
 export interface ArenaWorld {
   tick: number;
   readonly players: Roster<PlayerBody>;
+  /**
+   * A match with limits (ranked play) is "playing" until one is reached, then "finished":
+   * nothing moves or fires any more. A casual world never finishes. @default "playing"
+   */
+  status?: "playing" | "finished";
+  /** "teams" sums teammates' scores against the limit and places teams; otherwise players. */
+  readonly mode?: string;
+  /** Kills that end the match (a team's together in team mode); 0: none. */
+  scoreLimit?: number;
+  /** The tick the match ends at, whatever the score; 0: none. */
+  endTick?: number;
 }
 
 export function newTimers(): PlayerTimers {
@@ -180,6 +191,7 @@ export interface ShotSink {
 }
 
 export function stepArena(world: ArenaWorld, timers: Roster<PlayerTimers>, inputs: TickInputs<InputFrame>, dt: number, random: Random, shots: ShotSink): void {
+  if (world.status === "finished") return;
   const tick = ++world.tick;
   // The player whose inputs are being applied: one `apply` per step rather than a closure
   // per player per tick (the step runs 60 times a second for every player).
@@ -201,6 +213,31 @@ export function stepArena(world: ArenaWorld, timers: Roster<PlayerTimers>, input
     const reload = Math.max(0, own.nextFireTick - tick);
     if (body.reload !== reload) body.reload = reload;
   });
+  if (world.endTick !== undefined && world.endTick > 0 && tick >= world.endTick) world.status = "finished";
+}
+
+/** Each side's score: players' own, or their teams' summed in team mode. */
+function sideScores(world: ArenaWorld): Map<string, number> {
+  const teams = world.mode === "teams";
+  const scores = new Map<string, number>();
+  world.players.forEach((body, id) => {
+    const side = teams ? `team:${body.team}` : id;
+    scores.set(side, (scores.get(side) ?? 0) + body.score);
+  });
+  return scores;
+}
+
+/** Once a match with limits is over: each player's place by its side's score (1 = first; equal scores share). */
+export function arenaStandings(world: ArenaWorld): Record<string, number> | undefined {
+  if (world.status !== "finished") return undefined;
+  const scores = sideScores(world);
+  const all = [...scores.values()];
+  const places: Record<string, number> = {};
+  world.players.forEach((body, id) => {
+    const mine = scores.get(world.mode === "teams" ? `team:${body.team}` : id) ?? 0;
+    places[id] = 1 + all.filter((score) => score > mine).length;
+  });
+  return places;
 }
 
 function fire(
@@ -233,6 +270,8 @@ function fire(
       shooter.score += 1;
       const targetTimers = timers.get(targetId);
       if (targetTimers !== undefined) targetTimers.respawnTick = tick + ARENA.respawnTicks;
+      // Only a kill can reach the score limit: checked here, not every tick.
+      if (world.scoreLimit !== undefined && world.scoreLimit > 0 && Math.max(...sideScores(world).values()) >= world.scoreLimit) world.status = "finished";
     }
   }
   shots.push({ shooter: shooterId, x: shooter.x, y: shooter.y, angle: shooter.angle, target: targetId ?? "", killed });

@@ -19,6 +19,11 @@ export const ARENA = Object.freeze({
   respawnTicks: 120,
   /** Lag compensation reaches at most this far back; older claims are clamped to it. */
   maxRewindMs: 250,
+  /**
+   * When a ranked match (one the queue made) ends, per mode: the first side to `score` kills
+   * (a team's together), or the best after `seconds`. Casual rooms never end.
+   */
+  rankedLimits: { ffa: { score: 15, seconds: 180 }, teams: { score: 20, seconds: 240 } },
 });
 
 const ARENA_MODES = ["ffa", "teams"] as const;

@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import {
   type ArenaWorld,
   applyInput,
+  arenaStandings,
   guessLateInput,
   type InputFrame,
   newTimers,
@@ -233,6 +234,49 @@ describe("arena shots", () => {
     stepArena(w, timers, script, DT, seededRandom(3), shots);
     assert.equal(shots.length, 0);
     assert.equal(players.get("s")!.x, 100);
+  });
+});
+
+describe("a ranked arena match's end", () => {
+  it("ends when a team's kills together reach the limit: the world stops, teams are placed by score", () => {
+    const { world: w, players, timers } = world({ a1: body(100, 100), a2: body(100, 300), b1: body(200, 100), b2: body(900, 900) });
+    Object.assign(w, { mode: "teams", scoreLimit: 2, status: "playing" });
+    players.get("a1")!.team = 1;
+    players.get("a2")!.team = 1;
+    players.get("b1")!.team = 2;
+    players.get("b2")!.team = 2;
+    players.get("a2")!.score = 1;
+    assert.equal(arenaStandings(w), undefined, "no standings while playing");
+    const script = new Script();
+    // a1 shoots b1 dead: team 1 reaches 2 kills together.
+    while (w.status === "playing") {
+      script.due.set("a1", [frame(0, 0, 0, true)]);
+      stepArena(w, timers, script, DT, seededRandom(5), []);
+      assert.ok(w.tick < 1000, "the match never ended");
+    }
+    assert.deepEqual(arenaStandings(w), { a1: 1, a2: 1, b1: 2, b2: 2 });
+    // Finished: nothing moves any more.
+    const tick = w.tick;
+    script.due.set("b2", [frame(1, 0, 0)]);
+    stepArena(w, timers, script, DT, seededRandom(5), []);
+    assert.equal(players.get("b2")!.x, 900);
+    assert.equal(w.tick, tick);
+  });
+
+  it("ends at its time limit whatever the score; in free-for-all equal scores share a place", () => {
+    const { world: w, players, timers } = world({ p: body(100, 100), q: body(500, 500), r: body(900, 900) });
+    Object.assign(w, { mode: "ffa", scoreLimit: 10, endTick: 30, status: "playing" });
+    players.get("p")!.score = 3;
+    players.get("q")!.score = 3;
+    for (let i = 0; i < 30; i++) stepArena(w, timers, new Script(), DT, seededRandom(1), []);
+    assert.equal(w.status, "finished");
+    assert.deepEqual(arenaStandings(w), { p: 1, q: 1, r: 3 });
+  });
+
+  it("never ends a casual world (no limits)", () => {
+    const { world: w, timers } = world({ p: body(100, 100) });
+    for (let i = 0; i < 100; i++) stepArena(w, timers, new Script(), DT, seededRandom(1), []);
+    assert.equal(w.status, undefined);
   });
 });
 
