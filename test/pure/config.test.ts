@@ -85,6 +85,7 @@ describe("config defaults (README's Configuration and Scaling out tables)", () =
       maxConnectionsPerAddress: 100,
     },
     auth: { secret: "<secret>", required: false, tokenTtlSeconds: 86_400 },
+    store: { kind: "embedded", dataDir: join(projectRoot, "data") },
     devTools: { mode: "open" },
   };
 
@@ -146,6 +147,14 @@ describe("config variables map to their fields", () => {
     { variable: "DEV_TOOLS_PASSWORD", value: PASSWORD, path: "devTools", expected: { mode: "login", user: "admin", password: PASSWORD } },
     { variable: "DEV_TOOLS_USER", value: "ops", path: "devTools.user", expected: "ops", base: { DEV_TOOLS_PASSWORD: PASSWORD } },
     { variable: "NODE_ENV", value: "production", path: "devTools", expected: { mode: "off" }, base: { AUTH_SECRET: SECRET } },
+    { variable: "STORE_ENABLED", value: "false", path: "store", expected: { kind: "off" } },
+    { variable: "DATA_DIR", value: "/var/lib/tickroom", path: "store.dataDir", expected: "/var/lib/tickroom" },
+    {
+      variable: "DATABASE_URL",
+      value: "postgres://game@db:5432/tickroom",
+      path: "store",
+      expected: { kind: "postgres", url: "postgres://game@db:5432/tickroom", dataDir: join(projectRoot, "data") },
+    },
     { variable: "PUBLIC_HOST", value: "10.0.0.7", path: "launcher.publicHost", expected: "10.0.0.7" },
     { variable: "CLUSTER_PROCESSES", value: "4", path: "launcher.processes", expected: 4 },
     {
