@@ -10,14 +10,16 @@ import { formatRoute, parseRoute, type Route } from "./routes.ts";
 import { describeJoinError, ServerLink, ServerUnreachable } from "./serverLink.ts";
 import { codeView } from "./views/codeView.ts";
 import type { Unmount, View, ViewContext } from "./views/context.ts";
+import { leaderboardView } from "./views/leaderboardView.ts";
 import { lobbyView } from "./views/lobbyView.ts";
+import { profileView } from "./views/profileView.ts";
 import { gameViewOf } from "./views/registry.ts";
 import { showUnreachable } from "./views/unreachableView.ts";
 
 /**
  * The page shell: finds the server and the room types it hosts, keeps the header, banner
  * and net-stats panel, and mounts one view at a time from the address hash: the lobby, a
- * join link, or a room, shown by its type's own view (views/registry.ts) or the generic one.
+ * join link, a leaderboard, a player's profile, or a room, shown by its type's own view (views/registry.ts) or the generic one.
  * Each view owns its room and leaves it when unmounted.
  */
 function viewOf(route: Route): View<Route> {
@@ -26,6 +28,10 @@ function viewOf(route: Route): View<Route> {
       return lobbyView as View<Route>;
     case "code":
       return codeView as View<Route>;
+    case "leaderboards":
+      return leaderboardView as View<Route>;
+    case "profile":
+      return profileView as View<Route>;
     case "room":
       return gameViewOf(route.type).mount as View<Route>;
   }
@@ -81,7 +87,7 @@ const context: ViewContext = {
   },
 };
 
-/** One link per room type whose rooms are listed (the games a player picks from), after the lobby. */
+/** One link per room type whose rooms are listed (the games a player picks from), between the lobby and the leaderboards. */
 function showGames(): void {
   const links = catalog.roomTypes
     .filter((type) => type.listed)
@@ -95,7 +101,11 @@ function showGames(): void {
         type.title,
       ),
     );
-  nav.replaceChildren(el("a", { href: "#/", "data-view": "lobby" }, "Lobby"), ...links);
+  nav.replaceChildren(
+    el("a", { href: "#/", "data-view": "lobby" }, "Lobby"),
+    ...links,
+    el("a", { href: formatRoute({ view: "leaderboards" }), "data-view": "leaderboards" }, "Leaderboards"),
+  );
 }
 
 function showServer(online: boolean): void {

@@ -1,12 +1,24 @@
 /**
  * The page's views, addressed by the URL hash so that every view has a link a player can
- * reload or share: `#/` (the lobby), `#/code/<CODE>` (a shared join link), and
- * `#/<roomType>[/<address>][?spectate][&key=value...]` for a room of any room type the
- * server hosts. The address is a room id, unless the room type's view addresses its rooms
+ * reload or share: `#/` (the lobby), `#/code/<CODE>` (a shared join link),
+ * `#/leaderboards[/<game>]` (a ranked game's leaderboard), `#/players/<id>` (a player's
+ * profile), and `#/<roomType>[/<address>][?spectate][&key=value...]` for a room of any room
+ * type the server hosts (the first two words above are reserved, not room types). The address is a room id, unless the room type's view addresses its rooms
  * otherwise (chat: `#/chat/<channel>`); the query carries view options (`?mode=teams`
  * picks the arena mode) and `spectate` watches instead of playing. Pure: parse and format only.
  */
-export type Route = { readonly view: "lobby" } | { readonly view: "code"; readonly code: string } | RoomRoute;
+export type Route =
+  | { readonly view: "lobby" }
+  | { readonly view: "code"; readonly code: string }
+  | LeaderboardRoute
+  | { readonly view: "profile"; readonly id: string }
+  | RoomRoute;
+
+/** A ranked game's leaderboard; without a game, the first ranked game the server hosts. */
+export interface LeaderboardRoute {
+  readonly view: "leaderboards";
+  readonly game?: string;
+}
 
 /** A room of one room type: its view (custom or generic) decides what the address and query mean. */
 export interface RoomRoute {
@@ -39,6 +51,8 @@ export function parseRoute(hash: string): Route {
   const [first, address] = parts;
   if (first === undefined || first === "" || parts.length > 2) return { view: "lobby" };
   if (first === "code") return address !== undefined && address !== "" ? { view: "code", code: address } : { view: "lobby" };
+  if (first === "leaderboards") return address !== undefined && ROOM_TYPE.test(address) ? { view: "leaderboards", game: address } : { view: "leaderboards" };
+  if (first === "players") return address !== undefined && address !== "" ? { view: "profile", id: address } : { view: "lobby" };
   if (!ROOM_TYPE.test(first)) return { view: "lobby" };
   const params = new URLSearchParams(search);
   const query: Record<string, string> = {};
@@ -52,6 +66,10 @@ export function formatRoute(route: Route): string {
       return "#/";
     case "code":
       return `#/code/${encodeURIComponent(route.code)}`;
+    case "leaderboards":
+      return route.game === undefined ? "#/leaderboards" : `#/leaderboards/${encodeURIComponent(route.game)}`;
+    case "profile":
+      return `#/players/${encodeURIComponent(route.id)}`;
     case "room": {
       const parts = Object.entries(route.query).map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`);
       if (route.spectate) parts.push("spectate");

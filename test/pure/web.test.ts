@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type PageLocation, parseServerAddress, resolveEndpoint } from "../../client/web/endpoint.ts";
 import { formatRoute, parseRoute, type Route, roomRoute } from "../../client/web/routes.ts";
+import { arenaOutcome, describeLimits } from "../../client/web/views/arenaHud.ts";
 import { examplePayload } from "../../client/web/views/genericView.ts";
+import { describeRatingChange, signed, subjectOf, timeAgo } from "../../client/web/views/records.ts";
 import { describeGame, describePlayers } from "../../client/web/views/ticTacToeView.ts";
 import { describeSearch, withArticle } from "../../client/web/words.ts";
 import { TicTacToeState } from "../../schema/TicTacToeState.ts";
@@ -54,6 +56,10 @@ describe("web client routes", () => {
       roomRoute("chat", { address: "general" }),
       roomRoute("my-game", { address: "x", query: { level: "3 stars" } }),
       { view: "code", code: "ABC234" },
+      { view: "leaderboards" },
+      { view: "leaderboards", game: "tictactoe" },
+      { view: "profile", id: "p-0f8e5c1a-2b3c-4d5e-8f90-123456789abc" },
+      { view: "profile", id: "someone with spaces/and a slash" },
     ];
     for (const route of routes) assert.deepEqual(parseRoute(formatRoute(route)), route, formatRoute(route));
   });
@@ -62,6 +68,21 @@ describe("web client routes", () => {
     assert.deepEqual(parseRoute("#/arena/r1?mode=teams&spectate"), roomRoute("arena", { address: "r1", query: { mode: "teams" }, spectate: true }));
     assert.deepEqual(parseRoute("#/tictactoe"), roomRoute("tictactoe"));
     assert.equal(formatRoute(roomRoute("chat", { address: "general" })), "#/chat/general");
+    assert.deepEqual(parseRoute("#/leaderboards/pong"), { view: "leaderboards", game: "pong" });
+    assert.deepEqual(parseRoute("#/players/p-123"), { view: "profile", id: "p-123" });
+    assert.equal(formatRoute({ view: "profile", id: "p-123" }), "#/players/p-123");
+    assert.equal(formatRoute({ view: "leaderboards", game: "arena" }), "#/leaderboards/arena");
+  });
+
+  it("reserves leaderboards and players before the room types", () => {
+    assert.deepEqual(parseRoute("#/leaderboards"), { view: "leaderboards" });
+    assert.deepEqual(parseRoute("#/leaderboards/"), { view: "leaderboards" });
+    // A query means nothing there: the board is still shown.
+    assert.deepEqual(parseRoute("#/leaderboards/tictactoe?spectate"), { view: "leaderboards", game: "tictactoe" });
+    assert.deepEqual(parseRoute("#/leaderboards/no%20such!"), { view: "leaderboards" });
+    assert.deepEqual(parseRoute("#/players"), { view: "lobby" });
+    assert.deepEqual(parseRoute("#/players/p-1/extra"), { view: "lobby" });
+    assert.deepEqual(parseRoute("#/leaderboard"), roomRoute("leaderboard"), "only the exact word is reserved");
   });
 
   it("falls back to the lobby (or no address) on anything it does not know", () => {
@@ -174,5 +195,60 @@ describe("tic-tac-toe players line", () => {
     s.players.set("a", 1);
     s.names.set("a", "Ada");
     assert.equal(describePlayers(s), "Ada (X) vs Bob (O)");
+  });
+});
+
+describe("ratings on the page", () => {
+  const token = (claims: object): string => ["eyJhbGciOiJIUzI1NiJ9", Buffer.from(JSON.stringify(claims)).toString("base64url"), "signature"].join(".");
+
+  it("reads the player's id from the token's sub claim, and nothing from a token that is not one", () => {
+    assert.equal(subjectOf(token({ sub: "p-42", name: "Zoë ✓", guest: true })), "p-42");
+    assert.equal(subjectOf(token({ name: "no sub" })), undefined);
+    assert.equal(subjectOf("not-a-jwt"), undefined);
+    assert.equal(subjectOf("a.%%%.c"), undefined);
+  });
+
+  it("writes a rating change that adds up, with its sign", () => {
+    assert.equal(describeRatingChange(1016.4, 16.4).text, "Rating 1000 → 1016 (+16)");
+    assert.equal(describeRatingChange(983.6, -16.4).text, "Rating 1000 → 984 (-16)");
+    // Rounded apart, shown together: 1000.4 → 1015.6 reads as 1000 → 1016 (+16), not +15.
+    assert.equal(describeRatingChange(1015.6, 15.2).text, "Rating 1000 → 1016 (+16)");
+    assert.equal(signed(0.2), "±0");
+  });
+
+  it("says how long ago a match ended", () => {
+    const now = Date.UTC(2025, 0, 10, 12);
+    assert.equal(timeAgo(now - 20_000, now), "just now");
+    assert.equal(timeAgo(now - 5 * 60_000, now), "5 min ago");
+    assert.equal(timeAgo(now - 3 * 3_600_000, now), "3 h ago");
+    assert.equal(timeAgo(now - 2 * 86_400_000, now), "2 d ago");
+  });
+});
+
+describe("ranked arena", () => {
+  it("shows the limits of a ranked match, and none in casual play", () => {
+    assert.equal(describeLimits(20, 60 * 200, 60 * 8, 60), "First to 20 · 3:12 left");
+    assert.equal(describeLimits(0, 600, 0, 60), "0:10 left");
+    assert.equal(describeLimits(5, 0, 999, 60), "First to 5");
+    assert.equal(describeLimits(20, 100, 400, 60), "First to 20 · 0:00 left");
+    assert.equal(describeLimits(0, 0, 1234, 60), undefined);
+  });
+
+  it("names the winning side, and what it means for each player", () => {
+    const players = [
+      { id: "a", name: "Ada", team: 1, score: 12 },
+      { id: "b", name: "Bob", team: 1, score: 8 },
+      { id: "c", name: "Cy", team: 2, score: 14 },
+      { id: "d", name: "Di", team: 2, score: 0 },
+    ];
+    assert.deepEqual(arenaOutcome(players, "teams", "b"), { headline: "Team 1 wins", score: "20 – 14", verdict: "won" });
+    assert.equal(arenaOutcome(players, "teams", "c").verdict, "lost");
+    assert.equal(arenaOutcome(players, "teams", undefined).verdict, undefined);
+    assert.deepEqual(arenaOutcome(players, "ffa", "c"), { headline: "Cy wins", score: "14 – 12 – 8 – 0", verdict: "won" });
+    const even = [
+      { id: "a", name: "Ada", team: 1, score: 5 },
+      { id: "c", name: "Cy", team: 2, score: 5 },
+    ];
+    assert.deepEqual(arenaOutcome(even, "teams", "a"), { headline: "Draw", score: "5 – 5", verdict: "draw" });
   });
 });

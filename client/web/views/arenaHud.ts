@@ -119,3 +119,88 @@ export class RespawnNotice {
     if (!this.element.hidden) this.element.hidden = true;
   }
 }
+
+/** "First to 20 · 3:12 left" for a ranked match (either part alone when only one limit is set); undefined without limits (casual play). */
+export function describeLimits(scoreLimit: number, endTick: number, tick: number, tickRate: number = ARENA.tickRate): string | undefined {
+  const parts: string[] = [];
+  if (scoreLimit > 0) parts.push(`First to ${scoreLimit}`);
+  if (endTick > 0) {
+    const seconds = Math.max(0, Math.ceil((endTick - tick) / tickRate));
+    parts.push(`${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")} left`);
+  }
+  return parts.length === 0 ? undefined : parts.join(" · ");
+}
+
+/** A player as the end of a match sees it. */
+export interface FinalScore {
+  readonly id: string;
+  readonly name: string;
+  readonly team: number;
+  readonly score: number;
+}
+
+/** Who won a finished match: the headline, the score, and what it means for `me` (undefined: a spectator). */
+export interface ArenaOutcome {
+  /** "Team 1 wins", "Ada wins", "Draw". */
+  readonly headline: string;
+  /** "20 – 14" (sides best first). */
+  readonly score: string;
+  readonly verdict: "won" | "lost" | "draw" | undefined;
+}
+
+/** The winning side of a finished match: teams by their summed kills in team mode, else players by their own. */
+export function arenaOutcome(players: readonly FinalScore[], mode: string, me: string | undefined): ArenaOutcome {
+  const teams = mode === "teams";
+  const sides = new Map<string, { label: string; score: number; members: string[] }>();
+  for (const player of players) {
+    const key = teams ? `team:${player.team}` : player.id;
+    const side = sides.get(key) ?? { label: teams ? `Team ${player.team}` : player.name, score: 0, members: [] };
+    side.score += player.score;
+    side.members.push(player.id);
+    sides.set(key, side);
+  }
+  const ranked = [...sides.values()].sort((a, b) => b.score - a.score);
+  const best = ranked[0]?.score ?? 0;
+  const winners = ranked.filter((side) => side.score === best);
+  const score = ranked.map((side) => String(side.score)).join(" – ");
+  const mine = me === undefined ? undefined : ranked.find((side) => side.members.includes(me));
+  const verdict = mine === undefined ? undefined : mine.score < best ? "lost" : winners.length > 1 ? "draw" : "won";
+  return { headline: winners.length === 1 ? `${winners[0]!.label} wins` : "Draw", score, verdict };
+}
+
+const VERDICT_WORDS = {
+  teams: { won: "Your team won!", lost: "Your team lost.", draw: "A draw." },
+  ffa: { won: "You won!", lost: "You lost.", draw: "A draw." },
+} as const;
+
+/**
+ * The "Match over" overlay of a ranked match: the winning side, the score, what it means for
+ * this player, and (`extra`) the rating change once the store has it.
+ */
+export class MatchOver {
+  readonly #headline = el("strong", { class: "headline" });
+  readonly #score = el("span", { class: "final-score" });
+  readonly #verdict = el("span", { class: "verdict" });
+  readonly element: HTMLElement;
+
+  constructor(extra: HTMLElement) {
+    this.element = el(
+      "div",
+      { class: "arena-over", "data-testid": "match-over", role: "status", hidden: true },
+      el("span", { class: "title" }, "Match over"),
+      this.#headline,
+      this.#score,
+      this.#verdict,
+      extra,
+      el("a", { class: "button", href: "#/" }, "Back to the lobby"),
+    );
+  }
+
+  show(outcome: ArenaOutcome, mode: string): void {
+    this.#headline.textContent = outcome.headline;
+    this.#score.textContent = outcome.score;
+    this.#verdict.textContent = outcome.verdict === undefined ? "" : VERDICT_WORDS[mode === "teams" ? "teams" : "ffa"][outcome.verdict];
+    this.#verdict.dataset.verdict = outcome.verdict ?? "";
+    this.element.hidden = false;
+  }
+}

@@ -10,8 +10,9 @@ import { roomRoute } from "../routes.ts";
 import "./arena.css";
 import { ArenaPainter, type DrawnPlayer, type FadingShot, SHOT_FADE_MS } from "./arenaCanvas.ts";
 import { ArenaControls } from "./arenaControls.ts";
-import { Deaths, KillFeed, RespawnNotice } from "./arenaHud.ts";
+import { arenaOutcome, Deaths, describeLimits, KillFeed, MatchOver, RespawnNotice } from "./arenaHud.ts";
 import { type GameViewEntry, openRoom, type ServerRoomOf, type View } from "./context.ts";
+import { RatingChangeLine } from "./ratingChange.ts";
 
 /** What the page exposes of the arena on `window.tickroom.arena`, for devtools and the browser tests. */
 export interface ArenaProbe {
@@ -42,6 +43,8 @@ const TOUCH_HELP = "Left thumb moves, right thumb aims and fires while held.";
  * server clock (the delay adapts to the link); shots draw tracers and hit flashes, kills
  * fill a kill feed, and the dead see who got them and when they are back. The scoreboard
  * sits beside the canvas (below it on a phone). Spectators see everyone interpolated.
+ * A ranked match shows its limits ("First to 20 · 3:12 left") and, once one is reached,
+ * a "Match over" overlay with the winning side and the rating change; inputs stop then.
  */
 const arenaView: View = async (container, route, context) => {
   // `?mode=teams` picks the mode of a new match; joining a room by id takes its mode.
@@ -72,7 +75,9 @@ const arenaView: View = async (container, route, context) => {
   const feed = new KillFeed();
   const notice = new RespawnNotice();
   const deaths = new Deaths();
-  const stage = el("div", { class: "arena-stage" }, el("div", { class: "arena-screen" }, canvas, feed.element, notice.element));
+  const ratingLine = new RatingChangeLine(context.link, joined);
+  const matchOver = new MatchOver(ratingLine.element);
+  const stage = el("div", { class: "arena-stage" }, el("div", { class: "arena-screen" }, canvas, feed.element, notice.element, matchOver.element));
   // Thumbs land anywhere on the stage (the canvas and, on a phone, the pad below it).
   const controls = joined.spectator
     ? undefined
@@ -139,18 +144,20 @@ const arenaView: View = async (container, route, context) => {
     drawn.push(entry);
   };
   let wasDead = false;
+  /** The ranked match reached a limit: nothing moves any more, and no input is sent. */
+  let over = false;
 
   let frame = 0;
   const loop = (now: number): void => {
     frameNow = now;
-    if (session !== undefined && controls !== undefined) {
+    if (session !== undefined && controls !== undefined && !over) {
       // Aim from where the player is drawn, read before the frame's inputs go out: a
       // prediction read between the SDK's tick and its sends is one step stale.
       aimFrom.x = session.localValue("x");
       aimFrom.y = session.localValue("y");
       aimFrom.angle = session.localValue("angle");
       session.frame(now, fill);
-    }
+    } else if (over) session?.checkAcknowledgement();
     lens.advance(now);
     drawn.length = 0;
     room.state.players?.forEach(collect);
@@ -159,7 +166,7 @@ const arenaView: View = async (container, route, context) => {
     feed.prune(now);
     const me = joined.spectator ? undefined : drawnById.get(room.sessionId);
     const dead = me !== undefined && !me.alive;
-    if (dead) notice.show(deaths.killerOf(me.id), me.respawnIn);
+    if (dead && !over) notice.show(deaths.killerOf(me.id), me.respawnIn);
     else notice.hide();
     if (dead !== wasDead) {
       wasDead = dead;
@@ -214,8 +221,37 @@ const arenaView: View = async (container, route, context) => {
       }),
     );
   };
-  const scoreTimer = setInterval(renderScores, 250);
+  // A ranked match's limits, casual play none (both 0).
+  const limits = el("p", { class: "arena-limits", "data-testid": "arena-limits", hidden: true });
+  const renderLimits = (): void => {
+    const state = room.state;
+    const text = state.status === "finished" ? undefined : describeLimits(state.scoreLimit ?? 0, state.endTick ?? 0, state.tick ?? 0);
+    limits.hidden = text === undefined;
+    if (text !== undefined && limits.textContent !== text) limits.textContent = text;
+  };
+  const endMatch = (state: ArenaState): void => {
+    if (over || state.status !== "finished" || state.players === undefined) return;
+    over = true;
+    if (session !== undefined) session.flushInputs();
+    controls?.release();
+    controls?.dispose();
+    if (controls !== undefined) controls.touchLayer.hidden = true;
+    const players: Array<{ id: string; name: string; team: number; score: number }> = [];
+    state.players.forEach((player: ArenaPlayer, id: string) => {
+      players.push({ id, name: player.name, team: player.team, score: player.score });
+    });
+    matchOver.show(arenaOutcome(players, state.mode, joined.spectator ? undefined : room.sessionId), state.mode);
+    ratingLine.finished();
+    renderLimits();
+  };
+  room.onStateChange(endMatch);
+  const scoreTimer = setInterval(() => {
+    renderScores();
+    renderLimits();
+  }, 250);
   renderScores();
+  renderLimits();
+  endMatch(room.state);
 
   const unwatch = context.banner.watch(room);
   const hideStats = context.stats.show((): NetStatsReading => {
@@ -244,6 +280,7 @@ const arenaView: View = async (container, route, context) => {
       { class: "arena-side" },
       el("h1", {}, joined.spectator ? "Arena (watching)" : "Arena"),
       help,
+      limits,
       el("table", { class: "scores", "data-testid": "scoreboard" }, scoreHead, scoreboard),
       el("a", { class: "button", href: "#/" }, "Leave"),
     ),
@@ -252,11 +289,12 @@ const arenaView: View = async (container, route, context) => {
   canvas.focus();
 
   return () => {
+    ratingLine.stop();
     cancelAnimationFrame(frame);
     clearInterval(scoreTimer);
     stopShots();
     resized.disconnect();
-    controls?.dispose();
+    if (!over) controls?.dispose();
     ping?.stop();
     hideStats();
     unwatch();

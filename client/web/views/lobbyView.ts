@@ -10,6 +10,8 @@ import { formatRoute, type Route, roomRoute } from "../routes.ts";
 import { describeJoinError } from "../serverLink.ts";
 import { describeSearch, withArticle } from "../words.ts";
 import type { Unmount, View } from "./context.ts";
+import { markRanked } from "./ratingChange.ts";
+import { myPlayerId } from "./records.ts";
 import { gameViewOf, routeFor } from "./registry.ts";
 
 /** Join options every room type has, which the create form asks for in its own way (or not at all). */
@@ -93,12 +95,23 @@ export const lobbyView: View<Route> = async (container, _route, context) => {
   // Who you are.
   const nameInput = el("input", { name: "name", value: link.name, maxlength: NAME_MAX_LENGTH, required: true, "aria-label": "Your name" });
   const nameForm = el("form", { class: "row" }, nameInput, el("button", { type: "submit" }, "Save name"));
+  // Your ratings and matches: the profile of the player the guest token names (set by the lobby's join above).
+  const profileLink = el("a", { "data-testid": "my-profile" }, "Your profile");
+  const showProfileLink = (): void => {
+    const me = myPlayerId(link);
+    profileLink.hidden = me === undefined;
+    if (me !== undefined) profileLink.href = formatRoute({ view: "profile", id: me });
+  };
+  showProfileLink();
   nameForm.addEventListener("submit", (event) => {
     event.preventDefault();
     const name = nameInput.value.trim();
     if (name === "") return;
     link.rename(name).then(
-      () => report(`You are now ${name}.`),
+      () => {
+        showProfileLink();
+        report(`You are now ${name}.`);
+      },
       (error: unknown) => report(describeJoinError(error), true),
     );
   });
@@ -197,6 +210,8 @@ export const lobbyView: View<Route> = async (container, _route, context) => {
         stopWaiting();
         ticket = undefined;
         const joined = new JoinedRoom(room, false, context.seats);
+        // The queue makes ranked matches: the game view shows the rating change at the end.
+        markRanked(joined);
         context.navigate(await routeFor(joined, false), joined);
       })
       .catch((error: unknown) => {
@@ -219,7 +234,7 @@ export const lobbyView: View<Route> = async (container, _route, context) => {
       el(
         "div",
         { class: "cards" },
-        card("You", nameForm),
+        card("You", nameForm, el("p", { class: "row profile-links" }, profileLink, el("a", { href: formatRoute({ view: "leaderboards" }) }, "Leaderboards"))),
         card("Play now", quick),
         card("Create a room", createForm),
         card("Join a private room", codeForm),

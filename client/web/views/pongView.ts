@@ -6,6 +6,7 @@ import { RealtimeSession } from "../../netcode.ts";
 import { el } from "../elements.ts";
 import { type NetStatsReading, PingProbe } from "../netStatsOverlay.ts";
 import { type GameViewEntry, openRoom, type ServerRoomOf, type View } from "./context.ts";
+import { RatingChangeLine } from "./ratingChange.ts";
 
 type PongSession = RealtimeSession<PongPaddle, PongInput, PongState>;
 
@@ -155,6 +156,8 @@ const pongView: View = async (container, route, context) => {
     code.hidden = room.state.status !== "waiting";
   });
   const ping = session === undefined ? new PingProbe(room) : undefined;
+  // A ranked match's rating change, under the result once the store has it.
+  const ratingLine = new RatingChangeLine(context.link, joined);
 
   // The ball as last patched, and when: drawn moved on by its velocity until the next patch.
   let ballAt = performance.now();
@@ -167,6 +170,8 @@ const pongView: View = async (container, route, context) => {
     ballY = state.ball.y;
     status.textContent = describePong(state, room.sessionId, joined.spectator);
     status.dataset.status = state.status;
+    if (state.status === "finished") ratingLine.finished();
+    else ratingLine.playing();
     const sides: string[] = ["…", "…"];
     state.players?.forEach((paddle, id) => {
       sides[paddle.side - 1] = `${paddle.name}${id === room.sessionId ? " (you)" : ""} ${paddle.score}`;
@@ -239,6 +244,7 @@ const pongView: View = async (container, route, context) => {
       el("h1", {}, joined.spectator ? "Pong (watching)" : "Pong"),
       el("div", { class: "row pong-head" }, score, status),
       code,
+      ratingLine.element,
       el("div", { class: "pong-stage" }, canvas),
       el(
         "div",
@@ -255,6 +261,7 @@ const pongView: View = async (container, route, context) => {
   canvas.focus();
 
   return () => {
+    ratingLine.stop();
     cancelAnimationFrame(frame);
     controls?.dispose();
     ping?.stop();

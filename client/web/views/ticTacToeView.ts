@@ -3,6 +3,7 @@ import type { TicTacToeState } from "../../../schema/TicTacToeState.ts";
 import type { RoomError } from "../../../shared/errors.ts";
 import { el } from "../elements.ts";
 import { followRoom, type GameViewEntry, openRoom, type ServerRoomOf, type View } from "./context.ts";
+import { RatingChangeLine } from "./ratingChange.ts";
 
 const MARKS = ["", "X", "O"] as const;
 
@@ -60,6 +61,8 @@ const ticTacToeView: View = async (container, route, context) => {
   // or over has no one to invite.
   const code = el("p", { class: "join-code", hidden: true });
   let invitation = false;
+  // A ranked game's rating change, under the result once the store has it.
+  const ratingLine = new RatingChangeLine(context.link, joined);
 
   const render = (state: TicTacToeState): void => {
     // Joining resolves before the first state: the collections arrive with it.
@@ -79,6 +82,8 @@ const ticTacToeView: View = async (container, route, context) => {
     code.hidden = !(invitation && state.status === "waiting");
     status.textContent = describeGame(state, me, joined.spectator);
     status.dataset.status = state.status;
+    if (state.status === "finished") ratingLine.finished();
+    else ratingLine.playing();
     const player = !joined.spectator && state.players.has(me);
     rematch.hidden = !(player && state.status === "finished");
     const opponentAsked = [...state.rematch.keys()].some((id) => id !== me);
@@ -129,12 +134,14 @@ const ticTacToeView: View = async (container, route, context) => {
       players,
       code,
       status,
+      ratingLine.element,
       el("div", { class: "board", "data-testid": "board" }, ...cells),
       el("div", { class: "row" }, rematch, el("a", { class: "button", href: "#/" }, "Leave")),
       notice,
     ),
   );
   return () => {
+    ratingLine.stop();
     unfollow();
     void joined.leave();
   };
