@@ -148,27 +148,46 @@ function answerErrorsWithCode(response: ServerResponse): void {
         held.push(Buffer.from(chunk as Uint8Array));
         return true;
       };
+      // The head waits for the body: a refused seat reservation changes the status too.
       this.end = function (this: ServerResponse, chunk?: unknown) {
         if (chunk !== undefined && typeof chunk !== "function") held.push(Buffer.from(chunk as Uint8Array));
-        write.call(this, withCode(Buffer.concat(held).toString(), this.statusCode));
+        const answer = errorAnswer(Buffer.concat(held).toString(), args[0]);
+        writeHead.apply(this, [answer.status, ...args.slice(1)] as unknown as Parameters<ServerResponse["writeHead"]>);
+        write.call(this, answer.body);
         return end.call(this);
       } as ServerResponse["end"];
+      return this;
     }
     return writeHead.apply(this, args);
   } as ServerResponse["writeHead"];
 }
 
-function withCode(body: string, status: number): string {
+/**
+ * A room refuses a player's seat reservation when its player slots are taken (rooms/base/
+ * TickroomRoom.ts `#reservePlayerSeatsOnly`); `joinOrCreate` then searches again, but a
+ * `joinById` (or a search that kept losing the race) fails with Colyseus's
+ * `SeatReservationError` ("<roomId> is already full."), which carries no status. It is the
+ * documented 409.
+ */
+// colyseus-internal: player-seat-reservation
+const SEAT_REFUSED = /is already full\.$/;
+
+function errorAnswer(body: string, status: number): { status: number; body: string } {
   try {
     const parsed: unknown = JSON.parse(body);
-    if (typeof parsed === "object" && parsed !== null && !("code" in parsed) && "error" in parsed) {
-      const { error } = parsed as { error: unknown };
-      return JSON.stringify({ code: status, error: error === "malformed request body" ? "request body is not valid JSON" : error });
+    if (typeof parsed === "object" && parsed !== null && "error" in parsed) {
+      const { error, code } = parsed as { error: unknown; code?: unknown };
+      if (typeof error === "string" && SEAT_REFUSED.test(error)) {
+        return { status: HttpStatus.ROOM_FULL, body: JSON.stringify({ code: HttpStatus.ROOM_FULL, error: "no player slot left in this room" }) };
+      }
+      if (code === undefined) {
+        return { status, body: JSON.stringify({ code: status, error: error === "malformed request body" ? "request body is not valid JSON" : error }) };
+      }
     }
   } catch {
     // Not JSON after all: sent as it was.
   }
-  return body;
+  return { status, body };
 }
 
 /**

@@ -209,6 +209,11 @@ export function roomType<
   return DeclaredRoom;
 }
 
+/** Whether join options (as matchmaking normalized them) ask for a spectator seat. */
+function wantsToSpectate(options: unknown): boolean {
+  return typeof options === "object" && options !== null && (options as { spectator?: unknown }).spectator === true;
+}
+
 /** Composed once per declaration. */
 const composedSchemas = new WeakMap<object, z.ZodType<ParsedJoinOptions>>();
 
@@ -277,6 +282,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
     this.maxClients = declaration.maxPlayers + (declaration.maxSpectators ?? 0);
     this.maxMessagesPerSecond = declaration.maxMessagesPerSecond ?? DEFAULT_MESSAGES_PER_SECOND;
     this.#flushBeforeFullState();
+    this.#reservePlayerSeatsOnly();
   }
 
   /**
@@ -450,7 +456,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
   protected async updateListing(): Promise<void> {
     const listed = {
       status: this.listingStatus(),
-      open: this.acceptsPlayers() && this.#players.size < this.maxPlayers,
+      open: this.acceptsPlayers() && this.#playerSeatsTaken() < this.maxPlayers,
       players: this.#players.size,
       spectators: this.#spectators.size,
     };
@@ -502,6 +508,43 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
     });
   }
 
+  /**
+   * Player slots taken: players seated, and seats reserved by matchmaking for players who
+   * have not joined yet. Colyseus counts its seats against `maxClients`, which includes the
+   * spectator slots, so by itself it would reserve more player seats than there are: two
+   * players matched at once to the last free slot, one refused in `onJoin` (409, a failed
+   * join) instead of matchmaking placing it elsewhere.
+   */
+  // colyseus-internal: player-seat-reservation
+  #playerSeatsTaken(): number {
+    let reserved = 0;
+    const seats = (this as unknown as { _reservedSeats: Record<string, [unknown, ...unknown[]]> })._reservedSeats;
+    for (const sessionId in seats) {
+      if (!this.#players.has(sessionId) && !this.#spectators.has(sessionId) && !wantsToSpectate(seats[sessionId]![0])) reserved++;
+    }
+    return this.#players.size + reserved;
+  }
+
+  /**
+   * Matchmaking reserves a seat: a player's only while a player slot is free (else
+   * Colyseus's matchmaker tries another room, or creates one), and the listing says at once
+   * when the last one goes, so the next search does not pick this room again.
+   */
+  // colyseus-internal: player-seat-reservation
+  #reservePlayerSeatsOnly(): void {
+    type Reserve = (sessionId: string, joinOptions?: unknown, ...rest: unknown[]) => Promise<boolean>;
+    const room = this as unknown as { _reserveSeat: Reserve };
+    const reserve = room._reserveSeat;
+    room._reserveSeat = async (sessionId, joinOptions, ...rest) => {
+      // (authData, seconds, allowReconnection, ...): a seat held for a reconnection is not a new player.
+      const player = rest[2] !== true && !wantsToSpectate(joinOptions);
+      if (player && (!this.acceptsPlayers() || this.#playerSeatsTaken() >= this.maxPlayers)) return false;
+      const reserved = await reserve.call(this, sessionId, joinOptions, ...rest);
+      if (reserved && player && this.#playerSeatsTaken() >= this.maxPlayers) await this.updateListing();
+      return reserved;
+    };
+  }
+
   /** Republish the listing if what it shows changed (cheap enough to call every tick). */
   protected refreshListing(): void {
     this.#watchResult();
@@ -511,7 +554,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
       listed.status !== this.listingStatus() ||
       listed.players !== this.#players.size ||
       listed.spectators !== this.#spectators.size ||
-      listed.open !== (this.acceptsPlayers() && this.#players.size < this.maxPlayers)
+      listed.open !== (this.acceptsPlayers() && this.#playerSeatsTaken() < this.maxPlayers)
     ) {
       this.updateListing().catch((error: unknown) => this.onUncaughtException(error as RoomException, "setMetadata" as RoomMethodName));
     }

@@ -43,6 +43,17 @@ describe("matchmaking", () => {
       await Promise.all([small, big, next, ...bigFriends].map((room) => room.leave()));
     });
 
+    it("seats players who arrive at once in rooms with a free player slot, never over a room's player slots", async () => {
+      // Eight players at once into two-player rooms that also have spectator slots: each
+      // lands in a room with a player slot, none is refused (409) in the room.
+      const rooms = await Promise.all(Array.from({ length: 8 }, (_, i) => server.client().joinOrCreate("pong", { name: `p${i}` })));
+      const perRoom = new Map<string, number>();
+      for (const room of rooms) perRoom.set(room.roomId, (perRoom.get(room.roomId) ?? 0) + 1);
+      assert.deepEqual([...perRoom.values()], [2, 2, 2, 2]);
+      for (const room of rooms) await untilState(room, (s) => s.players.size === 2, "both players seated");
+      await Promise.all(rooms.map((room) => room.leave()));
+    });
+
     it("rejects an unknown mode or a malformed region at matchmaking (400)", async () => {
       await assert.rejects(server.client().joinOrCreate("arena", { mode: "battle-royale" }), (e: { code?: number }) => e.code === 400);
       await assert.rejects(server.client().joinOrCreate("arena", { region: "eu west!" }), (e: { code?: number }) => e.code === 400);
