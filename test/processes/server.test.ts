@@ -8,6 +8,7 @@ import type { Health } from "../../server/health.ts";
 import { CloseCode } from "../../shared/errors.ts";
 import { runServerToExit, type ServerProcess, startServerProcess } from "../../tools/serverProcess.ts";
 import { closed, untilState } from "../support/harness.ts";
+import { playTopRowWin } from "../support/ticTacToe.ts";
 
 describe("server entry point, end to end", () => {
   let server: ServerProcess;
@@ -61,20 +62,7 @@ describe("server entry point, end to end", () => {
     const o: Room<unknown, TicTacToeState> = await client.joinOrCreate("tictactoe", {});
     assert.equal(x.roomId, o.roomId);
     await untilState(x, (s) => s.status === "playing" && s.currentTurn === x.sessionId);
-    const moves = [
-      [x, 0],
-      [o, 3],
-      [x, 1],
-      [o, 4],
-      [x, 2],
-    ] as const;
-    for (const [played, [room, index]] of moves.entries()) {
-      // Wait until this player's view has every earlier move, not just "my turn" (which a
-      // view one patch behind would still show from before its own last move).
-      await untilState(room, (s) => s.currentTurn === room.sessionId && s.board.filter((c) => c !== 0).length === played);
-      room.send("move", { index });
-    }
-    const final = await untilState(o, (s) => s.status === "finished");
+    const final = await playTopRowWin(x, o);
     assert.equal(final.winner, x.sessionId);
 
     const health = (await (await fetch(`http://127.0.0.1:${server.port}/health`)).json()) as Health;
