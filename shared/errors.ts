@@ -62,6 +62,8 @@ export const CloseCode = {
   WITH_ERROR: 4002,
   /** The SDK's reconnection was refused: the seat's window passed or the room is gone. */
   FAILED_TO_RECONNECT: 4003,
+  /** The player's session was signed out (`POST /auth/logout`, a refresh credential reused) or its account deleted: sign in again. Tickroom's own. */
+  SIGNED_OUT: 4004,
   /** The server asks the client to reconnect (dev-mode restarts; the SDK retries it, as after a drop). */
   MAY_TRY_RECONNECT: 4010,
   /** The connection dropped without a close frame (network, missed pongs, a stalled reader cut). */
@@ -79,19 +81,21 @@ export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 export const HttpStatus = {
   /** Invalid join options, a body that is not a JSON object, not a join code. */
   INVALID_REQUEST: 400,
-  /** A missing (with AUTH_REQUIRED), malformed, tampered or expired token. */
+  /** A missing (with AUTH_REQUIRED), malformed, tampered, expired or signed-out token; a wrong username or password. */
   UNAUTHENTICATED: 401,
-  /** No room has this join code (it is wrong, or the room has ended). */
+  /** No room has this join code (it is wrong, or the room has ended); an account route on a server without a store. */
   NOT_FOUND: 404,
   /** No player (or spectator) slot left, or the game no longer seats players. */
   ROOM_FULL: 409,
+  /** `POST /auth/register`: the username is taken (case-folded), or the caller's account already has one. */
+  CONFLICT: 409,
   /** A body without Content-Length. */
   LENGTH_REQUIRED: 411,
   /** A body over the route's limit. */
   BODY_TOO_LARGE: 413,
-  /** More requests from one address than the limit allows (`Retry-After` says when). */
+  /** More requests from one address than the limit allows, or too many failed sign-ins (`Retry-After` says when). */
   TOO_MANY_REQUESTS: 429,
-  /** The server is draining, or hosts its maximum of rooms. */
+  /** The server is draining, or hosts its maximum of rooms; the store does not answer (sign-in, a join that checks its session). */
   UNAVAILABLE: 503,
 } as const;
 export type HttpStatus = (typeof HttpStatus)[keyof typeof HttpStatus];

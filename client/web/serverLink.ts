@@ -23,13 +23,52 @@ export class ServerUnreachable extends Error {
 
 const NAME_KEY = "tickroom:name";
 const TOKEN_KEY = "tickroom:token";
+const REFRESH_KEY = "tickroom:refresh";
 const UNAUTHENTICATED = 401;
 
+/** What the sign-in routes answer (`POST /auth/guest`, `/auth/refresh`, `/auth/register`, `/auth/login`). */
+interface SignedIn {
+  readonly token: string;
+  readonly id: string;
+  readonly name: string;
+  readonly guest?: boolean;
+  readonly username?: string;
+  /** With a store: the credential that signs this player in again (after a reload, a restart, token expiry). */
+  readonly refreshToken?: string;
+}
+
+/** What `GET /auth/me` answers. */
+interface Profile {
+  readonly id: string;
+  readonly name: string;
+  readonly username?: string;
+  readonly guest: boolean;
+  readonly createdAt: string;
+}
+
+/** A sign-in route said no: its status and the server's `error`. */
+class SignInRefused extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "SignInRefused";
+  }
+}
+
 /**
- * The page's link to one tickroom server: the SDK client, and the player's guest identity.
- * The name is kept per browser (localStorage); the token per tab (sessionStorage), so two
- * tabs are two players. A token the server no longer accepts (a dev server restarts with
- * a new secret) is replaced once, transparently.
+ * The page's link to one tickroom server: the SDK client, and who the player is.
+ *
+ * The first join signs in as a guest. With a store, the server keeps that guest as an
+ * account and hands out a refresh credential, kept in localStorage: after a reload, a
+ * server restart (a new secret outside production) or the access token's expiry, the same
+ * player comes back (same id, name, ratings). The access token is kept per tab
+ * (sessionStorage); a join refused with 401 refreshes once and retries, and when the refresh
+ * credential is refused too (signed out, account deleted, no store) a new guest starts.
+ * Refreshes are serialised across the browser's tabs (Web Locks): each use rotates the
+ * credential, and a rotated one presented again would sign the player out everywhere.
+ * The name is kept per browser; the server's answer has the last word on it.
  */
 export class ServerLink {
   /** Typed by the server's room types: room names, state and `send()` payloads are checked. */
@@ -74,43 +113,151 @@ export class ServerLink {
     return (await response.json()) as RoomCatalog;
   }
 
-  /** Take a new display name: a new guest token carries it (names come from tokens, not join options). */
+  /**
+   * Take a new display name: with a store the account keeps it (same id); without one a
+   * new guest token carries it (names come from tokens, not join options).
+   */
   async rename(name: string): Promise<void> {
-    await this.#signIn(name);
-    this.#name = name;
-    this.storage.local.setItem(NAME_KEY, name);
+    if (this.#token() === undefined) await this.#newGuest(name);
+    else this.#adopt(await this.#expect(await this.#withToken((token) => this.#call("POST", "/auth/guest", { name }, token))));
+    this.#setName(name);
   }
 
-  /** Run a join (joinOrCreate, joinById, reconnect...) as the signed-in guest. */
+  /** Run a join (joinOrCreate, joinById, reconnect...) as the signed-in player. */
   async join<T extends Room>(attempt: (client: Client<TickroomServer>) => Promise<T>): Promise<T> {
-    if (!this.client.auth.token) await this.#signIn(this.#name);
+    if (this.#token() === undefined) await this.#signIn();
     try {
       return await attempt(this.client);
     } catch (error) {
       if (!isUnauthenticated(error)) throw asUnreachable(error, this.endpoint.http);
-      await this.#signIn(this.#name);
+      await this.#renew();
       return await attempt(this.client).catch((retryError: unknown) => {
         throw asUnreachable(retryError, this.endpoint.http);
       });
     }
   }
 
-  async #signIn(name: string): Promise<void> {
-    let response: Response;
+  /**
+   * Give this player a username and password (the server needs a store): the guest account
+   * takes them and keeps its id, ratings and history. Rejects with the server's reason
+   * (a taken username: 409; a short password: 400).
+   */
+  async register(username: string, password: string): Promise<Profile> {
+    const body = await this.#expect(await this.#withToken((token) => this.#call("POST", "/auth/register", { username, password }, token)));
+    this.#adopt(body);
+    return this.me();
+  }
+
+  /** Sign in to an account on this browser (this tab and the next reloads). Rejects with the server's reason (401, 429). */
+  async login(username: string, password: string): Promise<Profile> {
+    this.#adopt(await this.#expect(await this.#call("POST", "/auth/login", { username, password })));
+    return this.me();
+  }
+
+  /** End this browser's session on the server; the next join starts a new guest. */
+  async logout(): Promise<void> {
+    const token = this.#token();
+    this.#forget();
+    // Already signed out, or a server without accounts: nothing more to end.
+    if (token !== undefined) await this.#call("POST", "/auth/logout", undefined, token);
+  }
+
+  /** Who the server says this player is: `{ id, name, username?, guest, createdAt }`. */
+  async me(): Promise<Profile> {
+    const response = await this.#withToken((token) => this.#call("GET", "/auth/me", undefined, token));
+    if (!response.ok) throw await refusal(response);
+    return (await response.json()) as Profile;
+  }
+
+  #token(): string | undefined {
+    return this.client.auth.token || undefined;
+  }
+
+  /** A request with the current token; on 401 the player is signed in again and it is retried once. */
+  async #withToken(request: (token: string) => Promise<Response>): Promise<Response> {
+    if (this.#token() === undefined) await this.#signIn();
+    const response = await request(this.#token()!);
+    if (response.status !== UNAUTHENTICATED) return response;
+    await this.#renew();
+    return request(this.#token()!);
+  }
+
+  /** The stored refresh credential if it still works, else a new guest. */
+  async #signIn(): Promise<void> {
+    await this.#renew();
+  }
+
+  async #renew(): Promise<void> {
+    if (!(await this.#refresh())) await this.#newGuest(this.#name);
+  }
+
+  async #newGuest(name: string): Promise<void> {
+    this.#adopt(await this.#expect(await this.#call("POST", "/auth/guest", { name })));
+  }
+
+  /** Trade the stored refresh credential for a token (and its successor); false when there is none or it is refused. */
+  async #refresh(): Promise<boolean> {
+    return exclusive("tickroom:refresh", async () => {
+      // Read inside the lock: another tab may have rotated it meanwhile.
+      const refreshToken = this.storage.local.getItem(REFRESH_KEY);
+      if (refreshToken === null) return false;
+      const response = await this.#call("POST", "/auth/refresh", { refreshToken });
+      if (response.ok) {
+        this.#adopt((await response.json()) as SignedIn);
+        return true;
+      }
+      // 401 (signed out, reused, expired), 404 (a server without a store): this one is done.
+      if (response.status >= 500) throw await refusal(response);
+      if (this.storage.local.getItem(REFRESH_KEY) === refreshToken) this.storage.local.removeItem(REFRESH_KEY);
+      return false;
+    });
+  }
+
+  #adopt(signedIn: SignedIn): void {
+    this.client.auth.token = signedIn.token;
+    this.storage.session.setItem(TOKEN_KEY, signedIn.token);
+    if (signedIn.refreshToken !== undefined) this.storage.local.setItem(REFRESH_KEY, signedIn.refreshToken);
+    this.#setName(signedIn.name);
+  }
+
+  #forget(): void {
+    this.client.auth.token = "";
+    this.storage.session.removeItem(TOKEN_KEY);
+    this.storage.local.removeItem(REFRESH_KEY);
+  }
+
+  #setName(name: string): void {
+    this.#name = name;
+    this.storage.local.setItem(NAME_KEY, name);
+  }
+
+  async #call(method: string, path: string, body?: unknown, token?: string): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
     try {
-      response = await fetch(`${this.endpoint.http}/auth/guest`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ name }),
-      });
+      return await fetch(`${this.endpoint.http}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
     } catch (error) {
       throw new ServerUnreachable(this.endpoint.http, error);
     }
-    const body = (await response.json().catch(() => ({}))) as { token?: string; error?: string };
-    if (!response.ok || body.token === undefined) throw new Error(body.error ?? `sign-in failed (${response.status})`);
-    this.client.auth.token = body.token;
-    this.storage.session.setItem(TOKEN_KEY, body.token);
   }
+
+  async #expect(response: Response): Promise<SignedIn> {
+    if (!response.ok) throw await refusal(response);
+    return (await response.json()) as SignedIn;
+  }
+}
+
+async function refusal(response: Response): Promise<SignInRefused> {
+  const body = (await response.json().catch(() => ({}))) as { error?: string };
+  return new SignInRefused(response.status, body.error ?? `sign-in failed (${response.status})`);
+}
+
+/** Run `task` holding a lock shared by the browser's tabs (Web Locks), or just run it where there are none. */
+function exclusive<T>(name: string, task: () => Promise<T>): Promise<T> {
+  const locks = typeof navigator === "undefined" ? undefined : (navigator as Partial<Navigator>).locks;
+  // The lock is held until the task's promise settles; `then` unwraps the promise it resolves with.
+  return locks === undefined ? task() : locks.request(name, task).then((result) => result);
 }
 
 function isUnauthenticated(error: unknown): boolean {

@@ -10,6 +10,11 @@ export interface Identity {
   readonly name: string;
   /** A guest session (issued by `POST /auth/guest`), not an account. */
   readonly guest: boolean;
+  /**
+   * The sign-in session the token belongs to (`sessions.id`, the token's `sid`): signing it
+   * out closes this connection. Not the room's `client.sessionId`. Absent without a store.
+   */
+  readonly sid?: string;
 }
 
 /** What `onAuth` hands Colyseus as `client.auth` for a verified player. */

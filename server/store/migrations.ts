@@ -77,6 +77,19 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
       await db.schema.createIndex("matches_by_end").on("matches").columns(["ended_at", "id"]).execute();
     },
   },
+  "0002_retired_refresh_credentials": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // A session's refresh credentials already rotated away (their SHA-256): one presented
+      // again is a stolen copy or a stolen original, and revokes the session (server/accounts).
+      await db.schema
+        .createTable("retired_refresh")
+        .addColumn("refresh_hash", "text", (column) => column.primaryKey())
+        .addColumn("session_id", "text", (column) => column.notNull().references("sessions.id").onDelete("cascade"))
+        .addColumn("retired_at", "bigint", (column) => column.notNull())
+        .execute();
+      await db.schema.createIndex("retired_refresh_by_session").on("retired_refresh").columns(["session_id", "retired_at"]).execute();
+    },
+  },
 };
 
 class StaticMigrations implements MigrationProvider {

@@ -97,8 +97,39 @@ describe("guest authentication", () => {
   });
 
   it("lets anonymous guests in when authentication is not required", async () => {
-    const { status } = await matchmake(server, "tictactoe", undefined);
+    const { status, body } = await matchmake(server, "tictactoe", undefined);
     assert.equal(status, 200);
+    // Take the seat (an unused reservation would hold the process open for 15 s).
+    const room = await server.client().consumeSeatReservation(body as never);
+    await room.leave();
+  });
+
+  it("without a store: every guest is new, with no refresh credential; account routes answer 404", async () => {
+    const issued = (await (await guest(server, { name: "Ada" })).json()) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(issued).sort(), ["expiresAt", "guest", "id", "name", "token"]);
+    const again = (await (await guest(server, { name: "Ada" })).json()) as { id: string };
+    assert.notEqual(again.id, issued.id, "ephemeral: a new guest each time");
+    const token = String(issued.token);
+    const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
+    const routes: Array<[string, string, unknown]> = [
+      ["POST", "/auth/refresh", { refreshToken: "x" }],
+      ["POST", "/auth/register", { username: "ada_l", password: "long enough" }],
+      ["POST", "/auth/login", { username: "ada_l", password: "long enough" }],
+      ["POST", "/auth/logout", undefined],
+      ["DELETE", "/auth/account", {}],
+    ];
+    for (const [method, path, body] of routes) {
+      const response = await fetch(`${server.httpUrl}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+      assert.equal(response.status, 404, `${method} ${path}`);
+      assert.equal(((await response.json()) as { code: number }).code, 404);
+    }
+    // The token says who it is, and a new name keeps the guest's id for as long as the token lives.
+    const me = (await (await fetch(`${server.httpUrl}/auth/me`, { headers })).json()) as Record<string, unknown>;
+    assert.deepEqual([me.id, me.name, me.guest, typeof me.createdAt], [issued.id, "Ada", true, "string"]);
+    const renamed = await fetch(`${server.httpUrl}/auth/me`, { method: "PATCH", headers, body: JSON.stringify({ name: "Ada L." }) });
+    const answer = (await renamed.json()) as { id: string; name: string; token: string };
+    assert.deepEqual([renamed.status, answer.id, answer.name], [200, issued.id, "Ada L."]);
+    assert.notEqual(answer.token, token);
   });
 });
 
