@@ -80,6 +80,8 @@ function leaveMessage(code: number, reason?: string): string {
       return "The server closed the connection: a message was too big (1009).";
     case CloseCode.FAILED_TO_RECONNECT:
       return "Could not get back into the game: the seat is gone (4003).";
+    case CloseCode.SIGNED_OUT:
+      return "You were signed out (a logout, or the account was deleted): sign in again to play (4004).";
     case CloseCode.ABNORMAL_CLOSURE:
       return "The connection was lost and could not be resumed (1006).";
     default:

@@ -397,7 +397,7 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
       const banner = mallory.page.locator("#banner");
       await mallory.page.locator('#banner[data-state="reconnecting"]').waitFor({ timeout: 5000 });
       assert.match((await banner.textContent()) ?? "", /Reconnecting/);
-      await screenshot(mallory.page, "reconnecting");
+      await screenshot(mallory.page, "reconnecting-desktop");
       proxy.configure("up", { latencyMs: 0 });
       await mallory.page.locator('#banner[data-state="reconnected"]').waitFor({ timeout: 10_000 });
 
@@ -429,7 +429,7 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
     assert.match(text, /Can't reach the game server/);
     assert.match(text, new RegExp(`127\\.0\\.0\\.1:${port}`));
     assert.equal(await lost.page.locator("#server").getAttribute("data-online"), "false");
-    await screenshot(lost.page, "unreachable");
+    await screenshot(lost.page, "unreachable-desktop");
 
     // A server appears at that address (a proxy to ours): a retry finds it.
     const proxy = new ImpairmentProxy({ target: { host: "127.0.0.1", port: server.port }, port });
@@ -543,6 +543,11 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
       assert.equal(await sidewaysOverflow(pat.page), 0, `${view} scrolls sideways on a phone`);
       await screenshot(pat.page, name);
     }
+    // Nothing answers at the address: the page says where it looked, on a phone too.
+    await pat.page.goto(`${base}/?server=127.0.0.1:${await freePort()}#/`);
+    await pat.page.getByTestId("unreachable").waitFor({ timeout: 10_000 });
+    assert.equal(await sidewaysOverflow(pat.page), 0, "the unreachable page scrolls sideways on a phone");
+    await screenshot(pat.page, "unreachable-phone");
     await done(pat);
   });
 
