@@ -69,6 +69,7 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
       observer,
       ratings: hooks.ratings ?? (store !== undefined ? new StoreRatings(store) : new GuestRatings()),
       results: hooks.results ?? outbox ?? discardResults,
+      sessions: auth,
     },
     auth,
   );

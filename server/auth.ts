@@ -102,6 +102,20 @@ export class GuestAuth {
     return { id: claims.sub, name: session.name, guest: session.username === null, sid: claims.sid };
   }
 
+  /**
+   * Whether a session still stands (rooms ask when a dropped player comes back): false once
+   * signed out or its account deleted. A store that does not answer keeps the player.
+   */
+  async stillSignedIn(identity: Identity): Promise<boolean> {
+    if (this.accounts === undefined || identity.sid === undefined) return true;
+    try {
+      const session = await this.accounts.session(identity.sid);
+      return session !== undefined && !session.revoked && !session.deleted;
+    } catch {
+      return true;
+    }
+  }
+
   /** The identity of an `Authorization: Bearer` header; undefined without one; `ServerError(401)` for a bad one. */
   async caller(request: Request): Promise<Identity | undefined> {
     const header = request.headers.authorization;

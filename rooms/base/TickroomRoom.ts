@@ -660,6 +660,15 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
   override onReconnect(client: Client): void {
     this.#markConnected(client, true);
     this.services.observer.reconnected(this.roomName);
+    // A session signed out while its player was away does not get its seat back.
+    const identity = identityOf(client.auth);
+    if (identity?.sid === undefined) return;
+    void this.services.sessions.stillSignedIn(identity).then((signedIn) => {
+      if (signedIn) return;
+      // colyseus-internal: client-socket-ref
+      socketsClosedForProtocolViolations.add(client.ref);
+      client.leave(CloseCode.SIGNED_OUT, "signed out");
+    });
   }
 
   /**

@@ -40,3 +40,13 @@ function guestName(sessionId: string): string {
 export function displayNameOf(auth: unknown, asked: string | undefined, sessionId: string): string {
   return identityOf(auth)?.name ?? asked ?? guestName(sessionId);
 }
+
+/**
+ * Whether a player's session still stands: checked when a dropped player comes back within
+ * its reconnection window (Colyseus's reconnection skips matchmaking's token check, so a
+ * session signed out meanwhile would otherwise return). The server's accounts answer it
+ * (server/auth.ts); without a store nothing is ever signed out.
+ */
+export interface SessionCheck {
+  stillSignedIn(identity: Identity): Promise<boolean>;
+}

@@ -1,3 +1,4 @@
+import type { SessionCheck } from "./identity.ts";
 import type { RoomObserver } from "./observer.ts";
 import type { RatingSource } from "./ratings.ts";
 import type { ResultSink } from "./results.ts";
@@ -17,4 +18,6 @@ export interface RoomServices {
   readonly ratings: RatingSource;
   /** Where finished matches' results go (the store's outbox). */
   readonly results: ResultSink;
+  /** Whether a returning player's session was signed out meanwhile. */
+  readonly sessions: SessionCheck;
 }

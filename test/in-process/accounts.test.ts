@@ -6,7 +6,7 @@ import type { Room } from "@colyseus/sdk";
 import { ServerLink } from "../../client/web/serverLink.ts";
 import { LoginThrottle } from "../../server/accounts/loginThrottle.ts";
 import { CloseCode } from "../../shared/errors.ts";
-import { closed, startTestServer, type TestServer, untilState } from "../support/harness.ts";
+import { closed, killSocket, startTestServer, type TestServer, untilState } from "../support/harness.ts";
 import { freshEmbeddedStore, type OpenedStore, STORE_ENGINES } from "../support/stores.ts";
 
 const SECRET = "first-boot-secret-long-enough-for-hs256-signing";
@@ -227,6 +227,20 @@ for (const engine of STORE_ENGINES) {
       const noToken = await call(server, "POST", "/auth/logout");
       assert.equal(noToken.status, 401);
       assert.equal(noToken.headers.get("www-authenticate"), "Bearer");
+    });
+
+    it("a session signed out while its player was away does not get the seat back by reconnecting (4004)", async () => {
+      const gus = await guest(server, "Gus");
+      const room = await joinChat(server, gus.token, "away");
+      // The SDK would come back by itself at once; here the test brings it back after the logout.
+      room.reconnection.enabled = false;
+      const dropped = closed(room);
+      killSocket(room.roomId, room.sessionId);
+      await dropped;
+      assert.equal((await call(server, "POST", "/auth/logout", undefined, gus.token)).status, 204);
+      const client = server.client();
+      const back = await client.reconnect(room.reconnectionToken);
+      assert.equal(await closed(back), CloseCode.SIGNED_OUT);
     });
 
     it("a deleted account can no longer sign in or join, and its connections close", async () => {
