@@ -5,7 +5,7 @@ import { errors, type JWTPayload, jwtVerify, SignJWT } from "jose";
 import type { Identity } from "../rooms/base/identity.ts";
 import { HttpStatus } from "../shared/errors.ts";
 import { Accounts } from "./accounts/accounts.ts";
-import { authRouter } from "./accounts/routes.ts";
+import { type AuthRouterOptions, authRouter } from "./accounts/routes.ts";
 import type { Store } from "./store/store.ts";
 
 export interface AuthSettings {
@@ -125,8 +125,8 @@ export class GuestAuth {
     return this.verify(match[1]!);
   }
 
-  /** The `/auth/*` routes (server/accounts/routes.ts). */
-  router(): express.Router {
-    return authRouter(this);
+  /** The `/auth/*` routes (server/accounts/routes.ts); tests pass `options` (a clock, shorter waits...). */
+  router(options?: AuthRouterOptions): express.Router {
+    return authRouter(this, options);
   }
 }

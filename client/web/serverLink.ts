@@ -25,6 +25,11 @@ const NAME_KEY = "tickroom:name";
 const TOKEN_KEY = "tickroom:token";
 const REFRESH_KEY = "tickroom:refresh";
 const UNAUTHENTICATED = 401;
+/** `POST /auth/refresh`'s answer to a credential another refresh traded moments ago (the session stands). */
+const ALREADY_REFRESHED = /already refreshed/;
+/** How long, after that answer, to wait for the successor the other refresh stores. */
+const SUCCESSOR_WAIT_MS = 2000;
+const SUCCESSOR_POLL_MS = 50;
 
 /** What the sign-in routes answer (`POST /auth/guest`, `/auth/refresh`, `/auth/register`, `/auth/login`). */
 interface SignedIn {
@@ -66,8 +71,11 @@ class SignInRefused extends Error {
  * player comes back (same id, name, ratings). The access token is kept per tab
  * (sessionStorage); a join refused with 401 refreshes once and retries, and when the refresh
  * credential is refused too (signed out, account deleted, no store) a new guest starts.
- * Refreshes are serialised across the browser's tabs (Web Locks): each use rotates the
- * credential, and a rotated one presented again would sign the player out everywhere.
+ * Refreshes are serialised across the browser's tabs (Web Locks; where the page has none, a
+ * plain-http origin other than localhost, within the tab): each use rotates the credential,
+ * and a rotated one presented again, past the server's grace period, signs the player out
+ * everywhere. A tab that loses a race with another anyway (no Web Locks) is told
+ * `already refreshed` and takes the successor the other tab stores.
  * The name is kept per browser; the server's answer has the last word on it.
  */
 export class ServerLink {
@@ -195,22 +203,42 @@ export class ServerLink {
     this.#adopt(await this.#expect(await this.#call("POST", "/auth/guest", { name })));
   }
 
-  /** Trade the stored refresh credential for a token (and its successor); false when there is none or it is refused. */
+  /**
+   * Trade the stored refresh credential for a token (and its successor); false when there is
+   * none or it is refused. A credential another refresh traded a moment ago (another tab, where
+   * there are no Web Locks) is answered 401 `already refreshed`, its session untouched: then
+   * the successor that tab stores is used instead, once.
+   */
   async #refresh(): Promise<boolean> {
     return exclusive("tickroom:refresh", async () => {
       // Read inside the lock: another tab may have rotated it meanwhile.
-      const refreshToken = this.storage.local.getItem(REFRESH_KEY);
-      if (refreshToken === null) return false;
-      const response = await this.#call("POST", "/auth/refresh", { refreshToken });
-      if (response.ok) {
-        this.#adopt((await response.json()) as SignedIn);
-        return true;
+      let refreshToken = this.storage.local.getItem(REFRESH_KEY);
+      for (let attempt = 1; refreshToken !== null; attempt++) {
+        const response = await this.#call("POST", "/auth/refresh", { refreshToken });
+        if (response.ok) {
+          this.#adopt((await response.json()) as SignedIn);
+          return true;
+        }
+        // 401 (signed out, reused, expired), 404 (a server without a store): this one is done.
+        const refused = await refusal(response);
+        if (response.status >= 500) throw refused;
+        const presented = refreshToken;
+        refreshToken =
+          attempt === 1 && response.status === UNAUTHENTICATED && ALREADY_REFRESHED.test(refused.message) ? await this.#successorOf(presented) : null;
+        if (refreshToken === null && this.storage.local.getItem(REFRESH_KEY) === presented) this.storage.local.removeItem(REFRESH_KEY);
       }
-      // 401 (signed out, reused, expired), 404 (a server without a store): this one is done.
-      if (response.status >= 500) throw await refusal(response);
-      if (this.storage.local.getItem(REFRESH_KEY) === refreshToken) this.storage.local.removeItem(REFRESH_KEY);
       return false;
     });
+  }
+
+  /** The credential stored in place of `presented` once the refresh that traded it answers (within a couple of seconds); null when none comes. */
+  async #successorOf(presented: string): Promise<string | null> {
+    for (let waited = 0; ; waited += SUCCESSOR_POLL_MS) {
+      const stored = this.storage.local.getItem(REFRESH_KEY);
+      if (stored !== presented) return stored;
+      if (waited >= SUCCESSOR_WAIT_MS) return null;
+      await new Promise((resolve) => setTimeout(resolve, SUCCESSOR_POLL_MS));
+    }
   }
 
   #adopt(signedIn: SignedIn): void {
@@ -253,11 +281,28 @@ async function refusal(response: Response): Promise<SignInRefused> {
   return new SignInRefused(response.status, body.error ?? `sign-in failed (${response.status})`);
 }
 
-/** Run `task` holding a lock shared by the browser's tabs (Web Locks), or just run it where there are none. */
+/** The last task queued under each name, where there are no Web Locks: this page's (tab's) own lock. */
+const pageLocks = new Map<string, Promise<unknown>>();
+
+/**
+ * Run `task` holding a lock shared by the browser's tabs (Web Locks). Where there are none
+ * (they exist only in secure contexts: https, localhost), a lock of this page's: tasks under
+ * one name run one after the other.
+ */
 function exclusive<T>(name: string, task: () => Promise<T>): Promise<T> {
   const locks = typeof navigator === "undefined" ? undefined : (navigator as Partial<Navigator>).locks;
   // The lock is held until the task's promise settles; `then` unwraps the promise it resolves with.
-  return locks === undefined ? task() : locks.request(name, task).then((result) => result);
+  if (locks !== undefined) return locks.request(name, task).then((result) => result);
+  const run = (pageLocks.get(name) ?? Promise.resolve()).then(task, task);
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  pageLocks.set(name, settled);
+  void settled.then(() => {
+    if (pageLocks.get(name) === settled) pageLocks.delete(name);
+  });
+  return run;
 }
 
 function isUnauthenticated(error: unknown): boolean {

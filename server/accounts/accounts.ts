@@ -15,6 +15,11 @@ type AccountsDatabase = Database & { retired_refresh: RetiredRefreshTable };
 
 /** How long a refresh credential signs its player back in without being used (each use starts it again). */
 const REFRESH_TTL_MS = 90 * 86_400_000;
+/**
+ * How long after a refresh credential was traded presenting it again is taken as a replay
+ * (a retried request, two tabs racing), not as theft: the session is left alone.
+ */
+const REFRESH_REPLAY_GRACE_MS = 30_000;
 
 /** A player's account as the routes show it. */
 export interface Account {
@@ -49,9 +54,13 @@ export interface SessionState {
 /** The outcome of presenting a refresh credential. */
 export type Rotation =
   | { readonly ok: true; readonly account: Account; readonly grant: Grant }
-  /** Never issued, or its session was deleted with its rows. */
-  | { readonly ok: false; readonly reason: "unknown" | "expired" | "revoked" }
-  /** A credential already rotated away came back: its session is revoked now (a copy was stolen). */
+  /**
+   * `unknown`: never issued, or its session was deleted with its rows. `replayed`: traded
+   * for another less than the grace period ago (a retry, another tab, a race); its session
+   * stands, and the credential that trade returned (or the newest one stored) works.
+   */
+  | { readonly ok: false; readonly reason: "unknown" | "expired" | "revoked" | "replayed" }
+  /** A credential rotated away longer ago than the grace period came back: its session is revoked now (a copy was stolen). */
   | { readonly ok: false; readonly reason: "reused"; readonly sessionId: string };
 
 /** Another account has this username (compared case-folded). */
@@ -87,13 +96,15 @@ function accountOf(row: AccountRow): Account {
  * The queries behind sign-in, over the store (either engine). Accounts are `accounts` rows;
  * every sign-in on a device is a `sessions` row whose refresh credential is stored only as
  * its SHA-256 and rotated on every use (the previous one moves to `retired_refresh`, where
- * seeing it again revokes the session).
+ * seeing it again, past a short grace period, revokes the session).
  */
 export class Accounts {
   readonly #db: Kysely<AccountsDatabase>;
+  readonly #rowLocks: boolean;
 
   constructor(store: Store) {
     this.#db = store.db.withTables<{ retired_refresh: RetiredRefreshTable }>();
+    this.#rowLocks = store.rowLocks;
   }
 
   /** A new guest account and its first session. */
@@ -197,47 +208,55 @@ export class Accounts {
 
   /**
    * Trade a refresh credential for a new one (same session, expiry pushed back). The old
-   * one is retired in the same transaction; presenting it again later revokes the session.
+   * one is retired in the same transaction. Presented again within `graceMs` of its
+   * retirement it is a replay (a retried request, a second tab, a race), answered without
+   * touching the session; later, it is a stolen copy (or the owner's, after a thief traded
+   * it) and the session is revoked.
    */
-  async rotate(refreshToken: string, now: number): Promise<Rotation> {
+  async rotate(refreshToken: string, now: number, graceMs: number = REFRESH_REPLAY_GRACE_MS): Promise<Rotation> {
     const presented = sha256(refreshToken);
-    const rotation = await this.#db.transaction().execute(async (trx): Promise<Rotation> => {
-      const next = randomBytes(32).toString("base64url");
-      const expiresAt = now + REFRESH_TTL_MS;
-      // One conditional statement: of two requests with the same credential, one wins.
-      const rotated = await trx
-        .updateTable("sessions")
-        .set({ refresh_hash: sha256(next), expires_at: expiresAt })
-        .where("refresh_hash", "=", presented)
-        .where("revoked_at", "is", null)
-        .where("expires_at", ">", now)
-        .returning(["id", "account_id"])
-        .executeTakeFirst();
-      if (rotated !== undefined) {
-        await trx.insertInto("retired_refresh").values({ refresh_hash: presented, session_id: rotated.id, retired_at: now }).execute();
+    const rowLocks = this.#rowLocks;
+    return this.#db.transaction().execute(async (trx): Promise<Rotation> => {
+      // The session row is locked (PostgreSQL; SQLite runs one transaction at a time): of two
+      // requests with the same credential, one rotates; the other waits for its commit, then
+      // no longer finds the credential here but among the retired ones, retired a moment ago.
+      const byCredential = trx.selectFrom("sessions").select(["id", "account_id", "revoked_at", "expires_at"]).where("refresh_hash", "=", presented);
+      const session = await (rowLocks ? byCredential.forUpdate() : byCredential).executeTakeFirst();
+      if (session !== undefined) {
+        if (session.revoked_at !== null) return { ok: false, reason: "revoked" };
+        if (Number(session.expires_at) <= now) return { ok: false, reason: "expired" };
+        const next = randomBytes(32).toString("base64url");
+        const expiresAt = now + REFRESH_TTL_MS;
+        await trx
+          .updateTable("sessions")
+          .set({ refresh_hash: sha256(next), expires_at: expiresAt })
+          .where("id", "=", session.id)
+          .execute();
+        await trx.insertInto("retired_refresh").values({ refresh_hash: presented, session_id: session.id, retired_at: now }).execute();
         // Older than a credential's lifetime, a retired one could no longer sign in anyway.
         await trx
           .deleteFrom("retired_refresh")
-          .where("session_id", "=", rotated.id)
+          .where("session_id", "=", session.id)
           .where("retired_at", "<", now - REFRESH_TTL_MS)
           .execute();
         const account = await trx
           .selectFrom("accounts")
           .select(["id", "name", "username", "created_at"])
-          .where("id", "=", rotated.account_id)
+          .where("id", "=", session.account_id)
           .where("deleted_at", "is", null)
           .executeTakeFirst();
         if (account === undefined) return { ok: false, reason: "revoked" };
-        return { ok: true, account: accountOf(account), grant: { sessionId: rotated.id, refreshToken: next, refreshExpiresAt: expiresAt } };
+        return { ok: true, account: accountOf(account), grant: { sessionId: session.id, refreshToken: next, refreshExpiresAt: expiresAt } };
       }
-      const current = await trx.selectFrom("sessions").select(["revoked_at"]).where("refresh_hash", "=", presented).executeTakeFirst();
-      if (current !== undefined) return { ok: false, reason: current.revoked_at === null ? "expired" : "revoked" };
-      const retired = await trx.selectFrom("retired_refresh").select(["session_id"]).where("refresh_hash", "=", presented).executeTakeFirst();
+      const retired = await trx.selectFrom("retired_refresh").select(["session_id", "retired_at"]).where("refresh_hash", "=", presented).executeTakeFirst();
       if (retired === undefined) return { ok: false, reason: "unknown" };
+      const ofRetired = trx.selectFrom("sessions").select(["revoked_at"]).where("id", "=", retired.session_id);
+      const owner = await (rowLocks ? ofRetired.forUpdate() : ofRetired).executeTakeFirst();
+      if (owner === undefined || owner.revoked_at !== null) return { ok: false, reason: "revoked" };
+      if (now - Number(retired.retired_at) <= graceMs) return { ok: false, reason: "replayed" };
       await trx.updateTable("sessions").set({ revoked_at: now }).where("id", "=", retired.session_id).where("revoked_at", "is", null).execute();
       return { ok: false, reason: "reused", sessionId: retired.session_id };
     });
-    return rotation;
   }
 
   /** What a join checks: the token's session and its account, by primary keys. */

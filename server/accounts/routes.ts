@@ -9,10 +9,13 @@ import type { GuestAuth } from "../auth.ts";
 import { answerBodyErrors } from "../bodyErrors.ts";
 import { type Account, type Accounts, type Grant, UsernameTaken, usernameKey } from "./accounts.ts";
 import { LoginThrottle } from "./loginThrottle.ts";
-import { hashPassword, verifyPassword } from "./passwords.ts";
+import { HashQueueFull, type PasswordHasher, passwords } from "./passwords.ts";
 import { closeConnectionsOf } from "./signOut.ts";
 
-/** Failed passwords for one username before each further one doubles the wait (1 s, 2 s, 4 s...). */
+/**
+ * Failed passwords for one username before each further one doubles the wait (1 s, 2 s,
+ * 4 s...); attempts in flight count against it, so parallel requests cannot pass it.
+ */
 const FREE_FAILURES_PER_ACCOUNT = 5;
 /** The same for one address (players behind one NAT share it; an attacker trying many names does too). */
 const FREE_FAILURES_PER_ADDRESS = 20;
@@ -55,7 +58,10 @@ function parse<T>(schema: z.ZodType<T>, request: Request, what: string): T {
 
 type Handler = (request: Request, response: Response) => Promise<void>;
 
-/** Every refusal as `{ code, error }`; a store that fails answers 503 (the failure is logged, not sent). */
+/**
+ * Every refusal as `{ code, error }`; a store that fails answers 503 (the failure is logged,
+ * not sent), and so does a password hash that finds the hasher's queue full (not logged).
+ */
 function route(handler: Handler): Handler {
   return async (request, response) => {
     try {
@@ -66,7 +72,9 @@ function route(handler: Handler): Handler {
           ? error
           : error instanceof ServerError
             ? new Refusal(error.code, error.message, error.code === HttpStatus.UNAUTHENTICATED ? { "www-authenticate": "Bearer" } : {})
-            : undefined;
+            : error instanceof HashQueueFull
+              ? new Refusal(HttpStatus.UNAVAILABLE, error.message, { "retry-after": "1" })
+              : undefined;
       if (refusal === undefined)
         logger.warn(`[tickroom] accounts: ${request.method} ${request.path} failed: ${error instanceof Error ? error.message : String(error)}`);
       const { status, message, headers } = refusal ?? new Refusal(HttpStatus.UNAVAILABLE, "accounts are unavailable; retry shortly", { "retry-after": "2" });
@@ -77,18 +85,32 @@ function route(handler: Handler): Handler {
 
 const iso = (epochMs: number): string => new Date(epochMs).toISOString();
 
+/** What the server never sets but tests do (`GuestAuth.router(options)`). */
+export interface AuthRouterOptions {
+  /** The routes' clock (epoch ms): login waits, sessions, refresh credentials. @default Date.now */
+  readonly now?: () => number;
+  /** The wait after a username's or address's free failures, doubled by each further one. @default 1000 */
+  readonly firstWaitMs?: number;
+  /** How long after a refresh credential was traded presenting it again is a harmless replay. @default 30000 */
+  readonly refreshGraceMs?: number;
+  /** Hashes and checks passwords (and bounds how many at once and waiting). @default the process's `passwords` */
+  readonly hasher?: PasswordHasher;
+}
+
 /**
  * The `/auth/*` routes. Every body is checked with zod (400 `{ code, error }`); a route
  * that needs the caller reads `Authorization: Bearer <token>` (401 without a valid one).
  * The account routes need the store (404 without one); `POST /auth/guest` and `/auth/me`
  * work either way.
  */
-export function authRouter(auth: GuestAuth): express.Router {
+export function authRouter(auth: GuestAuth, options: AuthRouterOptions = {}): express.Router {
   const router = express.Router();
   const json = express.json({ limit: "1kb" });
   const accounts = auth.accounts;
-  const perAccount = new LoginThrottle(FREE_FAILURES_PER_ACCOUNT);
-  const perAddress = new LoginThrottle(FREE_FAILURES_PER_ADDRESS);
+  const clock = options.now ?? Date.now;
+  const hasher = options.hasher ?? passwords;
+  const perAccount = new LoginThrottle(FREE_FAILURES_PER_ACCOUNT, options.firstWaitMs);
+  const perAddress = new LoginThrottle(FREE_FAILURES_PER_ADDRESS, options.firstWaitMs);
 
   const store = (): Accounts => {
     if (accounts === undefined) throw new Refusal(HttpStatus.NOT_FOUND, "accounts need the store (STORE_ENABLED=true); only guest tokens are issued");
@@ -112,19 +134,38 @@ export function authRouter(auth: GuestAuth): express.Router {
     if (caller === undefined) throw new ServerError(HttpStatus.UNAUTHENTICATED, "sign in first: Authorization: Bearer <token>");
     return caller;
   };
-  /** Refuse (429) while either the username or the address waits after failed passwords. */
-  const throttled = (accountKey: string, address: string): void => {
-    const now = Date.now();
+  /**
+   * Run a password `check` counted against the username and the address from its start:
+   * refused (429) while either waits after failed passwords, or has as many checks in
+   * flight as free failures left. Its answer counts as a failure or a success; a check
+   * that could not be made (a full hash queue, a store error) counts as neither.
+   */
+  const checkPassword = async (accountKey: string, address: string, check: () => Promise<boolean>): Promise<boolean> => {
+    const now = clock();
     const waitMs = Math.max(perAccount.waitMs(accountKey, now), perAddress.waitMs(address, now));
     if (waitMs > 0) {
       const seconds = Math.ceil(waitMs / 1000);
-      throw new Refusal(HttpStatus.TOO_MANY_REQUESTS, `too many failed sign-ins: retry in ${seconds} s`, { "retry-after": String(seconds) });
+      throw new Refusal(HttpStatus.TOO_MANY_REQUESTS, `too many sign-in attempts: retry in ${seconds} s`, { "retry-after": String(seconds) });
     }
-  };
-  const failed = (accountKey: string, address: string): void => {
-    const now = Date.now();
-    perAccount.failed(accountKey, now);
-    perAddress.failed(address, now);
+    perAccount.begin(accountKey, now);
+    perAddress.begin(address, now);
+    let matched: boolean | undefined;
+    try {
+      matched = await check();
+      return matched;
+    } finally {
+      if (matched === true) {
+        perAccount.succeeded(accountKey);
+        perAddress.ended(address);
+      } else if (matched === false) {
+        const end = clock();
+        perAccount.failed(accountKey, end);
+        perAddress.failed(address, end);
+      } else {
+        perAccount.ended(accountKey);
+        perAddress.ended(address);
+      }
+    }
   };
   const addressOf = (request: Request): string => request.socket.remoteAddress ?? "unknown";
 
@@ -138,7 +179,7 @@ export function authRouter(auth: GuestAuth): express.Router {
     route(async (request, response) => {
       const { name } = parse(guestRequest, request, "guest");
       if (accounts === undefined) {
-        response.json(await signedIn({ id: `guest-${randomUUID()}`, name, username: undefined, guest: true, createdAt: Date.now() }, undefined));
+        response.json(await signedIn({ id: `guest-${randomUUID()}`, name, username: undefined, guest: true, createdAt: clock() }, undefined));
         return;
       }
       const caller = await auth.caller(request);
@@ -148,24 +189,34 @@ export function authRouter(auth: GuestAuth): express.Router {
         response.json(await signedIn(account, caller.sid));
         return;
       }
-      const { account, grant } = await accounts.createGuest(name, Date.now());
+      const { account, grant } = await accounts.createGuest(name, clock());
       response.json(await signedIn(account, grant.sessionId, grant));
     }),
   );
 
-  /** `{ refreshToken }`: a new access token and a new refresh credential for the same account and session. */
+  /**
+   * `{ refreshToken }`: a new access token and a new refresh credential for the same account
+   * and session. A credential traded moments ago (within the grace period) answers 401
+   * `already refreshed` and leaves the session alone: the answer to that trade, or the newest
+   * stored credential, goes on. Traded longer ago, it signs its session out (a copy was stolen).
+   */
   router.post(
     "/auth/refresh",
     json,
     route(async (request, response) => {
       const { refreshToken } = parse(refreshRequest, request, "refresh");
-      const rotation = await store().rotate(refreshToken, Date.now());
+      const rotation = await store().rotate(refreshToken, clock(), options.refreshGraceMs);
       if (!rotation.ok) {
         if (rotation.reason === "reused") {
           await closeConnectionsOf((identity) => identity.sid === rotation.sessionId);
           throw new ServerError(HttpStatus.UNAUTHENTICATED, "refresh credential already used: its session is signed out");
         }
-        const why = { unknown: "refresh credential unknown", expired: "refresh credential expired", revoked: "signed out: sign in again" };
+        const why = {
+          unknown: "refresh credential unknown",
+          expired: "refresh credential expired",
+          revoked: "signed out: sign in again",
+          replayed: "refresh credential already refreshed: use the one that refresh answered",
+        };
         throw new ServerError(HttpStatus.UNAUTHENTICATED, why[rotation.reason]);
       }
       response.json(await signedIn(rotation.account, rotation.grant.sessionId, rotation.grant));
@@ -186,7 +237,7 @@ export function authRouter(auth: GuestAuth): express.Router {
       if (caller !== undefined && !caller.guest) throw new Refusal(HttpStatus.CONFLICT, "this account already has a username");
       // Before the costly hash; the unique index still decides a race.
       if ((await accounts.byUsername(fields.username)) !== undefined) throw new Refusal(HttpStatus.CONFLICT, "this username is taken");
-      const passwordHash = await hashPassword(fields.password);
+      const passwordHash = await hasher.hash(fields.password);
       try {
         if (caller !== undefined) {
           const account = await accounts.upgrade(caller.id, { username: fields.username, passwordHash, name: fields.name });
@@ -194,7 +245,7 @@ export function authRouter(auth: GuestAuth): express.Router {
           response.json(await signedIn(account, caller.sid));
           return;
         }
-        const { account, grant } = await accounts.register({ username: fields.username, passwordHash, name: fields.name ?? fields.username }, Date.now());
+        const { account, grant } = await accounts.register({ username: fields.username, passwordHash, name: fields.name ?? fields.username }, clock());
         response.status(201).json(await signedIn(account, grant.sessionId, grant));
       } catch (error) {
         throw error instanceof UsernameTaken ? new Refusal(HttpStatus.CONFLICT, error.message) : error;
@@ -204,7 +255,8 @@ export function authRouter(auth: GuestAuth): express.Router {
 
   /**
    * `{ username, password }`: a new session. The same 401, after the same work, whether the
-   * username exists or not; 429 while the username or the address waits after failures.
+   * username exists or not; 429 while the username or the address waits after failures (or
+   * has as many attempts in flight as free failures left); 503 while the hasher's queue is full.
    */
   router.post(
     "/auth/login",
@@ -212,17 +264,14 @@ export function authRouter(auth: GuestAuth): express.Router {
     route(async (request, response) => {
       const { username, password } = parse(loginRequest, request, "login");
       const accounts = store();
-      const accountKey = usernameKey(username);
-      const address = addressOf(request);
-      throttled(accountKey, address);
-      const found = await accounts.byUsername(username);
-      const matches = await verifyPassword(password, found?.passwordHash);
-      if (found === undefined || !matches) {
-        failed(accountKey, address);
-        throw new ServerError(HttpStatus.UNAUTHENTICATED, "wrong username or password");
-      }
-      perAccount.succeeded(accountKey);
-      const grant = await accounts.openSession(found.account.id, Date.now());
+      let found: Awaited<ReturnType<Accounts["byUsername"]>>;
+      const matched = await checkPassword(usernameKey(username), addressOf(request), async () => {
+        found = await accounts.byUsername(username);
+        const matches = await hasher.verify(password, found?.passwordHash);
+        return found !== undefined && matches;
+      });
+      if (!matched || found === undefined) throw new ServerError(HttpStatus.UNAUTHENTICATED, "wrong username or password");
+      const grant = await accounts.openSession(found.account.id, clock());
       response.json(await signedIn(found.account, grant.sessionId, grant));
     }),
   );
@@ -234,7 +283,7 @@ export function authRouter(auth: GuestAuth): express.Router {
       const accounts = store();
       const caller = await needCaller(request);
       if (caller.sid !== undefined) {
-        await accounts.revokeSession(caller.sid, Date.now());
+        await accounts.revokeSession(caller.sid, clock());
         await closeConnectionsOf((identity) => identity.sid === caller.sid);
       }
       response.status(204).end();
@@ -253,15 +302,11 @@ export function authRouter(auth: GuestAuth): express.Router {
       if (found === undefined) throw new ServerError(HttpStatus.UNAUTHENTICATED, "the account was deleted");
       if (found.passwordHash !== null && found.account.username !== undefined) {
         if (password === undefined) throw new Refusal(HttpStatus.INVALID_REQUEST, "invalid delete request: the account's password is required");
-        const accountKey = usernameKey(found.account.username);
-        const address = addressOf(request);
-        throttled(accountKey, address);
-        if (!(await verifyPassword(password, found.passwordHash))) {
-          failed(accountKey, address);
-          throw new ServerError(HttpStatus.UNAUTHENTICATED, "wrong password");
-        }
+        const { passwordHash } = found;
+        const matched = await checkPassword(usernameKey(found.account.username), addressOf(request), () => hasher.verify(password, passwordHash));
+        if (!matched) throw new ServerError(HttpStatus.UNAUTHENTICATED, "wrong password");
       }
-      await accounts.delete(caller.id, Date.now());
+      await accounts.delete(caller.id, clock());
       await closeConnectionsOf((identity) => identity.id === caller.id);
       response.status(204).end();
     }),

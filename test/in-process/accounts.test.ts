@@ -1,10 +1,17 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { request as httpRequest } from "node:http";
+import { createServer, request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
 import type { Room } from "@colyseus/sdk";
+import express from "express";
 import { ServerLink } from "../../client/web/serverLink.ts";
 import { LoginThrottle } from "../../server/accounts/loginThrottle.ts";
+import { HashQueueFull, PasswordHasher } from "../../server/accounts/passwords.ts";
+import type { AuthRouterOptions } from "../../server/accounts/routes.ts";
+import { GuestAuth } from "../../server/auth.ts";
+import type { Store } from "../../server/store/store.ts";
 import { CloseCode } from "../../shared/errors.ts";
 import { closed, killSocket, startTestServer, type TestServer, untilState } from "../support/harness.ts";
 import { freshEmbeddedStore, type OpenedStore, STORE_ENGINES } from "../support/stores.ts";
@@ -32,7 +39,31 @@ interface SignedIn {
   error?: string;
 }
 
-async function call<T = SignedIn>(server: TestServer, method: string, path: string, body?: unknown, token?: string): Promise<Answer<T>> {
+/** Where `/auth/*` answers: a whole test server, or the routes alone (`startAuthRoutes`). */
+type AuthEndpoint = Pick<TestServer, "httpUrl" | "port">;
+
+/**
+ * Only the `/auth/*` routes, over `store`, with `options` the server never sets (a clock,
+ * a long first wait, a small hash queue); closed by the test.
+ */
+async function startAuthRoutes(store: Store, options: AuthRouterOptions): Promise<AuthEndpoint & { close(): Promise<void> }> {
+  const app = express();
+  app.use(new GuestAuth({ secret: SECRET, required: false, tokenTtlSeconds: 3600 }, store).router(options));
+  const http = createServer(app);
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  const { port } = http.address() as AddressInfo;
+  return {
+    port,
+    httpUrl: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        http.close((error) => (error === undefined ? resolve() : reject(error)));
+        http.closeAllConnections();
+      }),
+  };
+}
+
+async function call<T = SignedIn>(server: AuthEndpoint, method: string, path: string, body?: unknown, token?: string): Promise<Answer<T>> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers["content-type"] = "application/json";
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
@@ -41,13 +72,13 @@ async function call<T = SignedIn>(server: TestServer, method: string, path: stri
   return { status: response.status, body: (text === "" ? {} : JSON.parse(text)) as T, headers: response.headers };
 }
 
-async function guest(server: TestServer, name: string): Promise<SignedIn> {
+async function guest(server: AuthEndpoint, name: string): Promise<SignedIn> {
   const { status, body } = await call(server, "POST", "/auth/guest", { name });
   assert.equal(status, 200, JSON.stringify(body));
   return body;
 }
 
-async function refresh(server: TestServer, refreshToken: string): Promise<Answer> {
+async function refresh(server: AuthEndpoint, refreshToken: string): Promise<Answer> {
   return call(server, "POST", "/auth/refresh", { refreshToken });
 }
 
@@ -76,6 +107,13 @@ async function joinChat(server: TestServer, token: string, channel: string): Pro
 }
 
 const sha256 = (text: string): string => createHash("sha256").update(text).digest("base64url");
+
+/** The refresh credentials a session traded away (server/accounts/accounts.ts keeps the table's type to itself). */
+interface RetiredRefreshTable {
+  refresh_hash: string;
+  session_id: string;
+  retired_at: number;
+}
 
 for (const engine of STORE_ENGINES) {
   describe(`accounts on the ${engine.name} store`, () => {
@@ -118,7 +156,7 @@ for (const engine of STORE_ENGINES) {
       await room.leave();
     });
 
-    it("rotates the refresh credential on every use; a rotated one used again signs its session out", async () => {
+    it("rotates the refresh credential on every use; a rotated one used again moments later is refused harmlessly, later it signs its session out", async () => {
       const bo = await guest(server, "Bo");
       const first = await refresh(server, bo.refreshToken!);
       assert.equal(first.status, 200);
@@ -132,7 +170,19 @@ for (const engine of STORE_ENGINES) {
 
       const room = await joinChat(server, second.body.token, "rotation");
       const closing = closed(room);
-      // The first credential again: someone kept a copy.
+      // The first credential again, seconds after it was traded: a retried request, another tab.
+      const replayed = await refresh(server, first.body.refreshToken!);
+      assert.equal(replayed.status, 401);
+      assert.match(String(replayed.body.error), /already refreshed/);
+      await (await joinChat(server, second.body.token, "rotation-replayed")).leave();
+      assert.equal(room.connection.isOpen, true, "the session goes on");
+      // As if 31 s had passed since it was traded (past the 30 s grace period): someone kept a copy.
+      await opened.store.db
+        .withTables<{ retired_refresh: RetiredRefreshTable }>()
+        .updateTable("retired_refresh")
+        .set({ retired_at: Date.now() - 31_000 })
+        .where("refresh_hash", "=", sha256(first.body.refreshToken!))
+        .execute();
       const reused = await refresh(server, first.body.refreshToken!);
       assert.equal(reused.status, 401);
       assert.match(String(reused.body.error), /already used/);
@@ -142,6 +192,54 @@ for (const engine of STORE_ENGINES) {
       assert.equal((await refresh(server, "never-issued-credential")).status, 401);
       for (const bad of [{}, { refreshToken: "" }, { refreshToken: 42 }, { refreshToken: "x", extra: true }]) {
         assert.equal((await call(server, "POST", "/auth/refresh", bad)).status, 400, JSON.stringify(bad));
+      }
+    });
+
+    it("two refreshes racing with one credential: one trades it, the other is told it was already refreshed; the session stands (no 4004)", async () => {
+      const racer = await guest(server, "Racer");
+      const room = await joinChat(server, racer.token, "race");
+      let credential = racer.refreshToken!;
+      let token = racer.token;
+      for (let round = 1; round <= 5; round++) {
+        const answers = await Promise.all([refresh(server, credential), refresh(server, credential)]);
+        const outcome = JSON.stringify(answers.map(({ status, body }) => [status, body.error]));
+        const won = answers.filter(({ status }) => status === 200);
+        const lost = answers.filter(({ status }) => status !== 200);
+        assert.equal(won.length, 1, `round ${round}: exactly one trades it: ${outcome}`);
+        assert.equal(lost[0]!.status, 401, outcome);
+        assert.match(String(lost[0]!.body.error), /already refreshed/, outcome);
+        credential = won[0]!.body.refreshToken!;
+        token = won[0]!.body.token;
+      }
+      const session = await opened.store.db.selectFrom("sessions").selectAll().where("account_id", "=", racer.id).executeTakeFirstOrThrow();
+      assert.equal(session.revoked_at, null, "not signed out");
+      assert.equal(session.refresh_hash, sha256(credential));
+      // Its tokens still join (the first one too), and its connection was never closed.
+      await (await joinChat(server, token, "race-after")).leave();
+      await (await joinChat(server, racer.token, "race-after")).leave();
+      assert.equal(room.connection.isOpen, true);
+      assert.equal((await refresh(server, credential)).status, 200, "the winner's credential works");
+      await room.leave();
+    });
+
+    it("the grace period is the routes' to set: a credential traded longer ago than it signs its session out", async () => {
+      let now = Date.now();
+      const routes = await startAuthRoutes(opened.store, { now: () => now, refreshGraceMs: 5000 });
+      try {
+        const kit = await guest(routes, "Kit");
+        const next = await refresh(routes, kit.refreshToken!);
+        assert.equal(next.status, 200);
+        now += 5000;
+        const replayed = await refresh(routes, kit.refreshToken!);
+        assert.deepEqual([replayed.status, /already refreshed/.test(String(replayed.body.error))], [401, true], "5 s later: still a replay");
+        assert.equal((await call(routes, "GET", "/auth/me", undefined, next.body.token)).status, 200);
+        now += 1;
+        const reused = await refresh(routes, kit.refreshToken!);
+        assert.deepEqual([reused.status, /already used/.test(String(reused.body.error))], [401, true], "past the grace period: theft");
+        assert.equal((await refresh(routes, next.body.refreshToken!)).status, 401, "the session is signed out");
+        assert.equal((await call(routes, "GET", "/auth/me", undefined, next.body.token)).status, 401);
+      } finally {
+        await routes.close();
       }
     });
 
@@ -282,7 +380,7 @@ for (const engine of STORE_ENGINES) {
 }
 
 /** `POST /auth/login` from a chosen loopback address (all of 127/8 is this machine on Linux). */
-function loginFrom(server: TestServer, localAddress: string, body: unknown): Promise<{ status: number; retryAfter: string | undefined }> {
+function loginFrom(server: AuthEndpoint, localAddress: string, body: unknown): Promise<{ status: number; retryAfter: string | undefined }> {
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const request = httpRequest(
@@ -306,12 +404,17 @@ function loginFrom(server: TestServer, localAddress: string, body: unknown): Pro
 
 describe("failed sign-ins", () => {
   let opened: OpenedStore;
-  let server: TestServer;
+  let server: Awaited<ReturnType<typeof startAuthRoutes>>;
   before(async () => {
     opened = await freshEmbeddedStore();
-    server = await startTestServer({ AUTH_SECRET: SECRET }, { store: opened.store });
-    assert.equal((await call(server, "POST", "/auth/register", { username: "Ivy", password: "ivy's password" })).status, 201);
-    assert.equal((await call(server, "POST", "/auth/register", { username: "Jay", password: "jay's password" })).status, 201);
+    // A clock that stands still and a first wait of a minute: a wait, once begun, does not
+    // end during the test, however slowly the machine runs it.
+    const frozen = Date.now();
+    server = await startAuthRoutes(opened.store, { now: () => frozen, firstWaitMs: 60_000 });
+    for (const username of ["Ivy", "Jay", "Kim"]) {
+      const registered = await call(server, "POST", "/auth/register", { username, password: `${username.toLowerCase()}'s password` });
+      assert.equal(registered.status, 201);
+    }
   });
   after(async () => {
     await server?.close();
@@ -325,7 +428,7 @@ describe("failed sign-ins", () => {
       }
       const refused = await loginFrom(server, "127.0.0.2", { username, password: "ivy's password" });
       assert.equal(refused.status, 429, username);
-      assert.equal(refused.retryAfter, "1");
+      assert.equal(refused.retryAfter, "60");
       // The wait is the username's, wherever the next try comes from.
       assert.equal((await loginFrom(server, "127.0.0.3", { username, password: "ivy's password" })).status, 429);
     }
@@ -337,8 +440,54 @@ describe("failed sign-ins", () => {
     for (const { status } of await Promise.all(attempts)) assert.equal(status, 401);
     const refused = await loginFrom(server, "127.0.0.4", { username: "Jay", password: "jay's password" });
     assert.equal(refused.status, 429);
-    assert.ok(Number(refused.retryAfter) >= 1);
+    assert.equal(refused.retryAfter, "60");
     assert.equal((await loginFrom(server, "127.0.0.5", { username: "Jay", password: "jay's password" })).status, 200);
+  });
+
+  it("per username, in parallel: of 24 wrong passwords at once, from four addresses, 5 are checked (401) and the rest refused (429)", async () => {
+    const attempts = Array.from({ length: 24 }, (_, index) => loginFrom(server, `127.0.0.${6 + (index % 4)}`, { username: "Kim", password: `wrong ${index}` }));
+    const answers = await Promise.all(attempts);
+    const statuses = answers.map(({ status }) => status);
+    assert.equal(statuses.filter((status) => status === 401).length, 5, JSON.stringify(statuses));
+    assert.equal(statuses.filter((status) => status === 429).length, 19, JSON.stringify(statuses));
+    for (const { status, retryAfter } of answers) if (status === 429) assert.ok(Number(retryAfter) >= 1, `Retry-After ${retryAfter}`);
+    const refused = await loginFrom(server, "127.0.0.10", { username: "Kim", password: "kim's password" });
+    assert.deepEqual([refused.status, refused.retryAfter], [429, "60"], "then the username waits, even with the right password");
+  });
+
+  it("a flood of sign-ins past the hash queue is refused at once (503, Retry-After: 1) instead of queued", async () => {
+    // One hash at a time and two waiting: the 30 arrive within a few hashes' time.
+    const flooded = await startAuthRoutes(opened.store, { hasher: new PasswordHasher(1, 2) });
+    try {
+      const attempts = Array.from({ length: 30 }, (_, index) =>
+        loginFrom(flooded, `127.0.0.${20 + (index % 3)}`, { username: `flood-${index}`, password: "guess" }),
+      );
+      const answers = await Promise.all(attempts);
+      const statuses = answers.map(({ status }) => status);
+      assert.ok(
+        statuses.every((status) => status === 401 || status === 503),
+        JSON.stringify(statuses),
+      );
+      assert.ok(statuses.filter((status) => status === 401).length >= 3, `the first three are checked: ${JSON.stringify(statuses)}`);
+      assert.ok(statuses.includes(503), `the rest do not queue: ${JSON.stringify(statuses)}`);
+      for (const { status, retryAfter } of answers) if (status === 503) assert.equal(retryAfter, "1");
+      assert.equal((await loginFrom(flooded, "127.0.0.23", { username: "Jay", password: "jay's password" })).status, 200, "then sign-ins go on");
+    } finally {
+      await flooded.close();
+    }
+  });
+
+  it("the hasher runs `parallel` hashes with at most `maxWaiting` queued; more are refused at once", async () => {
+    const hasher = new PasswordHasher(2, 3);
+    const checks = Array.from({ length: 8 }, () =>
+      hasher.verify("guess", undefined).then(
+        () => "checked",
+        (error: unknown) => (error instanceof HashQueueFull ? "refused" : String(error)),
+      ),
+    );
+    assert.deepEqual(await Promise.all(checks), ["checked", "checked", "checked", "checked", "checked", "refused", "refused", "refused"]);
+    const stored = await hasher.hash("a password");
+    assert.deepEqual([await hasher.verify("a password", stored), await hasher.verify("another one", stored)], [true, false]);
   });
 
   it("doubles the wait after each further failure, up to a cap; a success forgets the username", () => {
@@ -360,6 +509,25 @@ describe("failed sign-ins", () => {
     assert.equal(throttle.waitMs("k", now), 1000);
     throttle.failed("k", now + 3_600_000 + 1000);
     assert.equal(throttle.waitMs("k", now + 3_600_000 + 1000), 0);
+  });
+
+  it("counts attempts in flight: never more of them than free failures left, past those one at a time", () => {
+    const throttle = new LoginThrottle(3, 60_000);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      assert.equal(throttle.waitMs("k", 0), 0, `attempt ${attempt} may start`);
+      throttle.begin("k", 0);
+    }
+    assert.equal(throttle.waitMs("k", 0), 1000, "three in flight could use up the three free failures");
+    throttle.failed("k", 0);
+    assert.equal(throttle.waitMs("k", 0), 1000, "one failure and two in flight");
+    throttle.ended("k");
+    assert.equal(throttle.waitMs("k", 0), 0, "a check that could not be made does not count");
+    throttle.begin("k", 0);
+    throttle.failed("k", 0);
+    throttle.failed("k", 0);
+    assert.equal(throttle.waitMs("k", 0), 60_000, "three failures: the wait");
+    throttle.succeeded("k");
+    assert.equal(throttle.waitMs("k", 0), 0, "a success forgets them");
   });
 });
 
@@ -446,5 +614,48 @@ describe("the web client's sign-in (client/web/serverLink.ts)", () => {
     assert.deepEqual([back.id, back.name, back.guest], [first.id, "Zed", false]);
     await after.rename("Zedd");
     assert.deepEqual([(await after.me()).id, (await after.me()).name, after.name], [first.id, "Zedd", "Zedd"]);
+  });
+
+  it("without Web Locks (a plain-http page), a tab refreshes one request at a time, and a tab that loses a race to another takes its successor", async () => {
+    assert.equal((globalThis.navigator as Partial<Navigator> | undefined)?.locks, undefined, "as on a page that is no secure context");
+    const local = new MemoryStorage();
+    local.setItem("tickroom:name", "Yan");
+    const { id } = await linkTo(server, local).me();
+    const sessionOf = () => opened.store.db.selectFrom("sessions").select(["revoked_at"]).where("account_id", "=", id).execute();
+
+    // A reload: four requests at once without a token, each needing a refresh.
+    const realFetch = globalThis.fetch;
+    let refreshing = 0;
+    let mostAtOnce = 0;
+    globalThis.fetch = async (input, init) => {
+      const isRefresh = String(input).endsWith("/auth/refresh");
+      if (isRefresh) mostAtOnce = Math.max(mostAtOnce, ++refreshing);
+      try {
+        return await realFetch(input, init);
+      } finally {
+        if (isRefresh) refreshing--;
+      }
+    };
+    try {
+      const tab = linkTo(server, local);
+      const profiles = await Promise.all([tab.me(), tab.me(), tab.me(), tab.me()]);
+      assert.deepEqual(
+        profiles.map((profile) => profile.id),
+        [id, id, id, id],
+      );
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+    assert.equal(mostAtOnce, 1, "one refresh at a time");
+
+    // Another tab trades the stored credential; its answer (and the successor it stores) comes a little later.
+    const otherTab = await refresh(server, local.getItem("tickroom:refresh")!);
+    assert.equal(otherTab.status, 200);
+    const stored = delay(300).then(() => local.setItem("tickroom:refresh", otherTab.body.refreshToken!));
+    const reloaded = linkTo(server, local);
+    assert.equal((await reloaded.me()).id, id, "told `already refreshed`, it waits for the successor and uses it");
+    await stored;
+    assert.deepEqual(await sessionOf(), [{ revoked_at: null }], "one session, never signed out");
+    assert.equal((await linkTo(server, local).me()).id, id, "the newest credential works");
   });
 });
