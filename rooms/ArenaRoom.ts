@@ -1,7 +1,18 @@
 import type { Client, StepContext } from "@colyseus/core";
 import { StateView } from "@colyseus/schema";
 import { ArenaInput, ArenaPlayer, ArenaShot, ArenaState } from "../schema/ArenaState.ts";
-import { arenaStandings, balancedTeam, guessLateInput, newTimers, type PlayerTimers, type ShotSink, sanitizeInput, spawn, stepArena } from "./arena/rules.ts";
+import {
+  arenaStandings,
+  balancedTeam,
+  endIfOneSideLeft,
+  guessLateInput,
+  newTimers,
+  type PlayerTimers,
+  type ShotSink,
+  sanitizeInput,
+  spawn,
+  stepArena,
+} from "./arena/rules.ts";
 import { ARENA, arenaJoinOptions, freeSlot } from "./arena/shapes.ts";
 import type { CreateOptions, JoinOptions } from "./base/joinOptions.ts";
 import { realtimeRoomType } from "./base/RealtimeRoom.ts";
@@ -63,5 +74,7 @@ export class ArenaRoom extends realtimeRoomType({
   protected onPlayerLeave(client: Client): void {
     this.state.players.delete(client.sessionId);
     this.timers.delete(client.sessionId);
+    // A ranked match the other side walked out of is over (and theirs is a loss).
+    if (this.roster !== undefined) endIfOneSideLeft(this.state);
   }
 }

@@ -37,6 +37,8 @@ export class MatchQueueRoom extends roomType({
   /** What the last "waiting" broadcast said, and whether anyone has joined since (and has not heard it). */
   private lastWaiting = -1;
   private joinedSince = false;
+  /** Verified players in the queue, by account: one ticket each (two tabs of one account would be paired with itself). */
+  private readonly queuedAccounts = new Map<string, string>();
 
   override async onCreate(options: CreateOptions<typeof queueJoinOptions>): Promise<void> {
     this.game = options.game;
@@ -53,10 +55,22 @@ export class MatchQueueRoom extends roomType({
     if (partySize > this.shape.teamSize) {
       throw new ServerError(HttpStatus.INVALID_REQUEST, `a party of ${partySize} does not fit a team of ${this.shape.teamSize}`);
     }
-    const rating = await this.services.ratings.ratingOf({ sessionId: client.sessionId, playerId: identityOf(client.auth)?.id, game: this.game });
+    const playerId = identityOf(client.auth)?.id;
+    if (playerId !== undefined) {
+      if (this.queuedAccounts.has(playerId)) throw new ServerError(HttpStatus.ROOM_FULL, "this account is already in the queue (another tab?)");
+      this.queuedAccounts.set(playerId, client.sessionId);
+    }
+    let rating: number;
+    try {
+      rating = await this.services.ratings.ratingOf({ sessionId: client.sessionId, playerId, game: this.game });
+    } catch (error) {
+      if (playerId !== undefined) this.queuedAccounts.delete(playerId);
+      throw error;
+    }
     // After the await, in one synchronous step: party members joining at once see one ticket.
     const joined = this.book.join(client.sessionId, rating, party, partySize, this.clock.currentTime);
     if (!joined.ok) {
+      if (playerId !== undefined) this.queuedAccounts.delete(playerId);
       throw joined.refusal === "PARTY_COMPLETE"
         ? new ServerError(HttpStatus.ROOM_FULL, `party "${party}" is already complete`)
         : new ServerError(HttpStatus.INVALID_REQUEST, `party "${party}" was opened with size ${joined.partySize}`);
@@ -80,6 +94,8 @@ export class MatchQueueRoom extends roomType({
 
   protected onPlayerLeave(client: Client): void {
     this.book.leave(client.sessionId);
+    const playerId = identityOf(client.auth)?.id;
+    if (playerId !== undefined && this.queuedAccounts.get(playerId) === client.sessionId) this.queuedAccounts.delete(playerId);
   }
 
   // colyseus-internal: uncaught-exception-wrapping

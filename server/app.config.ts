@@ -43,8 +43,8 @@ export interface ServerHooks {
    * `rooms: (define) => ({ race: define(RaceRoom).filterBy(["open"]) })`. @default none
    */
   readonly rooms?: (define: DefineRoom) => Readonly<Record<string, RegisteredHandler>>;
-  /** Called once every room is disposed on shutdown. @default nothing */
-  readonly onShutdown?: () => void;
+  /** Called once every room is disposed on shutdown (and the outbox closed); awaited. @default nothing */
+  readonly onShutdown?: () => void | Promise<void>;
   /** Whether the process is too loaded to seat players (503). @default the event loop's delay against MAX_EVENT_LOOP_DELAY_MS */
   readonly load?: LoadGauge;
   /** Where finished matches' results go. @default the store's outbox; nowhere without a store */
@@ -143,12 +143,13 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
   // colyseus-internal: on-shutdown-single-slot
   // Colyseus keeps one shutdown callback (each onShutdown() replaces the last): this is the
   // only call, and everything that must run then goes through it.
-  server.onShutdown(() => {
+  server.onShutdown(async () => {
     stopSweeping?.();
     eventLoop?.close();
     redis?.close();
-    void outbox?.close();
-    hooks.onShutdown?.();
+    // Results still being written reach the disk (or the store) before the store closes.
+    await outbox?.close();
+    await hooks.onShutdown?.();
   });
   return Object.assign(server, { outbox });
 }

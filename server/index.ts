@@ -46,8 +46,8 @@ const config = configOrExit();
 const store = await storeOrExit(config.store);
 const server = createTickroomServer(config, {
   ...(store !== undefined ? { store } : {}),
-  onShutdown: () => {
-    void store?.close();
+  onShutdown: async () => {
+    await store?.close();
     console.log("tickroom: all rooms disposed, exiting");
   },
 });

@@ -227,6 +227,15 @@ function sideScores(world: ArenaWorld): Map<string, number> {
   return scores;
 }
 
+/**
+ * A match with limits ends once fewer than two sides have anyone left (the others left or
+ * dropped for good): nobody would be left to play against. Casual worlds never end.
+ */
+export function endIfOneSideLeft(world: ArenaWorld): void {
+  if (world.status !== "playing") return;
+  if (sideScores(world).size < 2) world.status = "finished";
+}
+
 /** Once a match with limits is over: each player's place by its side's score (1 = first; equal scores share). */
 export function arenaStandings(world: ArenaWorld): Record<string, number> | undefined {
   if (world.status !== "finished") return undefined;

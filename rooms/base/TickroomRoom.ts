@@ -270,6 +270,8 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
   #matchStartedAt = Date.now();
   /** This round's result is reported: the next is a new match, once `result` says it is not over. */
   #reported = false;
+  /** The server is shutting down: players leave because of it, not of their own accord. */
+  #shuttingDown = false;
   /** What the listing shows now, to republish only on a change. */
   #listed: { status: string; open: boolean; players: number; spectators: number } | undefined;
 
@@ -477,7 +479,8 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
    */
   #watchResult(): void {
     const result = this.#declaration.result;
-    if (result === undefined || this.roster === undefined) return;
+    // A server shutting down disconnects everyone: the forfeits that follow are no result.
+    if (result === undefined || this.roster === undefined || this.#shuttingDown) return;
     const standings = result(this.state);
     if (standings === undefined) {
       if (this.#reported) {
@@ -540,7 +543,13 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
       const player = rest[2] !== true && !wantsToSpectate(joinOptions);
       if (player && (!this.acceptsPlayers() || this.#playerSeatsTaken() >= this.maxPlayers)) return false;
       const reserved = await reserve.call(this, sessionId, joinOptions, ...rest);
-      if (reserved && player && this.#playerSeatsTaken() >= this.maxPlayers) await this.updateListing();
+      if (reserved && player) {
+        if (this.#playerSeatsTaken() >= this.maxPlayers) await this.updateListing();
+        // A reservation nobody takes expires inside Colyseus with no hook to the room: look
+        // again just after, so a turn-based room (no tick refreshes it) is listed open again.
+        const seconds = typeof rest[1] === "number" ? rest[1] : this.seatReservationTimeout;
+        this.clock.setTimeout(() => this.refreshListing(), seconds * 1000 + 100);
+      }
       return reserved;
     };
   }
@@ -577,12 +586,19 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
       if (this.#players.size >= this.maxPlayers || !this.acceptsPlayers()) {
         throw new ServerError(HttpStatus.ROOM_FULL, "no player slot left in this room");
       }
+      // A seat reserved before its session was signed out (a logout in the 15 s a reservation lives) is not taken.
+      const identity = identityOf(client.auth);
+      if (identity?.sid !== undefined && !(await this.services.sessions.stillSignedIn(identity))) {
+        throw new ServerError(HttpStatus.UNAUTHENTICATED, "signed out: sign in again");
+      }
       this.#players.add(client.sessionId);
       const options: BaseJoinOptions = { ...parsed, name: displayNameOf(client.auth, parsed.name, client.sessionId) };
       try {
         await this.onPlayerJoin(client, options as unknown as JoinOptions<O>);
       } catch (error) {
         this.#players.delete(client.sessionId);
+        // Its reserved seat goes with the refusal: list the slot as free again once it has.
+        this.clock.setTimeout(() => this.refreshListing(), 0);
         throw error;
       }
       if (this.roster !== undefined) {
@@ -657,6 +673,16 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
   }
 
   /** A dropped client is back in its seat. */
+  /**
+   * The server is shutting down (SIGTERM, a deploy): Colyseus disconnects every client
+   * next. A ranked match cut short this way is not reported (its players left no match of
+   * their own accord: rating a forfeit for both would punish them for a deploy).
+   */
+  override onBeforeShutdown(): void {
+    this.#shuttingDown = true;
+    super.onBeforeShutdown();
+  }
+
   override onReconnect(client: Client): void {
     this.#markConnected(client, true);
     this.services.observer.reconnected(this.roomName);

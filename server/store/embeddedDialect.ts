@@ -130,6 +130,18 @@ class EmbeddedDriver implements Driver {
 }
 
 /**
+ * SQLite runs schema changes inside transactions; saying so makes Kysely's migrator run
+ * each start's migrations in one (`begin immediate`: the write lock): two processes opening
+ * one fresh data folder at once migrate one after the other, and a crash mid-migration
+ * leaves the schema as it was.
+ */
+class EmbeddedAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+/**
  * Kysely over `node:sqlite` on its own thread: SQLite's SQL (Kysely's SQLite compiler and
  * adapter), with every statement run off the event loop.
  */
@@ -137,7 +149,7 @@ export class EmbeddedDialect implements Dialect {
   constructor(private readonly path: string) {}
 
   createAdapter(): DialectAdapter {
-    return new SqliteAdapter();
+    return new EmbeddedAdapter();
   }
 
   createDriver(): Driver {

@@ -36,7 +36,8 @@ function sidesOf(players: readonly MatchPlayer[]): Array<{ place: number; member
  * Concurrent matches of the same player lose no update: on PostgreSQL the rating rows are
  * locked (in id order, so two matches never deadlock); SQLite has one writer at a time.
  */
-export async function recordMatch(store: Store, result: MatchResult, now = Date.now()): Promise<"recorded" | "duplicate"> {
+export async function recordMatch(store: Store, reported: MatchResult, now = Date.now()): Promise<"recorded" | "duplicate"> {
+  const result = onePerPlayer(reported);
   return store.db.transaction().execute(async (trx) => {
     const inserted = await trx
       .insertInto("matches")
@@ -110,6 +111,20 @@ export async function recordMatch(store: Store, result: MatchResult, now = Date.
     }
     return "recorded";
   });
+}
+
+/**
+ * One entry per player id: the same account seated twice in one match (two tabs queued at
+ * once, before the queue refused that) is recorded once, at its better place, and never
+ * rated against itself.
+ */
+function onePerPlayer(result: MatchResult): MatchResult {
+  const byId = new Map<string, MatchPlayer>();
+  for (const player of result.players) {
+    const seen = byId.get(player.playerId);
+    if (seen === undefined || player.place < seen.place) byId.set(player.playerId, player);
+  }
+  return byId.size === result.players.length ? result : { ...result, players: [...byId.values()] };
 }
 
 /**

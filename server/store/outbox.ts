@@ -1,5 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { rename, unlink, writeFile } from "node:fs/promises";
+import { mkdir, rename, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { RatingSource } from "../../rooms/base/ratings.ts";
 import type { MatchResult, ResultSink } from "../../rooms/base/results.ts";
@@ -20,6 +20,32 @@ export interface OutboxStats {
   readonly duplicates: number;
   /** Failed attempts (the store unreachable or refusing); each is retried. */
   readonly failures: number;
+  /** Results that can never be recorded (malformed, or refused by a constraint): set aside in `outbox/rejected/`. */
+  readonly rejected: number;
+}
+
+/** A result read back from disk that is not a result at all. */
+function isMalformed(result: MatchResult): boolean {
+  return (
+    typeof result !== "object" ||
+    result === null ||
+    typeof result.matchId !== "string" ||
+    typeof result.game !== "string" ||
+    !Array.isArray(result.players) ||
+    !result.players.every((player) => typeof player?.playerId === "string" && typeof player.place === "number")
+  );
+}
+
+/**
+ * An error the same result would meet again however long it waits: the database refused
+ * its content (a constraint or a type), as opposed to the database being away. SQLite's
+ * codes start with SQLITE_CONSTRAINT / SQLITE_MISMATCH; PostgreSQL's classes 22 (data) and
+ * 23 (integrity constraint).
+ */
+function refusedForGood(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code !== "string") return false;
+  return /^SQLITE_(CONSTRAINT|MISMATCH)/.test(code) || /^2[23]/.test(code);
 }
 
 /**
@@ -32,6 +58,7 @@ export interface OutboxStats {
  */
 export class ResultOutbox implements ResultSink {
   readonly #folder: string;
+  /** Results kept and not yet recorded, by the file that holds each. */
   readonly #pending = new Map<string, MatchResult>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #delay = RETRY_FIRST_MS;
@@ -41,6 +68,10 @@ export class ResultOutbox implements ResultSink {
   #duplicates = 0;
   #failures = 0;
   readonly #listeners = new Set<(result: MatchResult) => void>();
+  /** Results being written to disk (close waits for them). */
+  readonly #writing = new Set<Promise<void>>();
+  /** Results the store can never take (a malformed file, a result that breaks a constraint). */
+  #rejected = 0;
 
   constructor(
     private readonly store: Store,
@@ -52,10 +83,10 @@ export class ResultOutbox implements ResultSink {
     for (const file of readdirSync(this.#folder)) {
       if (!file.endsWith(".json")) continue;
       try {
-        const result = JSON.parse(readFileSync(path.join(this.#folder, file), "utf8")) as MatchResult;
-        this.#pending.set(result.matchId, result);
+        this.#pending.set(path.join(this.#folder, file), JSON.parse(readFileSync(path.join(this.#folder, file), "utf8")) as MatchResult);
       } catch {
-        // A file cut short by a crash mid-write: the temporary name never became `.json`, so this is another's; skip it.
+        // Not JSON (cut short by a crash mid-write would have kept its temporary name): set aside at the first flush.
+        this.#pending.set(path.join(this.#folder, file), {} as MatchResult);
       }
     }
     if (this.#pending.size > 0) this.#schedule(0);
@@ -64,14 +95,23 @@ export class ResultOutbox implements ResultSink {
   report(result: MatchResult): void {
     if (this.#closed) return;
     // Pending once on disk: a flush never records (and unlinks) a result whose file is still being written.
-    void this.#keep(result).then(() => {
-      this.#pending.set(result.matchId, result);
+    const kept = this.#keep(result).then(() => {
+      this.#pending.set(this.#fileOf(result.matchId), result);
       this.#schedule(0);
     });
+    this.#writing.add(kept);
+    void kept.finally(() => this.#writing.delete(kept));
   }
 
   get stats(): OutboxStats {
-    return { pending: this.#pending.size, recorded: this.#recorded, duplicates: this.#duplicates, failures: this.#failures };
+    return { pending: this.#pending.size, recorded: this.#recorded, duplicates: this.#duplicates, failures: this.#failures, rejected: this.#rejected };
+  }
+
+  /** Moved out of the way, for a person to look at: never retried, never lost. */
+  async #setAside(file: string): Promise<void> {
+    const aside = path.join(this.#folder, "rejected");
+    await mkdir(aside, { recursive: true });
+    await rename(file, path.join(aside, path.basename(file))).catch(() => undefined);
   }
 
   /** Called with each result once the store has it (tests and the page's rating change wait on it). */
@@ -80,10 +120,12 @@ export class ResultOutbox implements ResultSink {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Stop retrying; what is still pending stays on disk for the next start. */
+  /** Finish writing what was reported, then stop retrying; what is still pending stays on disk for the next start. */
   async close(): Promise<void> {
+    await Promise.all(this.#writing);
     this.#closed = true;
     clearTimeout(this.#timer);
+    this.#timer = undefined;
     await this.#flushing;
   }
 
@@ -117,17 +159,26 @@ export class ResultOutbox implements ResultSink {
 
   /** Record what is pending, in order; false when the store failed (a retry is scheduled). */
   async #flush(): Promise<boolean> {
-    for (const result of [...this.#pending.values()]) {
+    for (const [file, result] of [...this.#pending]) {
       if (this.#closed) return false;
       try {
+        if (isMalformed(result)) throw new Error("not a match result");
         const outcome = await recordMatch(this.store, result);
         if (outcome === "duplicate") this.#duplicates++;
         else this.#recorded++;
-        this.#pending.delete(result.matchId);
+        this.#pending.delete(file);
         this.#delay = RETRY_FIRST_MS;
-        await unlink(this.#fileOf(result.matchId)).catch(() => undefined);
+        await unlink(file).catch(() => undefined);
         for (const listener of this.#listeners) listener(result);
       } catch (error) {
+        if (isMalformed(result) || refusedForGood(error)) {
+          // Retrying would block every result after it: set it aside and go on.
+          this.#rejected++;
+          this.#pending.delete(file);
+          console.error(`tickroom: ${path.basename(file)} cannot be recorded (${(error as Error).message}); moved to outbox/rejected/`);
+          await this.#setAside(file);
+          continue;
+        }
         this.#failures++;
         if (this.#failures === 1 || this.#failures % 20 === 0) {
           console.error(`tickroom: recording match results failed (${(error as Error).message}); ${this.#pending.size} kept, retrying`);

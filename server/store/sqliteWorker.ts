@@ -30,6 +30,21 @@ const database = new DatabaseSync(path);
 // second process opening the same file (two servers on one data folder).
 database.exec("pragma journal_mode = wal; pragma synchronous = normal; pragma busy_timeout = 5000; pragma foreign_keys = on;");
 
+/** SQLite's primary result codes the store tells apart (https://sqlite.org/rescode.html). */
+const RESULT_CODES: Readonly<Record<number, string>> = {
+  5: "SQLITE_BUSY",
+  6: "SQLITE_LOCKED",
+  13: "SQLITE_FULL",
+  19: "SQLITE_CONSTRAINT",
+  20: "SQLITE_MISMATCH",
+};
+
+/** `SQLITE_CONSTRAINT` for an extended code such as 1555 (a primary key): the low byte is the primary code. */
+function resultCodeName(errcode: number): string {
+  const primary = errcode & 0xff;
+  return RESULT_CODES[primary] ?? `SQLITE_${primary}`;
+}
+
 /** Prepared once per distinct SQL text: the store's queries are a fixed set. */
 const statements = new Map<string, StatementSync>();
 
@@ -55,7 +70,8 @@ port.on("message", (request: WorkerRequest) => {
           })();
     port.postMessage(response);
   } catch (error) {
-    const failure = error as { message?: string; code?: string; errstr?: string };
-    port.postMessage({ id: request.id, error: { message: failure.message ?? String(error), ...(failure.code !== undefined ? { code: failure.code } : {}) } });
+    const failure = error as { message?: string; errcode?: number };
+    const code = typeof failure.errcode === "number" ? resultCodeName(failure.errcode) : undefined;
+    port.postMessage({ id: request.id, error: { message: failure.message ?? String(error), ...(code !== undefined ? { code } : {}) } });
   }
 });

@@ -60,8 +60,9 @@ describe("ranked queue", () => {
       warnings.push(args.map(String).join(" "));
     };
     const tickets = await Promise.all(["ann", "bob", "cid", "dan"].map((name) => enterQueue(player(name), { game: "tictactoe" })));
-    const matches = await Promise.all(tickets.map((t) => t.match)).finally(() => {
+    const matches = await Promise.all(tickets.map((t) => t.match)).catch((error: unknown) => {
       console.warn = warn;
+      throw error;
     });
     const roomOf = (i: number) => matches[i]!.room.roomId;
     assert.equal(roomOf(0), roomOf(2), "ann (1000) plays cid (1020)");
@@ -69,6 +70,16 @@ describe("ranked queue", () => {
     assert.notEqual(roomOf(0), roomOf(1));
     const game = matches[0]!.room as Room<unknown, TicTacToeState>;
     const state = await untilState(game, (s) => s.status === "playing");
+    // Colyseus sends a joining client what the room sent it in onJoin (a code) right after its
+    // first full state: a ping answered after that state arrived on every match room comes
+    // after any code, in order on the same socket.
+    await Promise.all(
+      matches.map(async ({ room }) => {
+        await untilState(room as Room<unknown, TicTacToeState>, (s) => s.status === "playing");
+        await new Promise<void>((resolve) => room.ping(() => resolve()));
+      }),
+    );
+    console.warn = warn;
     assert.equal(state.players.size, 2);
     assert.deepEqual(
       warnings.filter((line) => line.includes("joinCode")),

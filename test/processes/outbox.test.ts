@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -9,6 +9,7 @@ import { ResultOutbox } from "../../server/store/outbox.ts";
 import { openStore, type Store } from "../../server/store/store.ts";
 import { eventually } from "../support/harness.ts";
 import { type PrivatePostgres, startPrivatePostgres } from "../support/privatePostgres.ts";
+import { freshEmbeddedStore } from "../support/stores.ts";
 
 function duel(matchId: string): MatchResult {
   const at = Date.now();
@@ -34,6 +35,39 @@ function recorded(outbox: ResultOutbox, matchId: string): Promise<void> {
     });
   });
 }
+
+describe("the result outbox, with results the store can never take", () => {
+  it("sets a malformed one aside and records the ones after it", async () => {
+    const opened = await freshEmbeddedStore();
+    const dataDir = await mkdtemp(join(tmpdir(), "tickroom-outbox-"));
+    const keepAlive = setInterval(() => undefined, 1000);
+    try {
+      for (const [id, name] of [
+        ["p-ada", "Ada"],
+        ["p-bob", "Bob"],
+      ] as const) {
+        await opened.store.db
+          .insertInto("accounts")
+          .values({ id, name, username_key: null, username: null, password_hash: null, created_at: 0, deleted_at: null })
+          .execute();
+      }
+      // What a crash or a hand edit might leave: JSON, but no result.
+      await mkdir(join(dataDir, "outbox"), { recursive: true });
+      await writeFile(join(dataDir, "outbox", "broken.json"), "{}");
+      const outbox = new ResultOutbox(opened.store, dataDir);
+      const done = recorded(outbox, "after:1");
+      outbox.report(duel("after:1"));
+      await done;
+      assert.equal(outbox.stats.rejected, 1);
+      assert.deepEqual(await readdir(join(dataDir, "outbox", "rejected")), ["broken.json"]);
+      await outbox.close();
+    } finally {
+      clearInterval(keepAlive);
+      await opened.dispose();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe("the result outbox, with the database stopped mid-match", () => {
   let postgres: PrivatePostgres;

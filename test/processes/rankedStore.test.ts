@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Room } from "@colyseus/sdk";
 import { enterQueue } from "../../client/queue.ts";
 import type { TicTacToeState } from "../../schema/TicTacToeState.ts";
 import { startTestServer, type TestServer, untilState } from "../support/harness.ts";
 import { type PrivatePostgres, startPrivatePostgres } from "../support/privatePostgres.ts";
+import { freshEmbeddedStore } from "../support/stores.ts";
 import { playTopRowWin } from "../support/ticTacToe.ts";
 
 interface Player {
@@ -92,6 +95,30 @@ describe("a ranked match, persisted", () => {
         [winner.id, loser.id],
       );
       await Promise.all([x.leave(), o.leave()]);
+    });
+  });
+
+  describe("cut short by a server shutdown", () => {
+    it("is not reported: a deploy is nobody's forfeit", async () => {
+      const opened = await freshEmbeddedStore();
+      try {
+        const server = await startTestServer(
+          { STORE_ENABLED: "true", DATA_DIR: opened.settings.kind === "off" ? "" : opened.settings.dataDir },
+          { store: opened.store },
+        );
+        const [ada, bob] = [await signIn(server, "Ada"), await signIn(server, "Bob")];
+        const [x, o] = await rankedMatch(server, ada, bob);
+        x.send("move", { index: 0 });
+        await untilState(o, (s) => s.board.some((cell) => cell !== 0), "a move made");
+        // The path SIGTERM takes (Colyseus's graceful shutdown), not the harness's clean-up.
+        await server.colyseus.shutdown();
+        const matches = await opened.store.db.selectFrom("matches").select("id").execute();
+        assert.deepEqual(matches, [], "no match recorded");
+        const outbox = opened.settings.kind === "off" ? [] : await readdir(join(opened.settings.dataDir, "outbox")).catch(() => []);
+        assert.deepEqual(outbox, [], "nothing kept to record later either");
+      } finally {
+        await opened.dispose();
+      }
     });
   });
 

@@ -4,6 +4,7 @@ import {
   type ArenaWorld,
   applyInput,
   arenaStandings,
+  endIfOneSideLeft,
   guessLateInput,
   type InputFrame,
   newTimers,
@@ -271,6 +272,21 @@ describe("a ranked arena match's end", () => {
     for (let i = 0; i < 30; i++) stepArena(w, timers, new Script(), DT, seededRandom(1), []);
     assert.equal(w.status, "finished");
     assert.deepEqual(arenaStandings(w), { p: 1, q: 1, r: 3 });
+  });
+
+  it("ends once one side is left alone: those still there place first", () => {
+    const { world: w, players } = world({ a1: body(100, 100), a2: body(100, 300), b1: body(900, 900) });
+    Object.assign(w, { mode: "teams", scoreLimit: 20, status: "playing" });
+    players.get("a1")!.team = 1;
+    players.get("a2")!.team = 1;
+    players.get("b1")!.team = 2;
+    players.delete("a2");
+    endIfOneSideLeft(w);
+    assert.equal(w.status, "playing", "both teams still have someone");
+    players.delete("b1");
+    endIfOneSideLeft(w);
+    assert.equal(w.status, "finished");
+    assert.deepEqual(arenaStandings(w), { a1: 1 });
   });
 
   it("never ends a casual world (no limits)", () => {
