@@ -2,63 +2,14 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import type { Client } from "@colyseus/core";
-import { MapSchema, Schema, type } from "@colyseus/schema";
 import express from "express";
 import type { Browser, Page } from "playwright-core";
-import { z } from "zod";
 import type { DrawnPlayer } from "../../client/web/views/arenaCanvas.ts";
 import { ImpairmentProxy } from "../../loadtest/impairment/ImpairmentProxy.ts";
-import type { JoinOptions } from "../../rooms/base/joinOptions.ts";
-import { roomType } from "../../rooms/base/TickroomRoom.ts";
 import { mountWebClient } from "../../server/webClient.ts";
-import { ErrorCode, refused } from "../../shared/errors.ts";
 import { freePort } from "../../tools/serverProcess.ts";
-import {
-  buildWebClient,
-  chromiumInstalled,
-  launchChromium,
-  openPlayer,
-  PHONE,
-  type Player,
-  screenshot,
-  sidewaysOverflow,
-  viewShown,
-} from "../support/browser.ts";
+import { buildWebClient, chromiumInstalled, launchChromium, openPlayer, type PHONE, type Player, screenshot, viewShown } from "../support/browser.ts";
 import { startTestServer, type TestServer } from "../support/harness.ts";
-
-/**
- * A room type only this test registers, with no view of its own: the page must list it and
- * show it through the generic view, as it would a developer's brand-new room type.
- */
-class Die extends Schema {
-  @type("string") name = "";
-  @type("boolean") connected = true;
-  @type("uint8") last = 0;
-}
-class DiceState extends Schema {
-  @type({ map: Die }) players = new MapSchema<Die>();
-  @type("uint16") rolls = 0;
-}
-const rollMessage = z.object({ sides: z.number().int().min(2).max(100) });
-class DiceRoom extends roomType({ state: DiceState, maxPlayers: 4, entities: "players" }) {
-  override messages = {
-    roll: this.accept(rollMessage, (client, message) => {
-      // A well-formed roll the rules refuse: the generic view must show the refusal.
-      if (message.sides > 20) return refused(ErrorCode.RATE_LIMITED, "no die has more than 20 sides here");
-      const die = this.state.players.get(client.sessionId);
-      if (die === undefined) return;
-      die.last = 1 + Math.floor(this.random() * message.sides);
-      this.state.rolls++;
-    }),
-  };
-  protected onPlayerJoin(client: Client, options: JoinOptions): void {
-    this.state.players.set(client.sessionId, new Die().assign({ name: options.name }));
-  }
-  protected onPlayerLeave(client: Client): void {
-    this.state.players.delete(client.sessionId);
-  }
-}
 
 const installed = await chromiumInstalled();
 if (!installed) {
@@ -121,10 +72,7 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
   before(async () => {
     const built = await buildWebClient();
     removeBuild = built.remove;
-    server = await startTestServer(
-      { WEB_CLIENT_DIR: built.dir, RECONNECTION_WINDOW_SECONDS: "20" },
-      { rooms: (define) => ({ dice: define(DiceRoom).enableRealtimeListing() }) },
-    );
+    server = await startTestServer({ WEB_CLIENT_DIR: built.dir, RECONNECTION_WINDOW_SECONDS: "20" });
     base = server.httpUrl;
     browser = await launchChromium();
   });
@@ -442,113 +390,6 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
     } finally {
       await proxy.close();
     }
-  });
-
-  it("lists every room type the server hosts; one with no view of its own is shown by the generic view", async () => {
-    const ada = await player("Ada");
-    await ada.page.goto(`${base}/#/`);
-    await viewShown(ada.page, "lobby");
-    for (const type of ["arena", "chat", "tictactoe", "pong", "dice"]) {
-      assert.ok((await ada.page.getByTestId(`play-${type}`).count()) > 0, `quick play offers ${type}`);
-      assert.equal(await ada.page.locator(`nav a[data-view="${type}"]`).count(), 1, `the header links ${type}`);
-    }
-    await ada.page.getByTestId("play-dice").click();
-    await viewShown(ada.page, "dice");
-    await ada.page.locator("[data-view=generic][data-room-type=dice]").waitFor({ timeout: 5000 });
-    await ada.page.getByTestId("members").getByText("Ada (you)").waitFor({ timeout: 5000 });
-
-    // The message box starts from a payload the room accepts, and sends it.
-    assert.equal(await ada.page.getByLabel("Payload (JSON)").inputValue(), '{"sides":2}');
-    await ada.page.getByLabel("Payload (JSON)").fill('{"sides": 6}');
-    await ada.page.getByTestId("send-form").getByRole("button", { name: "Send" }).click();
-    await ada.page.waitForFunction(() => (window.tickroom?.room?.state() as { rolls?: number } | undefined)?.rolls === 1, undefined, { timeout: 5000 });
-    await ada.page.getByTestId("state-tree").getByText('"rolls": 1').waitFor({ timeout: 5000 });
-    // A refusal is shown as the room's error; what is not JSON is never sent.
-    await ada.page.getByLabel("Payload (JSON)").fill('{"sides": 50}');
-    await ada.page.getByTestId("send-form").getByRole("button", { name: "Send" }).click();
-    await ada.page.getByTestId("received").getByText("no die has more than 20 sides here").waitFor({ timeout: 5000 });
-    await ada.page.getByLabel("Payload (JSON)").fill("{sides: 6");
-    await ada.page.getByTestId("send-form").getByRole("button", { name: "Send" }).click();
-    await ada.page
-      .getByTestId("send-error")
-      .getByText(/not JSON/)
-      .waitFor({ timeout: 5000 });
-    await screenshot(ada.page, "generic-desktop");
-
-    // Another page's lobby lists the room, named by its type's title, and joins it.
-    const ben = await player("Ben");
-    await ben.page.goto(`${base}/#/`);
-    await viewShown(ben.page, "lobby");
-    const row = ben.page.locator("[data-testid=room-list] tbody tr[data-room-type=dice]");
-    await row.waitFor({ timeout: 5000 });
-    assert.match((await row.textContent()) ?? "", /Dice.*1\/4/);
-    await row.getByRole("button", { name: "Join" }).click();
-    await viewShown(ben.page, "dice");
-    await ada.page.getByTestId("members").getByText("Ben").waitFor({ timeout: 5000 });
-    // A room type the server does not host is refused in words.
-    await ben.page.goto(`${base}/#/nosuchgame`);
-    await ben.page
-      .getByTestId("failure")
-      .getByText(/no room type "nosuchgame"/)
-      .waitFor({ timeout: 5000 });
-    await done(ada, ben);
-  });
-
-  it("pong: the keyboard moves one paddle, a finger on a phone the other, and both pages see the score", async () => {
-    const kim = await player("Kim");
-    const lee = await player("Lee", PHONE);
-    await kim.page.goto(`${base}/#/pong`);
-    await viewShown(kim.page, "pong");
-    const roomHash = await kim.page.waitForFunction(() => (/^#\/pong\/[\w-]+$/.test(location.hash) ? location.hash : undefined));
-    await lee.page.goto(`${base}/${await roomHash.jsonValue()}`);
-    await viewShown(lee.page, "pong");
-    for (const page of [kim.page, lee.page])
-      await page
-        .getByTestId("pong-score")
-        .getByText(/Kim.*Lee|Lee.*Kim/)
-        .waitFor({ timeout: 5000 });
-
-    // Keyboard: held S moves the paddle down (the court's y grows downwards).
-    const kimStart = (await kim.page.evaluate(() => window.tickroom?.pong?.localY())) ?? 0;
-    await kim.page.keyboard.down("KeyS");
-    await kim.page.waitForFunction((from) => (window.tickroom?.pong?.localY() ?? from) > from + 40, kimStart, { timeout: 5000 });
-    await kim.page.keyboard.up("KeyS");
-
-    // Touch: a finger held near the top of the court pulls the paddle up to it.
-    assert.equal(await sidewaysOverflow(lee.page), 0, "no sideways scroll on a phone");
-    const leeStart = (await lee.page.evaluate(() => window.tickroom?.pong?.localY())) ?? 0;
-    const court = await lee.page.getByTestId("pong-canvas").boundingBox();
-    assert.ok(court !== null);
-    const touch = await lee.context.newCDPSession(lee.page);
-    const finger = { x: court.x + court.width * 0.9, y: court.y + court.height * 0.05, id: 1 };
-    await touch.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [finger] });
-    await lee.page.waitForFunction((from) => (window.tickroom?.pong?.localY() ?? from) < from - 40, leeStart, { timeout: 5000 });
-    await touch.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
-    await screenshot(kim.page, "pong-desktop");
-    await screenshot(lee.page, "pong-phone");
-    await done(kim, lee);
-  });
-
-  it("every view fits a phone: no sideways scroll at 390 px", async () => {
-    const pat = await player("Pat", PHONE);
-    const channel = `phone-${Date.now()}`;
-    for (const [hash, view, name] of [
-      ["#/", "lobby", "lobby-phone"],
-      [`#/chat/${channel}`, "chat", "chat-phone"],
-      ["#/tictactoe", "tictactoe", "tictactoe-phone"],
-      ["#/dice", "dice", "generic-phone"],
-    ] as const) {
-      await pat.page.goto(`${base}/${hash}`);
-      await viewShown(pat.page, view);
-      assert.equal(await sidewaysOverflow(pat.page), 0, `${view} scrolls sideways on a phone`);
-      await screenshot(pat.page, name);
-    }
-    // Nothing answers at the address: the page says where it looked, on a phone too.
-    await pat.page.goto(`${base}/?server=127.0.0.1:${await freePort()}#/`);
-    await pat.page.getByTestId("unreachable").waitFor({ timeout: 10_000 });
-    assert.equal(await sidewaysOverflow(pat.page), 0, "the unreachable page scrolls sideways on a phone");
-    await screenshot(pat.page, "unreachable-phone");
-    await done(pat);
   });
 
   it("serves a message instead of a page when the client is not built", async () => {
