@@ -177,9 +177,9 @@ console.log(
 );
 
 /**
- * Bots joining at once can be matched into the same room past its player slots (the
- * matchmaker counts spectator slots as seats too); the extra ones are refused with
- * ROOM_FULL and try again after a moment, as a player would, counted in the summary.
+ * A bot refused with ROOM_FULL (a started game that takes no newcomer, a room filled
+ * between the search and the join) tries again after a moment, as a player would, counted
+ * in the summary.
  */
 async function join(client: ReturnType<typeof botClient>, clientId: number): Promise<Room> {
   for (let attempt = 1; ; attempt++) {

@@ -3,8 +3,8 @@
  * reload or share: `#/` (the lobby), `#/code/<CODE>` (a shared join link),
  * `#/leaderboards[/<game>]` (a ranked game's leaderboard), `#/players/<id>` (a player's
  * profile), and `#/<roomType>[/<address>][?spectate][&key=value...]` for a room of any room
- * type the server hosts (the first two words above are reserved, not room types). The address is a room id, unless the room type's view addresses its rooms
- * otherwise (chat: `#/chat/<channel>`); the query carries view options (`?mode=teams`
+ * type the server hosts (`code`, `leaderboards` and `players` are reserved, not room types).
+ * The address is a room id, unless the room type's view addresses its rooms otherwise (chat: `#/chat/<channel>`); the query carries view options (`?mode=teams`
  * picks the arena mode) and `spectate` watches instead of playing. Pure: parse and format only.
  */
 export type Route =

@@ -13,6 +13,8 @@ export interface GenericProbe {
 
 /** Past this many characters the state tree is cut: a page that freezes on a big state helps nobody. */
 const STATE_TEXT_LIMIT = 20_000;
+/** The state tree is redrawn at most this often. */
+const REDRAW_MS = 250;
 /** Messages from the server kept on screen. */
 const RECEIVED_KEPT = 20;
 
@@ -105,7 +107,21 @@ export const genericView: View = async (container, route, context) => {
           )),
     );
   };
-  room.onStateChange(render);
+  // A real-time room patches 20 times a second: redrawing its whole tree at most 4 times a
+  // second keeps the page responsive whatever the state's size.
+  let due: ReturnType<typeof setTimeout> | undefined;
+  let drawnAt = 0;
+  room.onStateChange(() => {
+    if (due !== undefined) return;
+    due = setTimeout(
+      () => {
+        due = undefined;
+        drawnAt = performance.now();
+        render();
+      },
+      Math.max(0, drawnAt + REDRAW_MS - performance.now()),
+    );
+  });
 
   const log = (kind: string, payload: unknown): void => {
     const line = el("li", { class: kind === "error" ? "error" : undefined }, el("strong", {}, kind), " ", JSON.stringify(payload) ?? "");
@@ -182,6 +198,7 @@ export const genericView: View = async (container, route, context) => {
   );
   if (room.state !== undefined) render();
   return () => {
+    clearTimeout(due);
     unfollow();
     if (window.tickroom?.room === probe) window.tickroom = { ...window.tickroom, room: undefined };
     void joined.leave();

@@ -73,6 +73,23 @@ export class RatingChangeLine {
   ) {
     this.#ranked = !joined.spectator && isRanked(joined);
     this.#roomId = joined.room.roomId;
+    // After a reload mid-rematch the history already holds this room's earlier matches:
+    // they are not the one about to end, so they count as shown.
+    this.#earlier = this.#ranked ? this.#recordedHere() : Promise.resolve();
+  }
+
+  /** This room's matches recorded when the view opened. */
+  readonly #earlier: Promise<void>;
+
+  async #recordedHere(): Promise<void> {
+    const me = myPlayerId(this.link);
+    if (me === undefined) return;
+    try {
+      const page = await readRecords<MatchPage>(this.link, `/players/${encodeURIComponent(me)}/matches?limit=${HISTORY_PAGE}`);
+      for (const entry of page.matches) if (entry.matchId.startsWith(`${this.#roomId}:`)) this.#shown.add(entry.matchId);
+    } catch {
+      // No store or no answer: nothing recorded to skip.
+    }
   }
 
   /** The match is over: look for its rating change, once. */
@@ -98,6 +115,7 @@ export class RatingChangeLine {
   }
 
   async #poll(me: string, attempt: number): Promise<void> {
+    await this.#earlier;
     let page: MatchPage | undefined;
     try {
       page = await readRecords<MatchPage>(this.link, `/players/${encodeURIComponent(me)}/matches?limit=${HISTORY_PAGE}`);
