@@ -55,6 +55,10 @@ describe("npm run bench:store", () => {
       "4",
       "--queue-players",
       String(players),
+      // Ratings close together: every pair forms at once (a wide spread leaves an outlier
+      // waiting ~10 s for the queue's gap to widen, which only the real run needs to show).
+      "--queue-spread",
+      "20",
       "--out",
       out,
     ]);
