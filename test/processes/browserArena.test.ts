@@ -1,7 +1,19 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
-import { arenaPlayers, centreOf, drawnPlayer, Fingers, killWithMouse, shotsSeen, standingStill, untilAlive, untilDrawn } from "../support/arenaPage.ts";
+import {
+  arenaPlayers,
+  centreOf,
+  drawnPlayer,
+  Fingers,
+  firstDrawnDead,
+  firstRespawnNotice,
+  killWithMouse,
+  shotsSeen,
+  standingStill,
+  untilAlive,
+  untilDrawn,
+} from "../support/arenaPage.ts";
 import {
   buildWebClient,
   chromiumInstalled,
@@ -124,11 +136,12 @@ describe("the arena in headless Chromium: deaths, kill feed, layout and touch", 
     assert.ok(gap >= 0 && gap <= 40, `the scoreboard sits right beside the canvas (gap ${gap} px)`);
     assert.ok(layout.scoreboard.y < layout.canvas.y + layout.canvas.height, "side by side, not below");
 
+    // Watched from before the kill: the respawn comes two seconds after it.
+    const noticed = firstRespawnNotice(bob.page);
+    const ghostly = firstDrawnDead(ada.page, "Bob");
     await killWithMouse(ada.page, "Ada", bob.page, "Bob");
-    // The victim learns who did it and when it is back; the respawn is two seconds after the kill.
-    const overlay = bob.page.getByTestId("respawn-overlay");
-    await overlay.waitFor({ state: "visible", timeout: 5000 });
-    assert.match((await overlay.textContent()) ?? "", /^You were eliminated by Ada — respawning( in [12]…|…)$/);
+    // The victim learns who did it and when it is back.
+    assert.match((await noticed).text, /^You were eliminated by Ada — respawning( in [12]…|…)$/);
     // The killer's feed names both, killer first; the killer's page draws Bob as a ghost counting down.
     const line = ada.page.getByTestId("kill-feed").locator("li", { hasText: /^Ada ✕ Bob$/ });
     await line.waitFor({ state: "visible", timeout: 5000 });
@@ -136,8 +149,7 @@ describe("the arena in headless Chromium: deaths, kill feed, layout and touch", 
       .getByTestId("kill-feed")
       .locator("li", { hasText: /^Ada ✕ Bob$/ })
       .waitFor({ state: "visible", timeout: 5000 });
-    const ghost = await drawnPlayer(ada.page, "Bob");
-    assert.equal(ghost.alive, false);
+    const ghost = await ghostly;
     assert.ok(ghost.respawnIn >= 0 && ghost.respawnIn <= 2, `Bob's countdown on Ada's page: ${ghost.respawnIn}`);
     await screenshot(bob.page, "arena-dead-desktop");
     // Ada fires on (through Bob's ghost: the dead are no targets) so her screenshot shows tracers.
@@ -152,7 +164,7 @@ describe("the arena in headless Chromium: deaths, kill feed, layout and touch", 
 
     // Bob is back: his page drops the overlay once the server says he is alive.
     await untilAlive(bob.page, "Bob", true, 8000);
-    await overlay.waitFor({ state: "hidden", timeout: 5000 });
+    await bob.page.getByTestId("respawn-overlay").waitFor({ state: "hidden", timeout: 5000 });
     assert.match((await bob.page.locator("[data-testid=scoreboard] tr.me").textContent()) ?? "", /Bob \(you\)/);
     assert.match((await ada.page.locator("[data-testid=scoreboard] tr.me").textContent()) ?? "", /Ada \(you\)\s*1/, "the kill scored");
     await done(ada, bob);
@@ -210,18 +222,16 @@ describe("the arena in headless Chromium: deaths, kill feed, layout and touch", 
     assert.ok(me !== undefined && me.name === "Pip");
 
     // Dora kills Pip: the phone shows who did it and the countdown, over the canvas.
+    const noticed = firstRespawnNotice(pip.page);
     await killWithMouse(dora.page, "Dora", pip.page, "Pip");
-    await pip.page
-      .getByTestId("respawn-overlay")
-      .getByText(/^You were eliminated by Dora/)
-      .waitFor({ timeout: 5000 });
+    const notice = await noticed;
+    assert.match(notice.text, /^You were eliminated by Dora/);
+    assert.ok(notice.x >= 0 && notice.x + notice.width <= 390, `the notice fits the phone: ${JSON.stringify(notice)}`);
     await pip.page
       .getByTestId("kill-feed")
       .locator("li", { hasText: /^Dora ✕ Pip$/ })
       .waitFor({ state: "visible", timeout: 5000 });
     await screenshot(pip.page, "arena-dead-phone");
-    const notice = await pip.page.getByTestId("respawn-overlay").boundingBox();
-    assert.ok(notice !== null && notice.x >= 0 && notice.x + notice.width <= 390, `the notice fits the phone: ${JSON.stringify(notice)}`);
     assert.ok((await layoutOf(pip.page)).scrollWidth <= 390, "still no sideways scroll");
     await done(dora, pip);
   });

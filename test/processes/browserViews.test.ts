@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Client } from "@colyseus/core";
 import { MapSchema, Schema, type } from "@colyseus/schema";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { z } from "zod";
+import { ImpairmentProxy } from "../../loadtest/impairment/ImpairmentProxy.ts";
 import type { JoinOptions } from "../../rooms/base/joinOptions.ts";
 import { roomType } from "../../rooms/base/TickroomRoom.ts";
 import { ErrorCode, refused } from "../../shared/errors.ts";
@@ -52,6 +53,10 @@ class DiceRoom extends roomType({ state: DiceState, maxPlayers: 4, entities: "pl
   protected onPlayerLeave(client: Client): void {
     this.state.players.delete(client.sessionId);
   }
+}
+
+async function statusOf(page: Page): Promise<string> {
+  return (await page.getByTestId("ttt-status").textContent()) ?? "";
 }
 
 const installed = await chromiumInstalled();
@@ -204,5 +209,69 @@ describe("the page's views of every room type, on a laptop and a phone", { skip:
     assert.equal(await sidewaysOverflow(pat.page), 0, "the unreachable page scrolls sideways on a phone");
     await screenshot(pat.page, "unreachable-phone");
     await done(pat);
+  });
+  it("two pages in the ranked queue land in the same game", async () => {
+    const [first, second] = [await player("Quinn"), await player("Rita")];
+    for (const each of [first, second]) {
+      await each.page.goto(`${base}/#/`);
+      await viewShown(each.page, "lobby");
+      await each.page.getByTestId("queue-button").click();
+      // Alone in the queue, the first page says how the search stands.
+      if (each === first)
+        await first.page
+          .getByTestId("lobby-status")
+          .getByText(/^Looking for a tic-tac-toe match: 1 of 2 players here, 0:0\d waited$/)
+          .waitFor({ timeout: 5000 });
+    }
+    await viewShown(first.page, "tictactoe", 15_000);
+    await viewShown(second.page, "tictactoe", 15_000);
+    assert.equal(new URL(first.page.url()).hash, new URL(second.page.url()).hash);
+    await first.page.getByText(/Your turn|Opponent's turn/).waitFor({ timeout: 5000 });
+    await done(first, second);
+  });
+
+  it("a dropped connection (or a reload) shows reconnecting and the game goes on in place", async () => {
+    // Mallory plays through a proxy the test can cut; Nadia connects directly.
+    const proxy = new ImpairmentProxy({ target: { host: "127.0.0.1", port: server.port } });
+    const proxyPort = await proxy.listen();
+    try {
+      const mallory = await player("Mallory");
+      const nadia = await player("Nadia");
+      await mallory.page.goto(`${base}/?server=127.0.0.1:${proxyPort}#/tictactoe`);
+      await viewShown(mallory.page, "tictactoe");
+      const roomId = /#\/tictactoe\/([\w-]+)/.exec(mallory.page.url())?.[1];
+      await nadia.page.goto(`${base}/#/tictactoe/${roomId}`);
+      await viewShown(nadia.page, "tictactoe");
+      await mallory.page.getByText("Your turn: you are X.").waitFor({ timeout: 5000 });
+      // The SDK reconnects only a connection up for a while (the page lowers it to 1 s).
+      await mallory.page.waitForTimeout(1200);
+
+      // Cut the network; hold the way back for a moment so "reconnecting" stays on screen.
+      proxy.configure("up", { latencyMs: 1500 });
+      proxy.severAll();
+      const banner = mallory.page.locator("#banner");
+      await mallory.page.locator('#banner[data-state="reconnecting"]').waitFor({ timeout: 5000 });
+      assert.match((await banner.textContent()) ?? "", /Reconnecting/);
+      await screenshot(mallory.page, "reconnecting-desktop");
+      proxy.configure("up", { latencyMs: 0 });
+      await mallory.page.locator('#banner[data-state="reconnected"]').waitFor({ timeout: 10_000 });
+
+      // Same seat, same game: the move reaches the other player.
+      await mallory.page.locator('[data-cell="4"]').click({ timeout: 5000 });
+      await nadia.page.locator('[data-cell="4"][data-mark="X"]').waitFor({ timeout: 5000 });
+      assert.match(await statusOf(nadia.page), /Your turn: you are O/);
+
+      // A reload is a drop too: the tab takes its seat back with its reconnection token.
+      await mallory.page.reload();
+      await viewShown(mallory.page, "tictactoe");
+      await mallory.page.locator('[data-cell="4"][data-mark="X"]').waitFor({ timeout: 5000 });
+      assert.match(await statusOf(mallory.page), /Opponent's turn/, "still X, in the same game");
+      await nadia.page.locator('[data-cell="0"]').click();
+      await mallory.page.locator('[data-cell="0"][data-mark="O"]').waitFor({ timeout: 5000 });
+      assert.match(await statusOf(mallory.page), /Your turn: you are X/);
+      await done(mallory, nadia);
+    } finally {
+      await proxy.close();
+    }
   });
 });

@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { type PageLocation, parseServerAddress, resolveEndpoint } from "../../client/web/endpoint.ts";
 import { formatRoute, parseRoute, type Route, roomRoute } from "../../client/web/routes.ts";
 import { arenaOutcome, describeLimits } from "../../client/web/views/arenaHud.ts";
+import { Deaths } from "../../client/web/views/arenaHud.ts";
 import { examplePayload } from "../../client/web/views/genericView.ts";
 import { describeRatingChange, signed, subjectOf, timeAgo } from "../../client/web/views/records.ts";
 import { describeGame, describePlayers } from "../../client/web/views/ticTacToeView.ts";
@@ -250,5 +251,19 @@ describe("ranked arena", () => {
       { id: "c", name: "Cy", team: 2, score: 5 },
     ];
     assert.deepEqual(arenaOutcome(even, "teams", "a"), { headline: "Draw", score: "5 – 5", verdict: "draw" });
+  });
+});
+
+describe("the arena's respawn countdown", () => {
+  it("counts whole seconds from the kill, never more than the respawn delay", () => {
+    const deaths = new Deaths();
+    deaths.killed("bob", "Ada", 1000);
+    // A frame whose time comes before the kill was handled (a frame's time is its start).
+    assert.equal(deaths.observe("bob", false, 990), 2);
+    assert.equal(deaths.observe("bob", false, 1000), 2);
+    assert.equal(deaths.observe("bob", false, 2001), 1);
+    assert.equal(deaths.observe("bob", false, 3000), 0);
+    assert.equal(deaths.observe("bob", true, 3100), 0);
+    assert.equal(deaths.killerOf("bob"), undefined, "forgotten once alive");
   });
 });

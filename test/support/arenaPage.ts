@@ -132,3 +132,37 @@ export async function centreOf(page: Page, selector: string): Promise<{ x: numbe
   assert.ok(box !== null, `${selector} is laid out`);
   return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
 }
+
+/**
+ * Start watching, before a kill, for the first frame `page` draws `name` dead; resolves
+ * with its countdown then. Read in the page at that frame: the player is back two seconds
+ * after the kill, and a loaded machine can spend that long between two test steps.
+ */
+export function firstDrawnDead(page: Page, name: string): Promise<{ respawnIn: number }> {
+  return page
+    .waitForFunction(
+      (wanted) => {
+        const player = window.tickroom?.arena?.players().find((drawn) => drawn.name === wanted);
+        return player !== undefined && !player.alive ? { respawnIn: player.respawnIn } : false;
+      },
+      name,
+      { polling: "raf", timeout: 60_000 },
+    )
+    .then((handle) => handle.jsonValue() as Promise<{ respawnIn: number }>);
+}
+
+/** Start watching, before a kill, for the respawn notice's first frame on screen: its text and box then. */
+export function firstRespawnNotice(page: Page): Promise<{ text: string; x: number; width: number }> {
+  return page
+    .waitForFunction(
+      () => {
+        const notice = document.querySelector<HTMLElement>("[data-testid=respawn-overlay]");
+        if (notice === null || notice.hidden) return false;
+        const box = notice.getBoundingClientRect();
+        return box.width > 0 ? { text: notice.textContent ?? "", x: box.x, width: box.width } : false;
+      },
+      undefined,
+      { polling: "raf", timeout: 60_000 },
+    )
+    .then((handle) => handle.jsonValue() as Promise<{ text: string; x: number; width: number }>);
+}

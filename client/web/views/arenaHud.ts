@@ -36,7 +36,9 @@ export class Deaths {
       since = now;
       this.#since.set(id, now);
     }
-    return Math.max(0, Math.ceil((since + RESPAWN_MS - now) / 1000));
+    // Never more than the respawn delay: a frame's time (the frame's start) can come before
+    // the moment the kill event was handled, which would show "3" for a 2 s respawn.
+    return Math.max(0, Math.ceil(Math.min(RESPAWN_MS, since + RESPAWN_MS - now) / 1000));
   }
 
   killerOf(id: string): string | undefined {
