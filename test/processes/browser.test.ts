@@ -1,22 +1,16 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import express from "express";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import type { DrawnPlayer } from "../../client/web/views/arenaCanvas.ts";
 import { ImpairmentProxy } from "../../loadtest/impairment/ImpairmentProxy.ts";
 import { mountWebClient } from "../../server/webClient.ts";
 import { freePort } from "../../tools/serverProcess.ts";
-import { buildWebClient, chromiumInstalled, launchChromium, openPlayer, type PHONE, type Player, screenshot, viewShown } from "../support/browser.ts";
-import { startTestServer, type TestServer } from "../support/harness.ts";
+import { chromiumOrSkip, pageTestBed, screenshot, viewShown } from "../support/browser.ts";
 
-const installed = await chromiumInstalled();
-if (!installed) {
-  const message = "\n!!! /usr/bin/chromium is missing: the browser tests are SKIPPED. Install Debian's chromium (see .ci/run). !!!\n";
-  if (process.env.CI === "true") throw new Error(`${message}Under CI=true this is a failure.`);
-  console.warn(message);
-}
+const installed = await chromiumOrSkip();
 
 /** The arena as page `page` draws it. */
 function arenaPlayers(page: Page): Promise<readonly DrawnPlayer[]> {
@@ -63,58 +57,29 @@ async function statusOf(page: Page): Promise<string> {
 }
 
 describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/chromium" }, () => {
-  let server: TestServer;
-  let browser: Browser;
-  let removeBuild: () => Promise<void>;
-  const players: Player[] = [];
-  let base: string;
-
-  before(async () => {
-    const built = await buildWebClient();
-    removeBuild = built.remove;
-    server = await startTestServer({ WEB_CLIENT_DIR: built.dir, RECONNECTION_WINDOW_SECONDS: "20" });
-    base = server.httpUrl;
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    await removeBuild?.();
-  });
-
-  async function player(name: string, screen?: typeof PHONE): Promise<Player> {
-    const opened = await openPlayer(browser, name, screen);
-    players.push(opened);
-    return opened;
-  }
-
-  async function done(...those: Player[]): Promise<void> {
-    for (const each of those) {
-      assert.deepEqual(each.pageErrors, [], "uncaught errors on the page");
-      await each.close();
-    }
-  }
+  const bed = pageTestBed({ RECONNECTION_WINDOW_SECONDS: "20" });
+  const { player, done } = bed;
 
   it("serves the page at / with its assets, and the lobby lists rooms live", async () => {
-    const page = await fetch(`${base}/`, { headers: { connection: "close" } });
+    const page = await fetch(`${bed.base}/`, { headers: { connection: "close" } });
     assert.equal(page.status, 200);
     assert.match(await page.text(), /<script type="module" crossorigin src="\.\/assets\/index-[\w-]+\.js">/);
 
     const watcher = await player("Watcher");
-    await watcher.page.goto(`${base}/`);
+    await watcher.page.goto(`${bed.base}/`);
     await viewShown(watcher.page, "lobby");
     const rows = watcher.page.locator("[data-testid=room-list] tbody tr[data-room-type=tictactoe]");
     assert.equal(await rows.count(), 0);
 
     const host = await player("Host");
-    await host.page.goto(`${base}/#/tictactoe`);
+    await host.page.goto(`${bed.base}/#/tictactoe`);
     await viewShown(host.page, "tictactoe");
     await rows.first().waitFor({ timeout: 5000 });
     assert.match((await rows.first().textContent()) ?? "", /1\/2.*waiting/);
     await screenshot(watcher.page, "lobby-desktop");
 
     // Leaving the view leaves the room; the lobby drops it.
-    await host.page.goto(`${base}/#/`);
+    await host.page.goto(`${bed.base}/#/`);
     await viewShown(host.page, "lobby");
     await rows.first().waitFor({ state: "detached", timeout: 5000 });
     await done(watcher, host);
@@ -123,17 +88,17 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
   it("two pages join the same arena and each sees the other move and shoot", async () => {
     const alice = await player("Alice");
     const bob = await player("Bob");
-    await alice.page.goto(`${base}/#/arena`);
+    await alice.page.goto(`${bed.base}/#/arena`);
     await viewShown(alice.page, "arena");
     const roomId = /#\/arena\/([\w-]+)/.exec(alice.page.url())?.[1];
     assert.ok(roomId !== undefined, `the address names the room: ${alice.page.url()}`);
-    await bob.page.goto(`${base}/#/arena/${roomId}`);
+    await bob.page.goto(`${bed.base}/#/arena/${roomId}`);
     await viewShown(bob.page, "arena");
     await untilDrawn(alice.page, "Bob", "true", null);
     await untilDrawn(bob.page, "Alice", "true", null);
     // A spectator sees both, controls nobody, and takes no player slot.
     const watcher = await player("Watcher");
-    await watcher.page.goto(`${base}/#/arena/${roomId}?spectate`);
+    await watcher.page.goto(`${bed.base}/#/arena/${roomId}?spectate`);
     await viewShown(watcher.page, "arena");
     await untilDrawn(watcher.page, "Alice", "true", null);
     await untilDrawn(watcher.page, "Bob", "true", null);
@@ -201,9 +166,9 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
     const channel = `e2e-${Date.now()}`;
     const carol = await player("Carol");
     const dave = await player("Dave");
-    await carol.page.goto(`${base}/#/chat/${channel}`);
+    await carol.page.goto(`${bed.base}/#/chat/${channel}`);
     await viewShown(carol.page, "chat");
-    await dave.page.goto(`${base}/#/chat/${channel}`);
+    await dave.page.goto(`${bed.base}/#/chat/${channel}`);
     await viewShown(dave.page, "chat");
 
     await carol.page.getByLabel("Message").fill("hello from Carol");
@@ -231,7 +196,7 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
     erin.page.on("request", (request) => {
       if (request.url().includes("/matchmake/reconnect")) reconnects.push(request.url());
     });
-    await erin.page.goto(`${base}/#/chat/${channel}`);
+    await erin.page.goto(`${bed.base}/#/chat/${channel}`);
     await viewShown(erin.page, "chat");
     // "Switch" to the channel already shown: the view is left and opened again at once.
     await erin.page.getByLabel("Channel").fill(channel);
@@ -242,7 +207,7 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
     await erin.page.getByTestId("messages").getByText("still here").waitFor({ timeout: 5000 });
     assert.deepEqual(reconnects, [], "the seat given up was not taken back with its token");
     // A link to a channel that cannot exist says so, instead of showing another channel.
-    await erin.page.goto(`${base}/#/chat/no%20spaces!`);
+    await erin.page.goto(`${bed.base}/#/chat/no%20spaces!`);
     await erin.page.getByTestId("failure").getByText('"no spaces!" is not a channel name').waitFor({ timeout: 5000 });
     await done(erin);
   });
@@ -250,7 +215,7 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
   it("a private tic-tac-toe game, joined by code from the lobby, played to a win and a rematch", async () => {
     const xena = await player("Xena");
     const otto = await player("Otto");
-    await xena.page.goto(`${base}/#/`);
+    await xena.page.goto(`${bed.base}/#/`);
     await viewShown(xena.page, "lobby");
     await xena.page.getByLabel("Room type").selectOption("tictactoe");
     await xena.page.getByTestId("create-form").getByRole("checkbox").check();
@@ -260,7 +225,7 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
     assert.match(code, /^[A-Z2-9]{6}$/);
     await xena.page.getByTestId("copy-code").waitFor({ timeout: 5000 });
 
-    await otto.page.goto(`${base}/#/`);
+    await otto.page.goto(`${bed.base}/#/`);
     await viewShown(otto.page, "lobby");
     await otto.page.getByLabel("Join code").fill(code.toLowerCase().replace(/^(...)/, "$1-"));
     await otto.page.getByTestId("code-form").getByRole("button", { name: "Join" }).click();
@@ -306,7 +271,7 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
   it("an unreachable server gets a clear message, and the page recovers when it answers", async () => {
     const port = await freePort();
     const lost = await player("Lost");
-    await lost.page.goto(`${base}/?server=127.0.0.1:${port}#/`);
+    await lost.page.goto(`${bed.base}/?server=127.0.0.1:${port}#/`);
     await lost.page.getByTestId("unreachable").waitFor({ timeout: 10_000 });
     const text = (await lost.page.getByTestId("unreachable").textContent()) ?? "";
     assert.match(text, /Can't reach the game server/);
@@ -315,7 +280,7 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
     await screenshot(lost.page, "unreachable-desktop");
 
     // A server appears at that address (a proxy to ours): a retry finds it.
-    const proxy = new ImpairmentProxy({ target: { host: "127.0.0.1", port: server.port }, port });
+    const proxy = new ImpairmentProxy({ target: { host: "127.0.0.1", port: bed.server.port }, port });
     await proxy.listen();
     try {
       await lost.page.getByRole("button", { name: "Retry now" }).click();
@@ -340,9 +305,5 @@ describe("web client in headless Chromium", { skip: !installed && "no /usr/bin/c
     } finally {
       http.close();
     }
-  });
-
-  after(async () => {
-    for (const each of players) await each.close().catch(() => undefined);
   });
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import type { Browser, Page } from "playwright-core";
+import { describe, it } from "node:test";
+import type { Page } from "playwright-core";
 import {
   arenaPlayers,
   centreOf,
@@ -14,26 +14,9 @@ import {
   untilAlive,
   untilDrawn,
 } from "../support/arenaPage.ts";
-import {
-  buildWebClient,
-  chromiumInstalled,
-  DESKTOP,
-  launchChromium,
-  openPlayer,
-  PHONE,
-  type Player,
-  screenshot,
-  sidewaysOverflow,
-  viewShown,
-} from "../support/browser.ts";
-import { startTestServer, type TestServer } from "../support/harness.ts";
+import { chromiumOrSkip, DESKTOP, PHONE, type Player, pageTestBed, screenshot, sidewaysOverflow, viewShown } from "../support/browser.ts";
 
-const installed = await chromiumInstalled();
-if (!installed) {
-  const message = "\n!!! /usr/bin/chromium is missing: the arena browser tests are SKIPPED. Install Debian's chromium (see .ci/run). !!!\n";
-  if (process.env.CI === "true") throw new Error(`${message}Under CI=true this is a failure.`);
-  console.warn(message);
-}
+const installed = await chromiumOrSkip();
 
 interface Box {
   readonly x: number;
@@ -74,39 +57,16 @@ function assertInside(inner: Box, outer: Box, what: string): void {
 }
 
 describe("the arena in headless Chromium: deaths, kill feed, layout and touch", { skip: !installed && "no /usr/bin/chromium" }, () => {
-  let server: TestServer;
-  let browser: Browser;
-  let removeBuild: () => Promise<void>;
-  const opened: Player[] = [];
-  let base: string;
-
-  before(async () => {
-    const built = await buildWebClient();
-    removeBuild = built.remove;
-    server = await startTestServer({ WEB_CLIENT_DIR: built.dir, RECONNECTION_WINDOW_SECONDS: "20" });
-    base = server.httpUrl;
-    browser = await launchChromium();
-  });
-  after(async () => {
-    for (const each of opened) await each.close().catch(() => undefined);
-    await browser?.close();
-    await server?.close();
-    await removeBuild?.();
-  });
-
-  async function open(name: string, screen: typeof DESKTOP | typeof PHONE): Promise<Player> {
-    const player = await openPlayer(browser, name, screen);
-    opened.push(player);
-    return player;
-  }
+  const bed = pageTestBed({ RECONNECTION_WINDOW_SECONDS: "20" });
+  const open = (name: string, screen: typeof DESKTOP | typeof PHONE): Promise<Player> => bed.player(name, screen);
 
   /** `first` opens a new arena, `second` joins it by its id; each draws the other. */
   async function sameArena(first: Player, firstName: string, second: Player, secondName: string): Promise<void> {
-    await first.page.goto(`${base}/#/arena`);
+    await first.page.goto(`${bed.base}/#/arena`);
     await viewShown(first.page, "arena");
     const roomId = /#\/arena\/([\w-]+)/.exec(first.page.url())?.[1];
     assert.ok(roomId !== undefined, `the address names the room: ${first.page.url()}`);
-    await second.page.goto(`${base}/#/arena/${roomId}`);
+    await second.page.goto(`${bed.base}/#/arena/${roomId}`);
     await viewShown(second.page, "arena");
     await untilDrawn(first.page, secondName);
     await untilDrawn(second.page, firstName);
@@ -115,7 +75,7 @@ describe("the arena in headless Chromium: deaths, kill feed, layout and touch", 
   /** Leave the arena for the lobby (giving the seat up, so the next test's players get a fresh room), then close. */
   async function done(...those: Player[]): Promise<void> {
     for (const each of those) {
-      await each.page.goto(`${base}/#/`);
+      await each.page.goto(`${bed.base}/#/`);
       await viewShown(each.page, "lobby");
       assert.deepEqual(each.pageErrors, [], "uncaught errors on the page");
       await each.close();

@@ -1,18 +1,7 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import type { Browser, Page } from "playwright-core";
-import {
-  buildWebClient,
-  chromiumInstalled,
-  launchChromium,
-  openPlayer,
-  PHONE,
-  type Player,
-  screenshot,
-  sidewaysOverflow,
-  viewShown,
-} from "../support/browser.ts";
-import { startTestServer, type TestServer } from "../support/harness.ts";
+import { describe, it } from "node:test";
+import type { Page } from "playwright-core";
+import { chromiumOrSkip, PHONE, type Player, pageTestBed, screenshot, sidewaysOverflow, viewShown } from "../support/browser.ts";
 
 /**
  * Ratings on the page (issue 17): two pages meet in the ranked queue, play tic-tac-toe to a
@@ -20,12 +9,7 @@ import { startTestServer, type TestServer } from "../support/harness.ts";
  * leaderboard lists both, and both views fit a phone. A real server with an embedded store.
  */
 
-const installed = await chromiumInstalled();
-if (!installed) {
-  const message = "\n!!! /usr/bin/chromium is missing: the browser tests are SKIPPED. Install Debian's chromium (see .ci/run). !!!\n";
-  if (process.env.CI === "true") throw new Error(`${message}Under CI=true this is a failure.`);
-  console.warn(message);
-}
+const installed = await chromiumOrSkip();
 
 /** The player id the page signed in as, from the lobby's "Your profile" link. */
 async function myId(page: Page): Promise<string> {
@@ -36,44 +20,14 @@ async function myId(page: Page): Promise<string> {
 }
 
 describe("ratings in the web client", { skip: !installed && "no /usr/bin/chromium" }, () => {
-  let server: TestServer;
-  let browser: Browser;
-  let removeBuild: () => Promise<void>;
-  const players: Player[] = [];
-  let base: string;
-
-  before(async () => {
-    const built = await buildWebClient();
-    removeBuild = built.remove;
-    server = await startTestServer({ WEB_CLIENT_DIR: built.dir, STORE_ENABLED: "true" });
-    base = server.httpUrl;
-    browser = await launchChromium();
-  });
-  after(async () => {
-    for (const each of players) await each.close().catch(() => undefined);
-    await browser?.close();
-    await server?.close();
-    await removeBuild?.();
-  });
-
-  async function player(name: string, screen?: typeof PHONE): Promise<Player> {
-    const opened = await openPlayer(browser, name, screen);
-    players.push(opened);
-    return opened;
-  }
-
-  async function done(...those: Player[]): Promise<void> {
-    for (const each of those) {
-      assert.deepEqual(each.pageErrors, [], "uncaught errors on the page");
-      await each.close();
-    }
-  }
+  const bed = pageTestBed({ STORE_ENABLED: "true" });
+  const { player, done } = bed;
 
   it("a ranked game moves both ratings; the profile and the leaderboard show it, on a phone too", async () => {
     const [wanda, lars] = [await player("Wanda"), await player("Lars")];
     const ids = new Map<Player, string>();
     for (const each of [wanda, lars]) {
-      await each.page.goto(`${base}/#/`);
+      await each.page.goto(`${bed.base}/#/`);
       await viewShown(each.page, "lobby");
       ids.set(each, await myId(each.page));
       await each.page.getByTestId("queue-button").click();
@@ -151,7 +105,7 @@ describe("ratings in the web client", { skip: !installed && "no /usr/bin/chromiu
     await screenshot(winner.page, "leaderboard-desktop");
 
     // "Find me": the page around the loser, its row highlighted.
-    await loser.page.goto(`${base}/#/leaderboards/tictactoe`);
+    await loser.page.goto(`${bed.base}/#/leaderboards/tictactoe`);
     await viewShown(loser.page, "leaderboards");
     await loser.page.locator("[data-testid=leaderboard] tbody tr").nth(1).waitFor({ timeout: 5000 });
     const around = loser.page.waitForResponse((response) => response.url().includes(`around=${encodeURIComponent(loserId)}`));
@@ -162,25 +116,25 @@ describe("ratings in the web client", { skip: !installed && "no /usr/bin/chromiu
 
     // A phone: the leaderboard and the profile fit 390 px without sideways scrolling.
     const phone = await player("Pia", PHONE);
-    await phone.page.goto(`${base}/#/leaderboards/tictactoe`);
+    await phone.page.goto(`${bed.base}/#/leaderboards/tictactoe`);
     await viewShown(phone.page, "leaderboards");
     await phone.page.locator("[data-testid=leaderboard] tbody tr").nth(1).waitFor({ timeout: 5000 });
     assert.equal(await sidewaysOverflow(phone.page), 0, "the leaderboard scrolls sideways on a phone");
     await screenshot(phone.page, "leaderboard-phone");
-    await phone.page.goto(`${base}/#/players/${encodeURIComponent(winnerId)}`);
+    await phone.page.goto(`${bed.base}/#/players/${encodeURIComponent(winnerId)}`);
     await viewShown(phone.page, "profile");
     await phone.page.locator(`[data-testid=matches] li[data-match-id^="${roomId}:"]`).waitFor({ timeout: 5000 });
     assert.equal(await sidewaysOverflow(phone.page), 0, "the profile scrolls sideways on a phone");
     await screenshot(phone.page, "profile-phone");
 
     // A game nobody has played ranked yet says so; a server that keeps no ratings says that.
-    await phone.page.goto(`${base}/#/leaderboards/pong`);
+    await phone.page.goto(`${bed.base}/#/leaderboards/pong`);
     await viewShown(phone.page, "leaderboards");
     await phone.page.getByTestId("leaderboard-empty").getByText("No one is on the Pong (1v1) leaderboard yet.").waitFor({ timeout: 5000 });
     assert.equal(await sidewaysOverflow(phone.page), 0);
     // (As a server without a store answers: its record routes do not exist.)
     await phone.page.route("**/leaderboards/**", (route) => route.fulfill({ status: 404, contentType: "text/html", body: "<pre>Cannot GET</pre>" }));
-    await phone.page.goto(`${base}/#/leaderboards/arena`);
+    await phone.page.goto(`${bed.base}/#/leaderboards/arena`);
     await viewShown(phone.page, "leaderboards");
     await phone.page.getByRole("alert").getByText("This server keeps no ratings (STORE_ENABLED=false).").waitFor({ timeout: 5000 });
     await done(wanda, lars, phone);

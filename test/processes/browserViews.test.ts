@@ -1,26 +1,15 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { Client } from "@colyseus/core";
 import { MapSchema, Schema, type } from "@colyseus/schema";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { z } from "zod";
 import { ImpairmentProxy } from "../../loadtest/impairment/ImpairmentProxy.ts";
 import type { JoinOptions } from "../../rooms/base/joinOptions.ts";
 import { roomType } from "../../rooms/base/TickroomRoom.ts";
 import { ErrorCode, refused } from "../../shared/errors.ts";
 import { freePort } from "../../tools/serverProcess.ts";
-import {
-  buildWebClient,
-  chromiumInstalled,
-  launchChromium,
-  openPlayer,
-  PHONE,
-  type Player,
-  screenshot,
-  sidewaysOverflow,
-  viewShown,
-} from "../support/browser.ts";
-import { startTestServer, type TestServer } from "../support/harness.ts";
+import { chromiumOrSkip, PHONE, pageTestBed, screenshot, sidewaysOverflow, viewShown } from "../support/browser.ts";
 
 /**
  * A room type only this test registers, with no view of its own: the page must list it and
@@ -59,54 +48,16 @@ async function statusOf(page: Page): Promise<string> {
   return (await page.getByTestId("ttt-status").textContent()) ?? "";
 }
 
-const installed = await chromiumInstalled();
-if (!installed) {
-  const message = "\n!!! /usr/bin/chromium is missing: the browser tests are SKIPPED. Install Debian's chromium (see .ci/run). !!!\n";
-  if (process.env.CI === "true") throw new Error(`${message}Under CI=true this is a failure.`);
-  console.warn(message);
-}
+const installed = await chromiumOrSkip();
 
 /** Views of any room type, pong, and every view at a phone's width (the first-hour views are in browser.test.ts). */
 describe("the page's views of every room type, on a laptop and a phone", { skip: !installed && "no /usr/bin/chromium" }, () => {
-  let server: TestServer;
-  let browser: Browser;
-  let removeBuild: () => Promise<void>;
-  const players: Player[] = [];
-  let base: string;
-
-  before(async () => {
-    const built = await buildWebClient();
-    removeBuild = built.remove;
-    server = await startTestServer(
-      { WEB_CLIENT_DIR: built.dir, RECONNECTION_WINDOW_SECONDS: "20" },
-      { rooms: (define) => ({ dice: define(DiceRoom).enableRealtimeListing() }) },
-    );
-    base = server.httpUrl;
-    browser = await launchChromium();
-  });
-  after(async () => {
-    for (const each of players) await each.close().catch(() => undefined);
-    await browser?.close();
-    await server?.close();
-    await removeBuild?.();
-  });
-
-  async function player(name: string, screen?: typeof PHONE): Promise<Player> {
-    const opened = await openPlayer(browser, name, screen);
-    players.push(opened);
-    return opened;
-  }
-
-  async function done(...those: Player[]): Promise<void> {
-    for (const each of those) {
-      assert.deepEqual(each.pageErrors, [], "uncaught errors on the page");
-      await each.close();
-    }
-  }
+  const bed = pageTestBed({ RECONNECTION_WINDOW_SECONDS: "20" }, { rooms: (define) => ({ dice: define(DiceRoom).enableRealtimeListing() }) });
+  const { player, done } = bed;
 
   it("lists every room type the server hosts; one with no view of its own is shown by the generic view", async () => {
     const ada = await player("Ada");
-    await ada.page.goto(`${base}/#/`);
+    await ada.page.goto(`${bed.base}/#/`);
     await viewShown(ada.page, "lobby");
     for (const type of ["arena", "chat", "tictactoe", "pong", "dice"]) {
       assert.ok((await ada.page.getByTestId(`play-${type}`).count()) > 0, `quick play offers ${type}`);
@@ -137,7 +88,7 @@ describe("the page's views of every room type, on a laptop and a phone", { skip:
 
     // Another page's lobby lists the room, named by its type's title, and joins it.
     const ben = await player("Ben");
-    await ben.page.goto(`${base}/#/`);
+    await ben.page.goto(`${bed.base}/#/`);
     await viewShown(ben.page, "lobby");
     const row = ben.page.locator("[data-testid=room-list] tbody tr[data-room-type=dice]");
     await row.waitFor({ timeout: 5000 });
@@ -146,7 +97,7 @@ describe("the page's views of every room type, on a laptop and a phone", { skip:
     await viewShown(ben.page, "dice");
     await ada.page.getByTestId("members").getByText("Ben").waitFor({ timeout: 5000 });
     // A room type the server does not host is refused in words.
-    await ben.page.goto(`${base}/#/nosuchgame`);
+    await ben.page.goto(`${bed.base}/#/nosuchgame`);
     await ben.page
       .getByTestId("failure")
       .getByText(/no room type "nosuchgame"/)
@@ -157,10 +108,10 @@ describe("the page's views of every room type, on a laptop and a phone", { skip:
   it("pong: the keyboard moves one paddle, a finger on a phone the other, and both pages see the score", async () => {
     const kim = await player("Kim");
     const lee = await player("Lee", PHONE);
-    await kim.page.goto(`${base}/#/pong`);
+    await kim.page.goto(`${bed.base}/#/pong`);
     await viewShown(kim.page, "pong");
     const roomHash = await kim.page.waitForFunction(() => (/^#\/pong\/[\w-]+$/.test(location.hash) ? location.hash : undefined));
-    await lee.page.goto(`${base}/${await roomHash.jsonValue()}`);
+    await lee.page.goto(`${bed.base}/${await roomHash.jsonValue()}`);
     await viewShown(lee.page, "pong");
     for (const page of [kim.page, lee.page])
       await page
@@ -198,13 +149,13 @@ describe("the page's views of every room type, on a laptop and a phone", { skip:
       ["#/tictactoe", "tictactoe", "tictactoe-phone"],
       ["#/dice", "dice", "generic-phone"],
     ] as const) {
-      await pat.page.goto(`${base}/${hash}`);
+      await pat.page.goto(`${bed.base}/${hash}`);
       await viewShown(pat.page, view);
       assert.equal(await sidewaysOverflow(pat.page), 0, `${view} scrolls sideways on a phone`);
       await screenshot(pat.page, name);
     }
     // Nothing answers at the address: the page says where it looked, on a phone too.
-    await pat.page.goto(`${base}/?server=127.0.0.1:${await freePort()}#/`);
+    await pat.page.goto(`${bed.base}/?server=127.0.0.1:${await freePort()}#/`);
     await pat.page.getByTestId("unreachable").waitFor({ timeout: 10_000 });
     assert.equal(await sidewaysOverflow(pat.page), 0, "the unreachable page scrolls sideways on a phone");
     await screenshot(pat.page, "unreachable-phone");
@@ -213,7 +164,7 @@ describe("the page's views of every room type, on a laptop and a phone", { skip:
   it("two pages in the ranked queue land in the same game", async () => {
     const [first, second] = [await player("Quinn"), await player("Rita")];
     for (const each of [first, second]) {
-      await each.page.goto(`${base}/#/`);
+      await each.page.goto(`${bed.base}/#/`);
       await viewShown(each.page, "lobby");
       await each.page.getByTestId("queue-button").click();
       // Alone in the queue, the first page says how the search stands.
@@ -232,15 +183,15 @@ describe("the page's views of every room type, on a laptop and a phone", { skip:
 
   it("a dropped connection (or a reload) shows reconnecting and the game goes on in place", async () => {
     // Mallory plays through a proxy the test can cut; Nadia connects directly.
-    const proxy = new ImpairmentProxy({ target: { host: "127.0.0.1", port: server.port } });
+    const proxy = new ImpairmentProxy({ target: { host: "127.0.0.1", port: bed.server.port } });
     const proxyPort = await proxy.listen();
     try {
       const mallory = await player("Mallory");
       const nadia = await player("Nadia");
-      await mallory.page.goto(`${base}/?server=127.0.0.1:${proxyPort}#/tictactoe`);
+      await mallory.page.goto(`${bed.base}/?server=127.0.0.1:${proxyPort}#/tictactoe`);
       await viewShown(mallory.page, "tictactoe");
       const roomId = /#\/tictactoe\/([\w-]+)/.exec(mallory.page.url())?.[1];
-      await nadia.page.goto(`${base}/#/tictactoe/${roomId}`);
+      await nadia.page.goto(`${bed.base}/#/tictactoe/${roomId}`);
       await viewShown(nadia.page, "tictactoe");
       await mallory.page.getByText("Your turn: you are X.").waitFor({ timeout: 5000 });
       // The SDK reconnects only a connection up for a while (the page lowers it to 1 s).
