@@ -93,7 +93,7 @@ export class RedisHealth extends EventEmitter {
  *   behind while Redis is down, so room joins and leaves never wait on Redis (a write waits
  *   `writeWaitMs` at most), and `republish()` puts every one back once it answers again.
  */
-class ResilientRedisDriver extends RedisDriver {
+export class ResilientRedisDriver extends RedisDriver {
   readonly #local = new Map<string, IRoomCache>();
   readonly #removedWhileDown = new Set<string>();
   readonly #gone = new Set<string>();
@@ -114,6 +114,15 @@ class ResilientRedisDriver extends RedisDriver {
   }
 
   override async query(conditions: Partial<IRoomCache>, sortOptions?: SortOptions) {
+    // colyseus-internal: redis-driver-shared-read
+    // A question about one room reads that room now. RedisDriver answers every query from
+    // one shared in-flight HGETALL, so a lobby told "room X changed" could be answered by a
+    // read sent before X's listing was written, and drop X from its list (seen after a
+    // Redis restart: the republished rooms raced the other process's lobby).
+    if (typeof conditions.roomId === "string") {
+      const listing = await this.findOne({ roomId: conditions.roomId });
+      return listing !== undefined && matchesConditions(listing, conditions) ? [listing] : [];
+    }
     try {
       return await super.query(conditions, sortOptions);
     } catch (error) {
@@ -184,6 +193,15 @@ class ResilientRedisDriver extends RedisDriver {
     await Promise.all([...removed.map((roomId) => super.remove(roomId)), ...[...this.#local.values()].map((listing) => super.persist(listing))]);
     return this.#local.size;
   }
+}
+
+/** What redis-driver's Query checks: each condition equals the listing's field, or else its metadata's. */
+function matchesConditions(listing: IRoomCache, conditions: Partial<IRoomCache>): boolean {
+  const fields = listing as unknown as Record<string, unknown>;
+  const metadata = (listing.metadata ?? {}) as Record<string, unknown>;
+  return Object.entries(conditions).every(([field, value]) =>
+    Object.hasOwn(fields, field) ? fields[field] === value : Object.hasOwn(metadata, field) && metadata[field] === value,
+  );
 }
 
 /** RedisPresence, with the subscriber connection it opens within reach (a protected field). */

@@ -1,33 +1,14 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { Client, type Room } from "@colyseus/sdk";
 import { joinByCode } from "../../client/joinByCode.ts";
 import type { ArenaState } from "../../schema/ArenaState.ts";
 import { ArenaInput } from "../../schema/ArenaState.ts";
 import type { TicTacToeState } from "../../schema/TicTacToeState.ts";
-import { redisAnswers } from "../../tools/redisCommand.ts";
 import { freePort, type ServerProcess, startServerProcess } from "../../tools/serverProcess.ts";
 import { eventually, nextMessage, untilState } from "../support/harness.ts";
-
-/** Our own redis-server on `port`, no persistence: killing it loses everything, as a restart of a cache does. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  const url = `redis://127.0.0.1:${port}`;
-  const deadline = performance.now() + 10_000;
-  while (!(await redisAnswers(url))) {
-    if (performance.now() > deadline) throw new Error("redis-server did not start");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return redis;
-}
-
-async function stop(process: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (process.exitCode !== null || process.signalCode !== null) return;
-  const exited = new Promise((resolve) => process.once("exit", resolve));
-  process.kill(signal);
-  await exited;
-}
+import { startRedis, stopProcess } from "../support/privateRedis.ts";
 
 /** A matchmaking call that either answers or, past a generous bound, counts as hanging. */
 async function matchmake(server: ServerProcess, method: string, room: string, body: object = {}): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -56,8 +37,7 @@ describe("a Redis outage under two processes", () => {
   const client = (server: ServerProcess) => new Client(`ws://127.0.0.1:${server.port}`);
 
   before(async () => {
-    redisPort = await freePort();
-    redis = await startRedis(redisPort);
+    ({ process: redis, port: redisPort } = await startRedis());
     const start = async () => {
       const port = await freePort();
       return startServerProcess({
@@ -73,7 +53,7 @@ describe("a Redis outage under two processes", () => {
   after(async () => {
     await Promise.all(clients.map((room) => room.leave().catch(() => undefined)));
     await Promise.all([a?.stop(), b?.stop()]);
-    if (redis !== undefined) await stop(redis, "SIGKILL");
+    if (redis !== undefined) await stopProcess(redis, "SIGKILL");
   });
 
   it("keeps matches playing, answers 503 meanwhile, and recovers old and new rooms after a hang and after an empty restart", async () => {
@@ -131,12 +111,12 @@ describe("a Redis outage under two processes", () => {
       await recovered("hang");
 
       // 2. A restart that lost everything, after longer than ioredis retries a command.
-      await stop(redis, "SIGKILL");
+      await stopProcess(redis, "SIGKILL");
       const refused = await matchmake(b, "joinOrCreate", "tictactoe", {});
       assert.equal(refused.status, 503, JSON.stringify(refused.body));
       const outageEnds = Date.now() + 11_000;
       while (Date.now() < outageEnds) await playsOn(runner, x, oRoom);
-      redis = await startRedis(redisPort);
+      redis = (await startRedis(redisPort)).process;
       await recovered("restart");
       // joinOrCreate finds the old waiting room instead of making a duplicate.
       const second = await client(b).joinOrCreate<TicTacToeState>("tictactoe", {});
