@@ -2,10 +2,12 @@ import { defineServer, matchMaker, type RegisteredHandler } from "@colyseus/core
 import { ArenaRoom } from "../rooms/ArenaRoom.ts";
 import { silentObserver } from "../rooms/base/observer.ts";
 import { GuestRatings, type RatingSource } from "../rooms/base/ratings.ts";
+import { MemoryRecordings, type RecordingOutcome, type RecordingStore } from "../rooms/base/recordings.ts";
 import { discardResults, type ResultSink } from "../rooms/base/results.ts";
 import { ChatRoom } from "../rooms/ChatRoom.ts";
 import { MatchQueueRoom } from "../rooms/MatchQueueRoom.ts";
 import { PongRoom } from "../rooms/PongRoom.ts";
+import { ReplayRoom } from "../rooms/ReplayRoom.ts";
 import { TickroomLobby } from "../rooms/TickroomLobby.ts";
 import { TicTacToeRoom } from "../rooms/TicTacToeRoom.ts";
 import { GuestAuth } from "./auth.ts";
@@ -22,6 +24,7 @@ import { connectRedis, type RedisHealth } from "./redis.ts";
 import { roomCatalog, roomCatalogRoute } from "./roomCatalog.ts";
 import { type DefineRoom, roomDefiner } from "./roomTypes.ts";
 import { ResultOutbox, StoreRatings } from "./store/outbox.ts";
+import { StoreRecordings } from "./store/recordings.ts";
 import type { Store } from "./store/store.ts";
 import { TickroomTransport } from "./transport.ts";
 import { mountWebClient } from "./webClient.ts";
@@ -51,6 +54,8 @@ export interface ServerHooks {
   readonly results?: ResultSink;
   /** The opened store (`openStore(config.store)`): accounts, ratings, matches. @default none: nothing is kept */
   readonly store?: Store;
+  /** Where match recordings are kept. @default the store's; in memory (the last RECORDINGS_IN_MEMORY) without a store */
+  readonly recordings?: RecordingStore;
 }
 
 /** Build the game server (rooms, transport, HTTP routes) from a parsed configuration. */
@@ -63,6 +68,14 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
   // With a store: results go through its outbox, and the queue pairs on the ratings it keeps.
   const { store } = hooks;
   const outbox = store !== undefined && config.store.kind !== "off" ? new ResultOutbox(store, config.store.dataDir) : undefined;
+  const counted: RecordingOutcome = (roomType, outcome, bytes) => observer.recording(roomType, outcome, bytes);
+  const recordings =
+    hooks.recordings ??
+    (store !== undefined
+      ? new StoreRecordings(store, counted, config.recordings.retentionDays * 86_400_000)
+      : new MemoryRecordings(counted, config.recordings.inMemory));
+  // Filled once every room type is registered (below): the replay room decodes with these.
+  const stateClasses = new Map<string, new () => object>();
   const define = roomDefiner(
     {
       settings: config.rooms,
@@ -70,6 +83,8 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
       ratings: hooks.ratings ?? (store !== undefined ? new StoreRatings(store) : new GuestRatings()),
       results: hooks.results ?? outbox ?? discardResults,
       sessions: auth,
+      recordings,
+      stateOf: (roomType) => stateClasses.get(roomType),
     },
     auth,
   );
@@ -85,10 +100,16 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
     // One queue per ranked game; it creates the match rooms (shared/rankedQueue.ts).
     queue: define(MatchQueueRoom).filterBy(["game"]),
     pong: define(PongRoom).filterBy(["open"]).enableRealtimeListing(),
+    // Viewers of one match share its decoded recording; each has its own playhead.
+    replay: define(ReplayRoom).filterBy(["matchId"]),
     // Room types added by `npm run new:room` go above this line.
   };
   const allRooms: Readonly<Record<string, RegisteredHandler>> = { ...rooms, ...hooks.rooms?.(define) };
   const catalog = roomCatalog(allRooms);
+  for (const [roomType, handler] of Object.entries(allRooms)) {
+    const state = (handler.klass as { declaration?: { state?: new () => object } }).declaration?.state;
+    if (state !== undefined) stateClasses.set(roomType, state);
+  }
   if (metrics !== undefined) {
     for (const [roomType, handler] of Object.entries(allRooms)) metrics.watchRoomType(roomType, handler);
   }
@@ -147,7 +168,8 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
     stopSweeping?.();
     eventLoop?.close();
     redis?.close();
-    // Results still being written reach the disk (or the store) before the store closes.
+    // Results and recordings still being written reach the disk (or the store) before the store closes.
+    await recordings.settled();
     await outbox?.close();
     await hooks.onShutdown?.();
   });

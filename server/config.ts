@@ -133,6 +133,16 @@ const environmentSchema = z.object({
   QUEUE_GAP_PER_SECOND: z.coerce.number().min(0).default(50),
   /** Largest rating gap ever accepted. @default 1000 */
   QUEUE_MAX_GAP: z.coerce.number().min(0).default(1000),
+  /** Which matches are recorded for replays: "declared" (each room type's own choice: ranked matches), "all" or "none". @default "declared" */
+  RECORD_MATCHES: z.enum(["declared", "all", "none"]).default("declared"),
+  /** Seconds between a recording's keyframes: a seek decodes at most this much of patches. @default 5 */
+  RECORDING_KEYFRAME_SECONDS: z.coerce.number().min(0.5).max(60).default(5),
+  /** A recording longer than this stops and is kept as it is (a casual room may run for days). @default 30 */
+  RECORDING_MAX_MINUTES: z.coerce.number().min(1).max(240).default(30),
+  /** Days a kept recording can be replayed; older ones are deleted as new ones are saved. @default 30 */
+  RECORDING_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(30),
+  /** Recordings kept in this process's memory when there is no store (STORE_ENABLED=false). @default 20 */
+  RECORDINGS_IN_MEMORY: z.coerce.number().int().min(0).max(1000).default(20),
 });
 
 /** Every variable the schema reads (read-only), so a test can hold README's tables to it. */
@@ -164,6 +174,8 @@ export interface TickroomConfig {
   readonly auth: AuthSettings;
   /** Where accounts, ratings and matches are kept. */
   readonly store: StoreSettings;
+  /** How long kept recordings live, and how many a process keeps without a store. */
+  readonly recordings: { readonly retentionDays: number; readonly inMemory: number };
   readonly http: HttpLimits;
   /** What `npm run start:cluster` launches. */
   readonly launcher: { readonly processes: number; readonly publicHost: string };
@@ -242,7 +254,13 @@ export function parseConfig(env: Environment): TickroomConfig {
         gapPerSecond: e.QUEUE_GAP_PER_SECOND,
         maxGap: e.QUEUE_MAX_GAP,
       },
+      recording: {
+        matches: e.RECORD_MATCHES,
+        keyframeSeconds: e.RECORDING_KEYFRAME_SECONDS,
+        maxMinutes: e.RECORDING_MAX_MINUTES,
+      },
     },
+    recordings: { retentionDays: e.RECORDING_RETENTION_DAYS, inMemory: e.RECORDINGS_IN_MEMORY },
     maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
     metrics: { enabled: e.METRICS_ENABLED, token: e.METRICS_TOKEN },
     webClient: { enabled: e.WEB_CLIENT_ENABLED, dir: e.WEB_CLIENT_DIR },

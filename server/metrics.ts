@@ -81,6 +81,8 @@ export class TickroomMetrics implements RoomObserver, TrafficObserver {
   readonly #rejected: Counter<"type" | "reason">;
   readonly #drops: Counter<"type">;
   readonly #reconnections: Counter<"type">;
+  readonly #recordings: Counter<"type" | "outcome">;
+  readonly #recordingBytes: Counter<"type">;
 
   constructor() {
     const registers = [this.registry];
@@ -149,6 +151,18 @@ export class TickroomMetrics implements RoomObserver, TrafficObserver {
     this.#reconnections = new Counter({
       name: "tickroom_reconnections_total",
       help: "Dropped clients that came back within the window, by room type.",
+      labelNames: ["type"],
+      registers,
+    });
+    this.#recordings = new Counter({
+      name: "tickroom_recordings_total",
+      help: "Match recordings kept (saved) or lost to a storage failure (failed; the match went on), by room type.",
+      labelNames: ["type", "outcome"],
+      registers,
+    });
+    this.#recordingBytes = new Counter({
+      name: "tickroom_recording_bytes_total",
+      help: "Compressed bytes of the match recordings kept, by room type.",
       labelNames: ["type"],
       registers,
     });
@@ -229,6 +243,11 @@ export class TickroomMetrics implements RoomObserver, TrafficObserver {
 
   reconnected(roomType: string): void {
     this.#reconnections.inc({ type: roomType });
+  }
+
+  recording(roomType: string, outcome: "saved" | "failed", bytes: number): void {
+    this.#recordings.inc({ type: roomType, outcome });
+    if (bytes > 0) this.#recordingBytes.inc({ type: roomType }, bytes);
   }
 
   socketOpened(roomType: string): SocketTraffic {

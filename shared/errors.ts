@@ -83,7 +83,7 @@ export const HttpStatus = {
   INVALID_REQUEST: 400,
   /** A missing (with AUTH_REQUIRED), malformed, tampered, expired or signed-out token; a wrong username or password. */
   UNAUTHENTICATED: 401,
-  /** No room has this join code (it is wrong, or the room has ended); an account route on a server without a store. */
+  /** No room has this join code (it is wrong, or the room has ended); an account route on a server without a store; no recording of this match (unknown or expired). */
   NOT_FOUND: 404,
   /** No player (or spectator) slot left, or the game no longer seats players. */
   ROOM_FULL: 409,
@@ -93,6 +93,8 @@ export const HttpStatus = {
   LENGTH_REQUIRED: 411,
   /** A body over the route's limit. */
   BODY_TOO_LARGE: 413,
+  /** A recording that cannot be replayed: damaged, cut short, or made by another version of its room type's state. */
+  UNPROCESSABLE: 422,
   /** More requests from one address than the limit allows, or too many failed sign-ins (`Retry-After` says when). */
   TOO_MANY_REQUESTS: 429,
   /** The server is draining, or hosts its maximum of rooms; the store does not answer (sign-in, a join that checks its session). */

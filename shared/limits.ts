@@ -16,3 +16,6 @@ export const CHANNEL_INPUT_PATTERN = "[\\w\\-]*";
 
 /** What a channel name may be, in words (for an error a player reads). */
 export const CHANNEL_RULE = `up to ${CHANNEL_MAX_LENGTH} letters, digits, _ and -`;
+
+/** A spectator may ask to watch a live match at most this many seconds late (`delaySeconds`). */
+export const MAX_SPECTATOR_DELAY_SECONDS = 120;

@@ -14,6 +14,7 @@ import {
 import { z } from "zod";
 import { CloseCode, ErrorCode, HttpStatus, type RoomError, type RuleResult } from "../../shared/errors.ts";
 import { generateJoinCode } from "../../shared/joinCode.ts";
+import { MAX_SPECTATOR_DELAY_SECONDS } from "../../shared/limits.ts";
 import type { ListingMetadata } from "../../shared/listing.ts";
 import { type Random, seededRandom } from "../../shared/random.ts";
 import { displayNameOf, identityOf } from "./identity.ts";
@@ -27,6 +28,7 @@ import {
 } from "./joinOptions.ts";
 import { socketsClosedForProtocolViolations } from "./protocolViolations.ts";
 import { type MatchPlayer, playerIdOf, type Standings } from "./results.ts";
+import { type RecordedMatch, RoomRecorder } from "./roomRecorder.ts";
 import type { RoomServices } from "./services.ts";
 
 /**
@@ -120,6 +122,25 @@ export interface RoomDeclaration<
    * (a rematch), a new match begins. @default unrated: no results
    */
   readonly result?: (state: S) => Standings | undefined;
+  /** See `RecordingPolicy`. @default { matches: "ranked" } */
+  readonly recording?: RecordingPolicy;
+}
+
+/**
+ * Recording for replays and late spectators (docs/recording.md). Any room type with a state
+ * and spectator slots lets its spectators watch late (`delaySeconds`), from a buffer of the
+ * last two minutes.
+ */
+export interface RecordingPolicy {
+  /**
+   * Which matches are kept for replays: `"ranked"` (those the queue made), `"all"` or
+   * `"none"`; the server's `RECORD_MATCHES` may override it, and server code creating a room
+   * may pass `record: true | false`. A match ends when `result` says so (or the room
+   * closes); a rematch is a new recording. @default "ranked"
+   */
+  readonly matches?: "ranked" | "all" | "none";
+  /** Spectators of a ranked match watch at least this late, whatever they ask: no one ghosts for a teammate. @default 0 */
+  readonly rankedSpectatorDelaySeconds?: number;
 }
 
 /** The payload shape of each handler made by `accept()`: what the room catalog describes. */
@@ -143,6 +164,7 @@ export interface AnyDeclaration {
   readonly phase?: string;
   readonly events?: readonly string[];
   result?(state: object): Standings | undefined;
+  readonly recording?: RecordingPolicy;
 }
 
 /** A room type's class as registration sees it: the declaration and the schema it composes. */
@@ -274,6 +296,10 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
   #shuttingDown = false;
   /** What the listing shows now, to republish only on a change. */
   #listed: { status: string; open: boolean; players: number; spectators: number } | undefined;
+  /** The patch tap: keeps this room's recording and feeds its late spectators (rooms with a state that record or seat spectators). */
+  #recorder: RoomRecorder | undefined;
+  /** This room keeps its matches' recordings. */
+  #recordsMatches = false;
 
   protected constructor(declaration: AnyDeclaration, joinSchema: z.ZodType<ParsedJoinOptions>) {
     super();
@@ -300,6 +326,8 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
     const room = this as unknown as { sendFullState(client: Client): void };
     const sendFullState = room.sendFullState;
     room.sendFullState = (client: Client): void => {
+      // A late spectator's full state is a keyframe from the buffer; a replay sends its own.
+      if (this.#recorder?.isDelayed(client.sessionId) || this.sendOwnFullState(client)) return;
       // Colyseus marked it joined just before: the early patch must not reach it.
       const joined = client.state;
       client.state = ClientState.JOINING;
@@ -324,6 +352,11 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
       }
     }
     return sent;
+  }
+
+  /** For a room that sends a client's full state itself (the replay room): true when it did. */
+  protected sendOwnFullState(_client: Client): boolean {
+    return false;
   }
 
   /** Player slots. */
@@ -434,8 +467,54 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
     }
     await this.updateListing();
     await create(options as unknown as CreateOptions<O>);
+    this.#startRecorder(raw);
     this.onStarted();
     this.refreshListing();
+  }
+
+  /**
+   * Tap the patches when this room keeps its matches' recordings (its policy, the server's
+   * `RECORD_MATCHES`, or `record` from server code creating it) or seats spectators, who
+   * may watch late.
+   */
+  #startRecorder(raw: unknown): void {
+    const declaration = this.#declaration;
+    const settings = this.services.settings.recording;
+    const policy = settings.matches === "declared" ? (declaration.recording?.matches ?? "ranked") : settings.matches;
+    // Server-only, like the roster: clients' options are rewritten to their room type's schema in matchmaking.
+    // colyseus-internal: auth-options-identity
+    const asked = (raw as { record?: unknown } | undefined)?.record;
+    this.#recordsMatches = typeof asked === "boolean" ? asked : policy === "all" || (policy === "ranked" && this.roster !== undefined);
+    if (declaration.state === undefined || (!this.#recordsMatches && (declaration.maxSpectators ?? 0) === 0)) return;
+    // colyseus-internal: recording-tap
+    this.#recorder = new RoomRecorder((this as unknown as { _serializer: unknown })._serializer, {
+      keyframeMs: settings.keyframeSeconds * 1000,
+      maxDelayMs: MAX_SPECTATOR_DELAY_SECONDS * 1000,
+      now: () => this.clock.currentTime,
+    });
+    if (this.#recordsMatches) this.#recorder.startRecording();
+  }
+
+  /** Hand a finished recording to the server's recordings (written off the tick). */
+  #keepRecording(matchId: string, match: RecordedMatch | undefined): void {
+    const recorder = this.#recorder;
+    if (recorder === undefined || match === undefined) return;
+    this.services.recordings.save({
+      header: {
+        matchId,
+        roomType: this.roomName,
+        roomId: this.roomId,
+        startedAt: match.startedAt,
+        durationMs: match.durationMs,
+        handshake: Buffer.from(recorder.handshake()).toString("base64"),
+      },
+      frames: match.frames,
+    });
+  }
+
+  /** The current match's id: what its result and its recording are kept under. */
+  #matchId(): string {
+    return `${this.roomId}:${this.#round}`;
   }
 
   /** After the room type's `onCreate`: where a real-time room starts its fixed step. */
@@ -480,7 +559,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
   #watchResult(): void {
     const result = this.#declaration.result;
     // A server shutting down disconnects everyone: the forfeits that follow are no result.
-    if (result === undefined || this.roster === undefined || this.#shuttingDown) return;
+    if (result === undefined || (this.roster === undefined && !this.#recordsMatches) || this.#shuttingDown) return;
     const standings = result(this.state);
     if (standings === undefined) {
       if (this.#reported) {
@@ -489,11 +568,18 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
         this.#round++;
         this.#matchStartedAt = Date.now();
         for (const sessionId of this.#matchPlayers.keys()) if (!this.#players.has(sessionId)) this.#matchPlayers.delete(sessionId);
+        if (this.#recordsMatches) this.#recorder?.startRecording();
       }
       return;
     }
     if (this.#reported) return;
     this.#reported = true;
+    // The patch that shows the end is sent after this: the recording ends with it.
+    if (this.#recordsMatches) {
+      const matchId = this.#matchId();
+      this.#recorder?.finishAfterNextPatch((match) => this.#keepRecording(matchId, match));
+    }
+    if (this.roster === undefined) return;
     const stayed = Object.values(standings);
     const last = (stayed.length === 0 ? 0 : Math.max(...stayed)) + 1;
     const players: MatchPlayer[] = [];
@@ -502,7 +588,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
       players.push({ ...player, place: place ?? last, forfeited: place === undefined });
     }
     this.services.results.report({
-      matchId: `${this.roomId}:${this.#round}`,
+      matchId: this.#matchId(),
       game: this.roomName,
       ranked: true,
       startedAt: this.#matchStartedAt,
@@ -557,6 +643,12 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
   /** Republish the listing if what it shows changed (cheap enough to call every tick). */
   protected refreshListing(): void {
     this.#watchResult();
+    const recorder = this.#recorder;
+    if (recorder?.recording === true && recorder.recordedMs > this.services.settings.recording.maxMinutes * 60_000) {
+      // Long enough: kept as it is, and this room records no more.
+      this.#keepRecording(this.#matchId(), recorder.finishRecording());
+      this.#recordsMatches = false;
+    }
     const listed = this.#listed;
     if (
       listed === undefined ||
@@ -581,6 +673,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
       if (this.#spectators.size >= maxSpectators) {
         throw new ServerError(HttpStatus.ROOM_FULL, maxSpectators === 0 ? "this room takes no spectators" : "no spectator slot left");
       }
+      this.#watchLate(client, parsed.delaySeconds ?? 0);
       this.#spectators.add(client.sessionId);
     } else {
       if (this.#players.size >= this.maxPlayers || !this.acceptsPlayers()) {
@@ -610,12 +703,21 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
         });
       }
     }
+    this.#recorder?.mark({
+      event: "join",
+      sessionId: client.sessionId,
+      spectator: parsed.spectator,
+      ...(parsed.spectator ? {} : { name: displayNameOf(client.auth, parsed.name, client.sessionId) }),
+    });
     // A match the ranked queue made is full by its roster: its code invites no one, so no page offers it.
     if (this.joinCode !== undefined && this.roster === undefined) client.send("joinCode", { code: this.joinCode });
     await this.updateListing();
   }
 
   override async onLeave(client: Client, code?: number): Promise<void> {
+    const spectator = this.#spectators.has(client.sessionId);
+    if (spectator || this.#players.has(client.sessionId)) this.#recorder?.mark({ event: "leave", sessionId: client.sessionId, spectator });
+    this.#recorder?.forget(client.sessionId);
     if (this.#spectators.delete(client.sessionId)) {
       await this.updateListing();
       return;
@@ -626,6 +728,25 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
     // A leaver may end the match (a forfeit): the result goes out now, not at the next message.
     this.#watchResult();
     await this.updateListing();
+  }
+
+  /**
+   * A spectator asking to watch late (or of a ranked match whose room type sets a least
+   * delay) gets the state from the recorder's buffer, that many seconds after it happened,
+   * and never a live patch.
+   */
+  #watchLate(client: Client, askedSeconds: number): void {
+    const least = this.roster !== undefined ? (this.#declaration.recording?.rankedSpectatorDelaySeconds ?? 0) : 0;
+    const seconds = Math.max(askedSeconds, least);
+    if (seconds === 0) return;
+    if (this.#recorder === undefined) throw new ServerError(HttpStatus.INVALID_REQUEST, "this room cannot be watched late");
+    this.#recorder.delay(client, seconds * 1000);
+  }
+
+  /** Keep what is recorded of an unfinished match when the room closes (everyone left, or a deploy). */
+  override onDispose(): void | Promise<void> {
+    const recorder = this.#recorder;
+    if (recorder?.recording === true) this.#keepRecording(this.#matchId(), recorder.finishRecording());
   }
 
   /** For handlers: spectators act on nothing; they get `SPECTATOR_READ_ONLY`. */
@@ -685,6 +806,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
 
   override onReconnect(client: Client): void {
     this.#markConnected(client, true);
+    this.#recorder?.restartDelayed(client);
     this.services.observer.reconnected(this.roomName);
     // A session signed out while its player was away does not get its seat back.
     const identity = identityOf(client.auth);

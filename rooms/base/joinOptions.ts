@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { NAME_MAX_LENGTH } from "../../shared/limits.ts";
+import { MAX_SPECTATOR_DELAY_SECONDS, NAME_MAX_LENGTH } from "../../shared/limits.ts";
 
 /**
  * Join options: what a room type declares (one zod object) and what every room type
@@ -19,7 +19,7 @@ export const displayName = z
   .regex(/^[^\p{C}]+$/u, "no control characters");
 
 /** Keys every room type's options may carry; a room type's own options may not reuse them. */
-const baseKeys = ["name", "private", "spectator", "open"] as const;
+const baseKeys = ["name", "private", "spectator", "delaySeconds", "open"] as const;
 
 /** Options the base reads at create time besides the room type's own. */
 interface BaseCreateOptions {
@@ -33,6 +33,8 @@ export interface BaseJoinOptions extends BaseCreateOptions {
   readonly name: string;
   /** Watching: receives state, acts on nothing, takes no player slot. */
   readonly spectator: boolean;
+  /** Watching late: a spectator (whatever `spectator` says) who sees the state this many seconds after it happened. */
+  readonly delaySeconds?: number;
 }
 
 /** `onCreate`'s options: the room type's own, validated and with defaults filled, plus `private`. */
@@ -46,6 +48,7 @@ export interface ParsedJoinOptions {
   readonly name?: string;
   readonly private: boolean;
   readonly spectator: boolean;
+  readonly delaySeconds?: number;
   /** Matchmaking's filter key (`filterBy(["open"])`): a player asks for a free player slot, a spectator for a running game. */
   readonly open: boolean;
   readonly [own: string]: unknown;
@@ -62,8 +65,8 @@ export interface JoinOptionsPolicy {
 
 /**
  * The schema a room type's join options are validated with: its own options plus
- * `name`, `private` (unless private rooms are off) and `spectator` (when it has spectator
- * slots), unknown keys dropped, and `open` derived for matchmaking filters. A room type
+ * `name`, `private` (unless private rooms are off), `spectator` and `delaySeconds` (when it
+ * has spectator slots), unknown keys dropped, and `open` derived for matchmaking filters. A room type
  * that names a base key itself is a bug: it throws at once.
  */
 export function composeJoinSchema(policy: JoinOptionsPolicy): z.ZodType<ParsedJoinOptions> {
@@ -74,10 +77,16 @@ export function composeJoinSchema(policy: JoinOptionsPolicy): z.ZodType<ParsedJo
     ...ownShape,
     name: displayName.optional(),
     ...(policy.privateRooms ? { private: z.boolean().default(false) } : {}),
-    ...(policy.spectators ? { spectator: z.boolean().default(false) } : {}),
+    ...(policy.spectators
+      ? {
+          spectator: z.boolean().default(false),
+          delaySeconds: z.number().min(0).max(MAX_SPECTATOR_DELAY_SECONDS).optional(),
+        }
+      : {}),
   });
   return schema.transform((options) => {
-    const spectator = (options as { spectator?: boolean }).spectator === true;
+    // Asking to watch late is asking to watch.
+    const spectator = (options as { spectator?: boolean }).spectator === true || (options as { delaySeconds?: number }).delaySeconds !== undefined;
     return { ...options, private: (options as { private?: boolean }).private === true, spectator, open: !spectator };
   });
 }

@@ -15,6 +15,8 @@ export interface RoomObserver {
   dropped(roomType: string): void;
   /** A dropped client came back within the window. */
   reconnected(roomType: string): void;
+  /** A match recording was kept (`bytes` compressed) or could not be: the match went on either way. */
+  recording(roomType: string, outcome: "saved" | "failed", bytes: number): void;
 }
 
 export const silentObserver: RoomObserver = Object.freeze({
@@ -22,4 +24,5 @@ export const silentObserver: RoomObserver = Object.freeze({
   rejected: () => undefined,
   dropped: () => undefined,
   reconnected: () => undefined,
+  recording: () => undefined,
 });

@@ -1,6 +1,7 @@
 import type { SessionCheck } from "./identity.ts";
 import type { RoomObserver } from "./observer.ts";
 import type { RatingSource } from "./ratings.ts";
+import type { RecordingStore } from "./recordings.ts";
 import type { ResultSink } from "./results.ts";
 import type { RoomSettings } from "./settings.ts";
 
@@ -20,4 +21,8 @@ export interface RoomServices {
   readonly results: ResultSink;
   /** Whether a returning player's session was signed out meanwhile. */
   readonly sessions: SessionCheck;
+  /** Where match recordings are kept, and the replay room reads them. */
+  readonly recordings: RecordingStore;
+  /** The state class of each registered room type: what decodes its recordings. */
+  stateOf(roomType: string): (new () => object) | undefined;
 }

@@ -10,6 +10,17 @@ export interface RoomSettings {
   /** Rooms one process hosts at most; creating one more answers 503. */
   readonly maxRoomsPerProcess: number;
   readonly queue: QueueSettings;
+  readonly recording: RecordingSettings;
+}
+
+/** Which matches are recorded, and how (docs/recording.md). */
+export interface RecordingSettings {
+  /** "declared": each room type's own policy (`recording.matches`, ranked ones by default); "all"; "none". */
+  readonly matches: "declared" | "all" | "none";
+  /** A keyframe (the full state) every this many seconds: a seek decodes at most this much of patches. */
+  readonly keyframeSeconds: number;
+  /** A recording stops (and is kept) past this length: a casual room may run for days. */
+  readonly maxMinutes: number;
 }
 
 interface QueueSettings {

@@ -300,13 +300,15 @@ export async function historyOf(store: Store, playerId: string, page: { before?:
   let query = store.db
     .selectFrom("match_players as me")
     .innerJoin("matches", "matches.id", "me.match_id")
+    // A match's replay is its recording, kept under the match's id.
+    .leftJoin("recordings", "recordings.match_id", "matches.id")
     .select([
       "matches.id as matchId",
       "matches.game as game",
       "matches.ended_at as endedAt",
       "matches.duration_ms as durationMs",
       "matches.ranked as ranked",
-      "matches.replay_id as replayId",
+      "recordings.match_id as replayId",
       "me.result as result",
       "me.place as place",
       "me.team as team",

@@ -90,6 +90,25 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
       await db.schema.createIndex("retired_refresh_by_session").on("retired_refresh").columns(["session_id", "retired_at"]).execute();
     },
   },
+  "0003_recordings": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // One match's recording (rooms/base/recording.ts), gzip-compressed: a replay reads it whole.
+      // "bytea" is PostgreSQL's binary type; SQLite stores the bytes as a BLOB under any type name.
+      await db.schema
+        .createTable("recordings")
+        .addColumn("match_id", "text", (column) => column.primaryKey())
+        .addColumn("game", "text", (column) => column.notNull())
+        .addColumn("room_id", "text", (column) => column.notNull())
+        .addColumn("started_at", "bigint", (column) => column.notNull())
+        .addColumn("duration_ms", "integer", (column) => column.notNull())
+        .addColumn("size_bytes", "integer", (column) => column.notNull())
+        .addColumn("saved_at", "bigint", (column) => column.notNull())
+        .addColumn("data", "bytea", (column) => column.notNull())
+        .execute();
+      // Expiry deletes by age.
+      await db.schema.createIndex("recordings_by_saved").on("recordings").column("saved_at").execute();
+    },
+  },
 };
 
 class StaticMigrations implements MigrationProvider {

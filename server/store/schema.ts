@@ -9,6 +9,22 @@ export interface Database {
   ratings: RatingsTable;
   matches: MatchesTable;
   match_players: MatchPlayersTable;
+  recordings: RecordingsTable;
+}
+
+/** A match's recording for replays (server/store/recordings.ts). */
+interface RecordingsTable {
+  /** The match's id, as its result was reported (`<roomId>:<round>`). */
+  match_id: string;
+  game: string;
+  room_id: string;
+  started_at: number;
+  duration_ms: number;
+  /** Compressed bytes of `data`. */
+  size_bytes: number;
+  saved_at: number;
+  /** The container (rooms/base/recording.ts), gzip-compressed. */
+  data: Uint8Array;
 }
 
 interface AccountsTable {
@@ -65,7 +81,7 @@ interface MatchesTable {
   ranked: number;
   /** "decided" or "draw". */
   outcome: string;
-  /** Set once recordings exist (the recording issue). */
+  /** Unused: history finds a match's recording in `recordings` (the column stays, as released in 0001). */
   replay_id: string | null;
   recorded_at: number;
 }

@@ -94,7 +94,7 @@ describe("a room type that declares nothing it need not", () => {
     const { roomTypes } = (await answer.json()) as RoomCatalog;
     const byName = new Map(roomTypes.map((info) => [info.name, info]));
     // Every declared type, the built-in ones and these; not the lobby (no tickroom declaration).
-    assert.deepEqual([...byName.keys()].sort(), ["arena", "bare", "bareRealtime", "chat", "pong", "queue", "tictactoe"]);
+    assert.deepEqual([...byName.keys()].sort(), ["arena", "bare", "bareRealtime", "chat", "pong", "queue", "replay", "tictactoe"]);
     const bare = byName.get("bare")!;
     assert.equal(bare.title, "Bare");
     assert.equal(bare.maxPlayers, 2);
