@@ -2,7 +2,7 @@ import { defineServer, matchMaker, type RegisteredHandler } from "@colyseus/core
 import { ArenaRoom } from "../rooms/ArenaRoom.ts";
 import { silentObserver } from "../rooms/base/observer.ts";
 import { GuestRatings, type RatingSource } from "../rooms/base/ratings.ts";
-import { MemoryRecordings, type RecordingOutcome, type RecordingStore } from "../rooms/base/recordings.ts";
+import { MemoryRecordings, type RecordingStore } from "../rooms/base/recordings.ts";
 import { discardResults, type ResultSink } from "../rooms/base/results.ts";
 import { ChatRoom } from "../rooms/ChatRoom.ts";
 import { MatchQueueRoom } from "../rooms/MatchQueueRoom.ts";
@@ -68,12 +68,9 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
   // With a store: results go through its outbox, and the queue pairs on the ratings it keeps.
   const { store } = hooks;
   const outbox = store !== undefined && config.store.kind !== "off" ? new ResultOutbox(store, config.store.dataDir) : undefined;
-  const counted: RecordingOutcome = (roomType, outcome, bytes) => observer.recording(roomType, outcome, bytes);
   const recordings =
     hooks.recordings ??
-    (store !== undefined
-      ? new StoreRecordings(store, counted, config.recordings.retentionDays * 86_400_000)
-      : new MemoryRecordings(counted, config.recordings.inMemory));
+    (store !== undefined ? new StoreRecordings(store, config.recordings.retentionDays * 86_400_000) : new MemoryRecordings(config.recordings.inMemory));
   // Filled once every room type is registered (below): the replay room decodes with these.
   const stateClasses = new Map<string, new () => object>();
   const define = roomDefiner(

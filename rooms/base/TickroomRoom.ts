@@ -499,17 +499,28 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
   #keepRecording(matchId: string, match: RecordedMatch | undefined): void {
     const recorder = this.#recorder;
     if (recorder === undefined || match === undefined) return;
-    this.services.recordings.save({
-      header: {
-        matchId,
-        roomType: this.roomName,
-        roomId: this.roomId,
-        startedAt: match.startedAt,
-        durationMs: match.durationMs,
-        handshake: Buffer.from(recorder.handshake()).toString("base64"),
-      },
-      frames: match.frames,
-    });
+    const { observer, recordings } = this.services;
+    const roomType = this.roomName;
+    recordings
+      .save({
+        header: {
+          matchId,
+          roomType: this.roomName,
+          roomId: this.roomId,
+          startedAt: match.startedAt,
+          durationMs: match.durationMs,
+          handshake: Buffer.from(recorder.handshake()).toString("base64"),
+        },
+        frames: match.frames,
+      })
+      .then(
+        (bytes) => observer.recording(roomType, "saved", bytes),
+        (error: unknown) => {
+          // The match is over or goes on either way: a recording lost is counted, never thrown at it.
+          observer.recording(roomType, "failed", 0);
+          logger.warn(`[tickroom] recording ${matchId} was not kept: ${(error as Error).message}`);
+        },
+      );
   }
 
   /** The current match's id: what its result and its recording are kept under. */

@@ -10,10 +10,11 @@
  * is one keyframe and the patches after it.
  *
  * The container (`encodeRecording` / `decodeRecording`), before compression:
- * `"TKRR"`, format version (u8), header length (u32) and header (JSON), then frames:
- * kind (u8), time in ms since the recording began (u32), length (u32), bytes. All
- * integers little-endian. Decoding checks every length and the order of times, and
- * refuses anything else with a `RecordingError`.
+ * `"TKRR"`, format version (u8), header length (u32) and header (JSON), the number of
+ * frames (u32), then the frames: kind (u8), time in ms since the recording began (u32),
+ * length (u32), bytes. All integers little-endian. Decoding checks every length, the
+ * count (a recording cut between two frames is still cut short) and the order of times,
+ * and refuses anything else with a `RecordingError`.
  */
 
 /** What a frame holds. */
@@ -173,7 +174,7 @@ export interface Recording {
 /** The container's bytes (uncompressed). */
 export function encodeRecording(header: RecordingHeader, frames: readonly Frame[]): Uint8Array {
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
-  let size = MAGIC.length + 1 + 4 + headerBytes.byteLength;
+  let size = MAGIC.length + 1 + 4 + headerBytes.byteLength + 4;
   for (const frame of frames) size += FRAME_HEADER_BYTES + frame.bytes.byteLength;
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
@@ -184,6 +185,8 @@ export function encodeRecording(header: RecordingHeader, frames: readonly Frame[
   offset += 4;
   out.set(headerBytes, offset);
   offset += headerBytes.byteLength;
+  view.setUint32(offset, frames.length, true);
+  offset += 4;
   for (const frame of frames) {
     out[offset] = frame.kind;
     view.setUint32(offset + 1, frame.t, true);
@@ -206,11 +209,13 @@ export function decodeRecording(bytes: Uint8Array): Recording {
   if (version !== RECORDING_FORMAT_VERSION) throw new RecordingError(`recording format ${version} (this server reads ${RECORDING_FORMAT_VERSION})`);
   const headerLength = view.getUint32(offset, true);
   offset += 4;
-  if (headerLength > MAX_HEADER_BYTES || offset + headerLength > bytes.byteLength) throw new RecordingError("truncated: the header is cut short");
+  if (headerLength > MAX_HEADER_BYTES || offset + headerLength + 4 > bytes.byteLength) throw new RecordingError("truncated: the header is cut short");
   const header = parseHeader(bytes.subarray(offset, offset + headerLength));
   offset += headerLength;
+  const count = view.getUint32(offset, true);
+  offset += 4;
   const frames = new RecordingFrames();
-  while (offset < bytes.byteLength) {
+  while (frames.end < count) {
     if (offset + FRAME_HEADER_BYTES > bytes.byteLength) throw new RecordingError(`truncated: frame ${frames.end} is cut short`);
     const kind = bytes[offset] as FrameKind;
     const t = view.getUint32(offset + 1, true);
@@ -222,6 +227,7 @@ export function decodeRecording(bytes: Uint8Array): Recording {
     frames.add({ kind, t, bytes: bytes.subarray(offset, offset + length) });
     offset += length;
   }
+  if (offset !== bytes.byteLength) throw new RecordingError(`${bytes.byteLength - offset} bytes follow the last frame`);
   if (frames.keyframeCount === 0) throw new RecordingError("the recording holds no keyframe");
   return { header, frames };
 }

@@ -1,6 +1,5 @@
 import { promisify } from "node:util";
 import { gunzip, gzip } from "node:zlib";
-import { logger } from "@colyseus/core";
 import { encodeRecording, type Frame, RecordingError, type RecordingHeader } from "./recording.ts";
 
 const compress = promisify(gzip);
@@ -20,14 +19,15 @@ export interface StoredRecording {
 }
 
 /**
- * Where recordings go and come back from. Rooms only `save()` (it returns at once: the
- * encoding, compression and write happen off the tick, and a failure is counted, never
- * thrown at the match); the replay room `load()`s. A seam with a local default
+ * Where recordings go and come back from. Rooms `save()` and go on (the encoding,
+ * compression and write happen off the tick; the room counts the outcome in its metrics,
+ * and a failure never reaches the match); the replay room `load()`s. A seam with a local default
  * (`MemoryRecordings`, the last few in this process) and the store's
  * (server/store/recordings.ts: embedded or PostgreSQL, shared by a cluster).
  */
 export interface RecordingStore {
-  save(recording: NewRecording): void;
+  /** Resolves with the compressed bytes kept; rejects when they could not be. */
+  save(recording: NewRecording): Promise<number>;
   /** The container's bytes, uncompressed; undefined for an unknown or expired match. Throws a `RecordingError` for damaged data. */
   load(matchId: string): Promise<Uint8Array | undefined>;
   /** Resolves once every save begun has ended (a shutdown waits for it). */
@@ -49,33 +49,25 @@ export async function unpackRecording(data: Uint8Array): Promise<Uint8Array> {
   }
 }
 
-/** Counts saves for the operators (the server's metrics). */
-export type RecordingOutcome = (roomType: string, outcome: "saved" | "failed", bytes: number) => void;
-
 /**
  * Saves run one after another behind `save()`, each tracked until it ends: the base of
  * both implementations.
  */
 export abstract class BackgroundRecordings implements RecordingStore {
-  readonly #pending = new Set<Promise<void>>();
-
-  constructor(private readonly outcome: RecordingOutcome) {}
+  readonly #pending = new Set<Promise<unknown>>();
 
   protected abstract write(recording: StoredRecording): Promise<void>;
   abstract load(matchId: string): Promise<Uint8Array | undefined>;
 
-  save(recording: NewRecording): void {
-    const saving = packRecording(recording)
-      .then(async (packed) => {
-        await this.write(packed);
-        this.outcome(recording.header.roomType, "saved", packed.data.byteLength);
-      })
-      .catch((error: unknown) => {
-        this.outcome(recording.header.roomType, "failed", 0);
-        logger.warn(`[tickroom] recording ${recording.header.matchId} was not kept: ${(error as Error).message}`);
-      });
-    this.#pending.add(saving);
-    void saving.finally(() => this.#pending.delete(saving));
+  save(recording: NewRecording): Promise<number> {
+    const saving = packRecording(recording).then(async (packed) => {
+      await this.write(packed);
+      return packed.data.byteLength;
+    });
+    const settled = saving.catch(() => undefined);
+    this.#pending.add(settled);
+    void settled.finally(() => this.#pending.delete(settled));
+    return saving;
   }
 
   async settled(): Promise<void> {
@@ -87,11 +79,8 @@ export abstract class BackgroundRecordings implements RecordingStore {
 export class MemoryRecordings extends BackgroundRecordings {
   readonly #kept = new Map<string, StoredRecording>();
 
-  constructor(
-    outcome: RecordingOutcome,
-    private readonly capacity = 20,
-  ) {
-    super(outcome);
+  constructor(private readonly capacity = 20) {
+    super();
   }
 
   protected async write(recording: StoredRecording): Promise<void> {

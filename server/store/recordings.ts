@@ -1,19 +1,18 @@
-import { BackgroundRecordings, type RecordingOutcome, type StoredRecording, unpackRecording } from "../../rooms/base/recordings.ts";
+import { BackgroundRecordings, type StoredRecording, unpackRecording } from "../../rooms/base/recordings.ts";
 import type { Store } from "./store.ts";
 
 /**
  * Recordings in the store (embedded or PostgreSQL): one row per match, the compressed
  * container in it. Written after the match, off the tick; a failed write is counted and
- * logged (the match is long over). Recordings older than the retention are deleted as new
+ * logged by the room that saved it (the match is long over). Recordings older than the retention are deleted as new
  * ones arrive, and refused as expired meanwhile.
  */
 export class StoreRecordings extends BackgroundRecordings {
   constructor(
     private readonly store: Store,
-    outcome: RecordingOutcome,
     private readonly retentionMs: number,
   ) {
-    super(outcome);
+    super();
   }
 
   protected async write({ header, data }: StoredRecording): Promise<void> {
