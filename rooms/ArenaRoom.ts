@@ -32,6 +32,7 @@ export class ArenaRoom extends realtimeRoomType({
   lagCompensation: { fields: ["x", "y"], maxRewindMs: ARENA.maxRewindMs },
   lateInput: { guess: guessLateInput },
   result: arenaStandings,
+  recording: { rankedSpectatorDelaySeconds: ARENA.rankedSpectatorDelaySeconds },
 }) {
   private readonly timers = new Map<string, PlayerTimers>();
   private readonly slotOf = (sessionId: string): number => this.state.players.get(sessionId)?.slot ?? 0;

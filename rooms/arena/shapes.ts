@@ -24,6 +24,12 @@ export const ARENA = Object.freeze({
    * (a team's together), or the best after `seconds`. Casual rooms never end.
    */
   rankedLimits: { ffa: { score: 15, seconds: 180 }, teams: { score: 20, seconds: 240 } },
+  /**
+   * Spectators of a ranked match watch at least this late: a friend watching live could
+   * call out every position to one side. Long enough that callouts are stale, short enough
+   * to follow the match.
+   */
+  rankedSpectatorDelaySeconds: 10,
 });
 
 const ARENA_MODES = ["ffa", "teams"] as const;

@@ -152,6 +152,19 @@ describe("recorded matches and their replays", () => {
     assert.equal(late.state.players.get(player.sessionId)?.name, "runner", "the late spectator does see the match");
   });
 
+  it("makes every spectator of a ranked arena match watch at least its least delay, whatever it asks", async () => {
+    // As the ranked queue does: a private room with the queue's roster, made on the server.
+    const listing = await server.colyseus.createRoom("arena", { mode: "teams", private: true, roster: { someone: 1, other: 2 } });
+    const player = await server.client().joinById<ArenaState>(listing.roomId, { name: "ranked" });
+    const watcher = await server.client().joinById<ArenaState>(listing.roomId, { spectator: true, delaySeconds: 0 });
+    rooms.push(player, watcher);
+    const states = statesOf(watcher);
+    const start = player.state.tick;
+    await untilState(player, (state) => state.tick > start + 60, "a second of play");
+    // A live spectator joined with it would have had its full state at once, and 20 patches since.
+    assert.deepEqual(states, [], "no state reached the spectator in the match's first 10 s");
+  });
+
   it("refuses an unknown match (404) and a damaged recording (422), and replays the next one", async () => {
     await assert.rejects(server.client().joinOrCreate("replay", { matchId: "no-such-room:1" }), (error: { code?: number; message?: string }) => {
       assert.equal(error.code, 404);
