@@ -4,7 +4,17 @@ import type { Room } from "@colyseus/sdk";
 import type { ReplayPlayback, ReplayTimeline } from "../../rooms/replay/shapes.ts";
 import type { ArenaInput, ArenaState } from "../../schema/ArenaState.ts";
 import type { TicTacToeState } from "../../schema/TicTacToeState.ts";
-import { eventually, nextMessage, quietPeriod, startTestServer, type TestServer, untilState } from "../support/harness.ts";
+import {
+  allowQuickReconnect,
+  eventually,
+  killSocket,
+  nextMessage,
+  quietPeriod,
+  reconnected,
+  startTestServer,
+  type TestServer,
+  untilState,
+} from "../support/harness.ts";
 import { WatchedRecordings } from "../support/recordings.ts";
 import { playTopRowWin } from "../support/ticTacToe.ts";
 
@@ -150,6 +160,33 @@ describe("recorded matches and their replays", () => {
       assert.ok(at - liveArrival >= 1250, `tick ${tick} reached the late spectator ${(at - liveArrival).toFixed(0)} ms after the live one`);
     }
     assert.equal(late.state.players.get(player.sessionId)?.name, "runner", "the late spectator does see the match");
+  });
+
+  it("keeps a late spectator late after its connection drops and the SDK reconnects it", async () => {
+    const player = await server.client().create<ArenaState>("arena", { name: "runner" });
+    const late = await server.client().joinById<ArenaState>(player.roomId, { spectator: true, delaySeconds: 1 });
+    rooms.push(player, late);
+    allowQuickReconnect(late);
+    const input = player.input<ArenaInput>();
+    const moving = setInterval(() => {
+      Object.assign(input.data, { x: 1, y: 0, angle: 0, fire: false });
+      input.send();
+    }, 1000 / 60);
+    try {
+      const lags: number[] = [];
+      late.onStateChange((state) => lags.push(player.state.tick - state.tick));
+      await eventually(() => lags.length >= 5, "the late spectator's first states", 10_000);
+      const back = reconnected(late);
+      killSocket(player.roomId, late.sessionId);
+      await back;
+      const after = lags.length;
+      await eventually(() => lags.length >= after + 10, "states after the reconnection", 10_000);
+      // One second is 60 ticks; the player's own view trails the server by a patch or two.
+      const worst = Math.min(...lags.slice(after));
+      assert.ok(worst >= 45, `after the reconnection the spectator trailed by ${worst} ticks at least`);
+    } finally {
+      clearInterval(moving);
+    }
   });
 
   it("makes every spectator of a ranked arena match watch at least its least delay, whatever it asks", async () => {

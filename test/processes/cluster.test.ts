@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { Client, type Room } from "@colyseus/sdk";
 import { joinByCode } from "../../client/joinByCode.ts";
 import { enterQueue } from "../../client/queue.ts";
+import type { ArenaInput, ArenaState } from "../../schema/ArenaState.ts";
 import type { TicTacToeState } from "../../schema/TicTacToeState.ts";
 import { flushRedisDatabase, redisAnswers } from "../../tools/redisCommand.ts";
 import { freePort, type ServerProcess, startServerProcess } from "../../tools/serverProcess.ts";
@@ -206,6 +207,28 @@ describe("two processes on Redis", { skip: !available && "no Redis" }, () => {
     const state = await untilState(back as Room<unknown, { members: Map<string, unknown> }>, (s) => s.members.has(back.sessionId));
     assert.equal(state.members.size, 1);
     await back.leave();
+  });
+
+  it("feeds a late spectator who asked through the other process, from the recording room's own buffer", async () => {
+    const player = (await roomOn(b, a, "arena", { name: "runner" })) as Room<unknown, ArenaState>;
+    const input = player.input<ArenaInput>();
+    const moving = setInterval(() => {
+      Object.assign(input.data, { x: 1, y: 0.5, angle: 0, fire: false });
+      input.send();
+    }, 1000 / 60);
+    try {
+      // Asked through B for the room on A: the seat, and the socket, go to A, where the buffer is.
+      const late = await client(b).joinById<ArenaState>(player.roomId, { spectator: true, delaySeconds: 1 });
+      const lags: number[] = [];
+      late.onStateChange((state) => lags.push(player.state.tick - state.tick));
+      await until(async () => lags.length >= 20, "twenty late states", 10_000);
+      // One second is 60 ticks; the player's own view trails the server by a patch or two.
+      assert.ok(Math.min(...lags) >= 45, `the late spectator trailed the player by ${Math.min(...lags)} ticks at least`);
+      await late.leave();
+    } finally {
+      clearInterval(moving);
+    }
+    await player.leave();
   });
 
   it("drops a dead process's rooms from listings and sends new players to the survivors", async () => {
