@@ -160,6 +160,11 @@ describe("recorded matches and their replays", () => {
       assert.ok(at - liveArrival >= 1250, `tick ${tick} reached the late spectator ${(at - liveArrival).toFixed(0)} ms after the live one`);
     }
     assert.equal(late.state.players.get(player.sessionId)?.name, "runner", "the late spectator does see the match");
+    await assert.rejects(server.client().joinById(player.roomId, { spectator: true, delaySeconds: 121 }), (error: { code?: number; message?: string }) => {
+      assert.equal(error.code, 400);
+      assert.match(String(error.message), /delaySeconds/);
+      return true;
+    });
   });
 
   it("keeps a late spectator late after its connection drops and the SDK reconnects it", async () => {
