@@ -50,6 +50,8 @@ export class RoomRecorder {
   readonly #options: RecorderOptions;
   readonly #delayed = new Map<string, DelayedSpectator>();
   readonly #tap: Client;
+  /** The clients a patch goes to: the room's, less late spectators, plus the tap. */
+  readonly #live: Client[] = [];
   #origin: number;
   #lastKeyframe = Number.NEGATIVE_INFINITY;
   #keyframeWanted = true;
@@ -69,25 +71,16 @@ export class RoomRecorder {
     const serializerInternals = this.#serializer;
     const applyPatches = serializerInternals.applyPatches;
     serializerInternals.applyPatches = (clients, state, timing) => {
-      let changed: boolean;
-      if (this.#delayed.size === 0) {
-        // The room's own client list, with the tap for the length of the call: nothing
-        // allocated per patch. (applyPatches only reads the list, and nothing else runs meanwhile.)
-        const list = clients as Client[];
-        list.push(this.#tap);
-        try {
-          changed = applyPatches.call(serializerInternals, list, state, timing);
-        } finally {
-          list.pop();
-        }
-      } else {
-        const live: Client[] = [this.#tap];
-        for (let index = 0; index < clients.length; index++) {
-          const client = clients[index] as Client;
-          if (!this.#delayed.has(client.sessionId)) live.push(client);
-        }
-        changed = applyPatches.call(serializerInternals, live, state, timing);
+      // One list for the life of the room, refilled per patch: nothing allocated on the hot
+      // path, and the room's own `clients` is never touched.
+      const live = this.#live;
+      live.length = 0;
+      live.push(this.#tap);
+      for (let index = 0; index < clients.length; index++) {
+        const client = clients[index] as Client;
+        if (this.#delayed.size === 0 || !this.#delayed.has(client.sessionId)) live.push(client);
       }
+      const changed = applyPatches.call(serializerInternals, live, state, timing);
       this.#afterPatch();
       return changed;
     };
