@@ -1,4 +1,5 @@
 import type { Room } from "@colyseus/sdk";
+import type { WatchingLate } from "../../rooms/base/recording.ts";
 import { listenUntil } from "../signals.ts";
 import { TrafficMeter } from "./trafficMeter.ts";
 
@@ -24,23 +25,33 @@ export class SeatMemory {
 }
 
 /**
- * A room the page has joined, wrapped the moment the join resolves so nothing sent right
- * after the join is missed: the private-room `joinCode` message, and every frame for the
- * traffic meter.
- */
-/**
  * A room handed from one view to the next (the lobby joins, the game view takes it over):
  * its state is whatever the receiving view asks for, unchecked, as with any joined room.
  */
 // biome-ignore lint/suspicious/noExplicitAny: the state type is the receiving view's to name
 export type HandedRoom = JoinedRoom<any>;
 
+/** How a spectator watches, when not live. */
+export interface WatchMode {
+  /** Seconds behind the live room, as asked when joining (`delaySeconds`). */
+  readonly delaySeconds?: number | undefined;
+  /** The room plays back a recorded match (the `replay` room type) in the recorded room type's state. */
+  readonly replay?: boolean;
+}
+
 /**
+ * A room the page has joined, wrapped the moment the join resolves so nothing sent right
+ * after the join is missed: the private-room `joinCode` message, and every frame for the
+ * traffic meter.
+ *
  * `S` is the state type; `T` the server's room type (`ServerRoomOf<"tictactoe">`), which
  * makes `room.send()` check message names and payloads against the room's handlers.
  */
 export class JoinedRoom<S = unknown, T = unknown> {
   readonly traffic: TrafficMeter;
+  #delaySeconds: number | undefined;
+  readonly #delayListeners = new Set<() => void>();
+  readonly replay: boolean;
   /** Resolves with the first full state (joining resolves before it arrives). */
   readonly ready: Promise<S>;
   #joinCode: string | undefined;
@@ -51,7 +62,10 @@ export class JoinedRoom<S = unknown, T = unknown> {
     readonly room: Room<T, S>,
     readonly spectator: boolean,
     private readonly seats: SeatMemory,
+    watching: WatchMode = {},
   ) {
+    this.#delaySeconds = spectator ? watching.delaySeconds : undefined;
+    this.replay = watching.replay === true;
     this.traffic = new TrafficMeter(room);
     this.ready = new Promise<S>((resolve) => {
       listenUntil(room.onStateChange, (state: S) => {
@@ -65,15 +79,33 @@ export class JoinedRoom<S = unknown, T = unknown> {
       this.#joinCode = message.code;
       for (const listener of this.#codeListeners) listener(message.code);
     });
+    // Sent to a spectator watching late: how late, a forced least delay (a ranked match's) included.
+    (room as Room).onMessage("delay", (message: Partial<WatchingLate>) => {
+      if (!spectator || typeof message.delaySeconds !== "number") return;
+      this.#delaySeconds = message.delaySeconds;
+      for (const listener of this.#delayListeners) listener();
+    });
     // The SDK only reconnects a connection that has been up 5 s by default; a player
     // whose Wi-Fi blinks in the first seconds of a game deserves the same recovery.
     // colyseus-internal: sdk-reconnection-rules
     room.reconnection.minUptime = 1000;
   }
 
+  /** Seconds behind the live room this spectator watches: as asked, then as the server says. */
+  get delaySeconds(): number | undefined {
+    return this.#delaySeconds;
+  }
+
+  /** Call `listener` when the server says how late this spectator watches. Returns the undo. */
+  onDelayKnown(listener: () => void): () => void {
+    this.#delayListeners.add(listener);
+    return () => this.#delayListeners.delete(listener);
+  }
+
   /** Remember this seat under `seat` so a reload of the page takes it back. */
   keepSeat(seat: string): void {
-    if (this.#seat !== undefined) return;
+    // A replay holds no seat: a reload opens the replay anew from its address.
+    if (this.#seat !== undefined || this.replay) return;
     this.#seat = seat;
     const { room, seats } = this;
     seats.remember(seat, room.reconnectionToken);

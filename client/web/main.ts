@@ -14,12 +14,13 @@ import { leaderboardView } from "./views/leaderboardView.ts";
 import { lobbyView } from "./views/lobbyView.ts";
 import { profileView } from "./views/profileView.ts";
 import { gameViewOf } from "./views/registry.ts";
+import { replayView } from "./views/replayView.ts";
 import { showUnreachable } from "./views/unreachableView.ts";
 
 /**
  * The page shell: finds the server and the room types it hosts, keeps the header, banner
  * and net-stats panel, and mounts one view at a time from the address hash: the lobby, a
- * join link, a leaderboard, a player's profile, or a room, shown by its type's own view (views/registry.ts) or the generic one.
+ * join link, a leaderboard, a player's profile, a replay, or a room, shown by its type's own view (views/registry.ts) or the generic one.
  * Each view owns its room and leaves it when unmounted.
  */
 function viewOf(route: Route): View<Route> {
@@ -32,6 +33,8 @@ function viewOf(route: Route): View<Route> {
       return leaderboardView as View<Route>;
     case "profile":
       return profileView as View<Route>;
+    case "replay":
+      return replayView as View<Route>;
     case "room":
       return gameViewOf(route.type).mount as View<Route>;
   }

@@ -1,6 +1,7 @@
 import type { ArenaProbe } from "./views/arenaView.ts";
 import type { GenericProbe } from "./views/genericView.ts";
 import type { PongProbe } from "./views/pongView.ts";
+import type { ReplayProbe } from "./views/replayView.ts";
 
 /**
  * `window.tickroom`: what the page exposes for devtools and the browser tests. Read-only
@@ -15,6 +16,8 @@ interface PageProbe {
   readonly pong?: PongProbe | undefined;
   /** A room type shown by the generic view. */
   readonly room?: GenericProbe | undefined;
+  /** A recorded match played back: its playhead (the recorded room's own probe shows its state). */
+  readonly replay?: ReplayProbe | undefined;
 }
 
 declare global {

@@ -1,17 +1,22 @@
+import { MAX_SPECTATOR_DELAY_SECONDS } from "../../shared/limits.ts";
+
 /**
  * The page's views, addressed by the URL hash so that every view has a link a player can
  * reload or share: `#/` (the lobby), `#/code/<CODE>` (a shared join link),
  * `#/leaderboards[/<game>]` (a ranked game's leaderboard), `#/players/<id>` (a player's
- * profile), and `#/<roomType>[/<address>][?spectate][&key=value...]` for a room of any room
- * type the server hosts (`code`, `leaderboards` and `players` are reserved, not room types).
+ * profile), `#/replay/<matchId>` (a recorded match played back), and
+ * `#/<roomType>[/<address>][?spectate][&key=value...]` for a room of any room type the server
+ * hosts (`code`, `leaderboards`, `players` and `replay` are reserved, not room types).
  * The address is a room id, unless the room type's view addresses its rooms otherwise (chat: `#/chat/<channel>`); the query carries view options (`?mode=teams`
- * picks the arena mode) and `spectate` watches instead of playing. Pure: parse and format only.
+ * picks the arena mode), `spectate` watches instead of playing, and `delay=<seconds>` with it
+ * watches that late. Pure: parse and format only.
  */
 export type Route =
   | { readonly view: "lobby" }
   | { readonly view: "code"; readonly code: string }
   | LeaderboardRoute
   | { readonly view: "profile"; readonly id: string }
+  | { readonly view: "replay"; readonly matchId: string }
   | RoomRoute;
 
 /** A ranked game's leaderboard; without a game, the first ranked game the server hosts. */
@@ -53,6 +58,7 @@ export function parseRoute(hash: string): Route {
   if (first === "code") return address !== undefined && address !== "" ? { view: "code", code: address } : { view: "lobby" };
   if (first === "leaderboards") return address !== undefined && ROOM_TYPE.test(address) ? { view: "leaderboards", game: address } : { view: "leaderboards" };
   if (first === "players") return address !== undefined && address !== "" ? { view: "profile", id: address } : { view: "lobby" };
+  if (first === "replay") return address !== undefined && address !== "" ? { view: "replay", matchId: address } : { view: "lobby" };
   if (!ROOM_TYPE.test(first)) return { view: "lobby" };
   const params = new URLSearchParams(search);
   const query: Record<string, string> = {};
@@ -70,6 +76,8 @@ export function formatRoute(route: Route): string {
       return route.game === undefined ? "#/leaderboards" : `#/leaderboards/${encodeURIComponent(route.game)}`;
     case "profile":
       return `#/players/${encodeURIComponent(route.id)}`;
+    case "replay":
+      return `#/replay/${encodeURIComponent(route.matchId)}`;
     case "room": {
       const parts = Object.entries(route.query).map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`);
       if (route.spectate) parts.push("spectate");
@@ -77,6 +85,12 @@ export function formatRoute(route: Route): string {
       return `#/${route.type}${address}${parts.length === 0 ? "" : `?${parts.join("&")}`}`;
     }
   }
+}
+
+/** How late a spectator's route asks to watch (`?spectate&delay=30`): whole seconds the server accepts, else undefined (live). */
+export function watchDelayOf(route: RoomRoute): number | undefined {
+  const seconds = Number(route.query.delay);
+  return route.spectate && Number.isInteger(seconds) && seconds > 0 && seconds <= MAX_SPECTATOR_DELAY_SECONDS ? seconds : undefined;
 }
 
 function decodeURIComponentSafe(part: string): string {

@@ -27,6 +27,7 @@ import {
   type ParsedJoinOptions,
 } from "./joinOptions.ts";
 import { socketsClosedForProtocolViolations } from "./protocolViolations.ts";
+import type { WatchingLate } from "./recording.ts";
 import { type MatchPlayer, playerIdOf, type Standings } from "./results.ts";
 import { type RecordedMatch, RoomRecorder } from "./roomRecorder.ts";
 import type { RoomServices } from "./services.ts";
@@ -131,7 +132,7 @@ export interface RoomDeclaration<
  * and spectator slots lets its spectators watch late (`delaySeconds`), from a buffer of the
  * last two minutes.
  */
-export interface RecordingPolicy {
+interface RecordingPolicy {
   /**
    * Which matches are kept for replays: `"ranked"` (those the queue made), `"all"` or
    * `"none"`; the server's `RECORD_MATCHES` may override it, and server code creating a room
@@ -752,6 +753,8 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
     if (seconds === 0) return;
     if (this.#recorder === undefined) throw new ServerError(HttpStatus.INVALID_REQUEST, "this room cannot be watched late");
     this.#recorder.delay(client, seconds * 1000);
+    // It may watch later than it asked (a ranked match's least delay): the page says how late.
+    client.send("delay", { delaySeconds: seconds } satisfies WatchingLate);
   }
 
   /** Keep what is recorded of an unfinished match when the room closes (everyone left, or a deploy). */

@@ -43,6 +43,11 @@ export interface RecordingMark {
   readonly spectator: boolean;
 }
 
+/** Sent to a spectator watching late, on joining (`"delay"`): how late it watches, a forced least delay included. */
+export interface WatchingLate {
+  readonly delaySeconds: number;
+}
+
 /** What a recording says about itself. */
 export interface RecordingHeader {
   /** The match's id (`<roomId>:<round>`), the one its result was reported with. */

@@ -62,6 +62,8 @@ export class RoomRecorder {
   /** Called with the recording after the next patch (the one that shows how the match ended). */
   #finishing: ((match: RecordedMatch | undefined) => void) | undefined;
   #restartAfterFinishing = false;
+  /** Joins and leaves before the first keyframe (the room's creator joins before the first patch): noted with it. */
+  readonly #earlyMarks: RecordingMark[] = [];
 
   constructor(serializer: unknown, options: RecorderOptions) {
     this.#serializer = serializer as SerializerInternals;
@@ -134,8 +136,12 @@ export class RoomRecorder {
 
   /** Note a join or a leave on the timeline. */
   mark(mark: RecordingMark): void {
-    if (this.frames.keyframeCount === 0) return;
-    this.frames.add({ kind: FrameKind.mark, t: this.#now(), bytes: new TextEncoder().encode(JSON.stringify(mark)) });
+    if (this.frames.keyframeCount === 0) this.#earlyMarks.push(mark);
+    else this.#addMark(mark, this.#now());
+  }
+
+  #addMark(mark: RecordingMark, t: number): void {
+    this.frames.add({ kind: FrameKind.mark, t, bytes: new TextEncoder().encode(JSON.stringify(mark)) });
   }
 
   /** From now on this client sees the state `delayMs` late, from the buffer, never the live patches. */
@@ -188,11 +194,13 @@ export class RoomRecorder {
     }
     if (this.#keyframeWanted || now - this.#lastKeyframe >= this.#options.keyframeMs) {
       // Right after a patch nothing is pending: the full state is the state that patch left.
+      const keyframe = this.frames.end;
       this.frames.add({ kind: FrameKind.keyframe, t: now, bytes: this.#serializer.getFullState().slice() });
       this.#lastKeyframe = now;
       this.#keyframeWanted = false;
+      for (const mark of this.#earlyMarks.splice(0)) this.#addMark(mark, now);
       if (this.#recordingWanted && this.#recordingFrom === undefined) {
-        this.#recordingFrom = this.frames.end - 1;
+        this.#recordingFrom = keyframe;
         this.#recordingStartedAt = Date.now();
       }
       this.#trim();

@@ -14,7 +14,7 @@ export interface RoomSettings {
 }
 
 /** Which matches are recorded, and how (docs/recording.md). */
-export interface RecordingSettings {
+interface RecordingSettings {
   /** "declared": each room type's own policy (`recording.matches`, ranked ones by default); "all"; "none". */
   readonly matches: "declared" | "all" | "none";
   /** A keyframe (the full state) every this many seconds: a seek decodes at most this much of patches. */

@@ -46,9 +46,11 @@ describe("recorded matches and their replays", () => {
     viewer.onMessage("playback", (message: ReplayPlayback) => playback.push(message));
     const timeline = await nextMessage<ReplayTimeline>(viewer, "timeline");
     assert.equal(timeline.roomType, "tictactoe");
-    assert.ok(
-      timeline.marks.some((mark) => mark.event === "join"),
-      "the joins are on the timeline",
+    // The creator joins before the room's first patch (and first keyframe): its join is kept all the same.
+    assert.deepEqual(
+      timeline.marks.filter((mark) => mark.event === "join" && !mark.spectator).map((mark) => mark.name),
+      [`guest-${x.sessionId.slice(0, 4)}`, `guest-${o.sessionId.slice(0, 4)}`],
+      "both players' joins are on the timeline",
     );
     const replayed = await untilState(viewer, (s) => s.status === "finished", "the replay reaches the end");
     assert.deepEqual([...replayed.board], finalBoard);
@@ -200,11 +202,13 @@ describe("recorded matches and their replays", () => {
     const player = await server.client().joinById<ArenaState>(listing.roomId, { name: "ranked" });
     const watcher = await server.client().joinById<ArenaState>(listing.roomId, { spectator: true, delaySeconds: 0 });
     rooms.push(player, watcher);
+    const told = nextMessage<{ delaySeconds: number }>(watcher, "delay");
     const states = statesOf(watcher);
     const start = player.state.tick;
     await untilState(player, (state) => state.tick > start + 60, "a second of play");
     // A live spectator joined with it would have had its full state at once, and 20 patches since.
     assert.deepEqual(states, [], "no state reached the spectator in the match's first 10 s");
+    assert.deepEqual(await told, { delaySeconds: 10 }, "the spectator is told how late it watches");
   });
 
   it("refuses an unknown match (404) and a damaged recording (422), and replays the next one", async () => {

@@ -205,4 +205,8 @@ export class MatchOver {
     this.#verdict.dataset.verdict = outcome.verdict ?? "";
     this.element.hidden = false;
   }
+
+  hide(): void {
+    this.element.hidden = true;
+  }
 }

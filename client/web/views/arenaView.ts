@@ -6,12 +6,12 @@ import { onPatchEvents } from "../../events.ts";
 import { RealtimeSession } from "../../netcode.ts";
 import { el } from "../elements.ts";
 import { type NetStatsReading, PingProbe } from "../netStatsOverlay.ts";
-import { roomRoute } from "../routes.ts";
+import { roomRoute, watchDelayOf } from "../routes.ts";
 import "./arena.css";
 import { ArenaPainter, type DrawnPlayer, type FadingShot, SHOT_FADE_MS } from "./arenaCanvas.ts";
 import { ArenaControls } from "./arenaControls.ts";
 import { arenaOutcome, Deaths, describeLimits, KillFeed, MatchOver, RespawnNotice } from "./arenaHud.ts";
-import { type GameViewEntry, openRoom, type ServerRoomOf, type View } from "./context.ts";
+import { type GameViewEntry, headingElement, openRoom, type ServerRoomOf, type View, watchingNote } from "./context.ts";
 import { RatingChangeLine } from "./ratingChange.ts";
 
 /** What the page exposes of the arena on `window.tickroom.arena`, for devtools and the browser tests. */
@@ -53,6 +53,7 @@ const arenaView: View = async (container, route, context) => {
     type: "arena",
     roomId: route.address,
     spectate: route.spectate,
+    delaySeconds: watchDelayOf(route),
     options: { mode },
   });
   const { room } = joined;
@@ -70,7 +71,7 @@ const arenaView: View = async (container, route, context) => {
   const context2d = canvas.getContext("2d");
   if (context2d === null) throw new Error("this browser has no 2D canvas");
   const painter = new ArenaPainter(context2d);
-  const help = el("p", { class: "muted arena-help" }, joined.spectator ? "You are watching." : KEYBOARD_HELP);
+  const help = el("p", { class: "muted arena-help" }, joined.spectator ? watchingNote(joined) : KEYBOARD_HELP);
   const view = el("section", { class: "arena-view", "data-view": "arena" });
   const feed = new KillFeed();
   const notice = new RespawnNotice();
@@ -230,6 +231,12 @@ const arenaView: View = async (container, route, context) => {
     if (text !== undefined && limits.textContent !== text) limits.textContent = text;
   };
   const endMatch = (state: ArenaState): void => {
+    // A replay sought back from the end: the match is on again (a replay has no controls to bring back).
+    if (over && joined.replay && state.status !== "finished") {
+      over = false;
+      matchOver.hide();
+      return;
+    }
     if (over || state.status !== "finished" || state.players === undefined) return;
     over = true;
     if (session !== undefined) session.flushInputs();
@@ -278,7 +285,7 @@ const arenaView: View = async (container, route, context) => {
     el(
       "aside",
       { class: "arena-side" },
-      el("h1", {}, joined.spectator ? "Arena (watching)" : "Arena"),
+      headingElement("Arena", joined),
       help,
       limits,
       el("table", { class: "scores", "data-testid": "scoreboard" }, scoreHead, scoreboard),
@@ -325,6 +332,7 @@ function spectatorLens(room: ArenaSession["room"]): Lens {
 
 export const arenaGame: GameViewEntry = {
   mount: arenaView,
+  showsReplays: true,
   quickPlay: [
     { label: "Arena (free-for-all)", route: roomRoute("arena") },
     { label: "Arena (teams)", route: roomRoute("arena", { query: { mode: "teams" } }) },

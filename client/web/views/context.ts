@@ -2,6 +2,7 @@ import type { Room } from "@colyseus/sdk";
 import type { TickroomServer } from "../../../server/app.config.ts";
 import type { RoomCatalog } from "../../../shared/catalog.ts";
 import type { ConnectionBanner } from "../connectionBanner.ts";
+import { el } from "../elements.ts";
 import { type HandedRoom, JoinedRoom, type SeatMemory } from "../joinedRoom.ts";
 import { type NetStatsOverlay, PingProbe } from "../netStatsOverlay.ts";
 import { ROOM_ID, type RoomRoute, type Route } from "../routes.ts";
@@ -46,6 +47,11 @@ export interface GameViewEntry {
   readonly prepareCreate?: (options: Record<string, unknown>) => Record<string, unknown>;
   /** The lobby's "Play now" links. @default one: `#/<type>` named by the room type's title */
   readonly quickPlay?: ReadonlyArray<{ readonly label: string; readonly route: RoomRoute }>;
+  /**
+   * The view shows a spectator read-only, whatever room it is handed: the replay view then
+   * shows this room type's recorded matches with it. @default false: replays are shown by the generic view
+   */
+  readonly showsReplays?: boolean;
 }
 
 /** The key a room's seat is remembered under for reloads: `<type>/<room id or address>`. */
@@ -61,7 +67,9 @@ export interface RoomRequest {
   /** What the view addresses this room by when not its id (chat: the channel), for the seat memory. */
   readonly address?: string;
   readonly spectate: boolean;
-  /** Join options besides `spectator`. */
+  /** Watch this many seconds late (a spectator only; `watchDelayOf(route)`). @default live */
+  readonly delaySeconds?: number | undefined;
+  /** Join options besides `spectator` and `delaySeconds`. */
   readonly options: Readonly<Record<string, unknown>>;
 }
 
@@ -73,7 +81,8 @@ export async function openRoom<S, T = unknown>(context: ViewContext, request: Ro
   const handoff = context.takeHandoff();
   const roomId = request.roomId !== undefined && ROOM_ID.test(request.roomId) ? request.roomId : undefined;
   if (handoff !== undefined) {
-    if (handoff.room.name === request.type && (roomId === undefined || handoff.room.roomId === roomId)) {
+    // A replay is handed over by the replay view only, to the view of the room type it recorded.
+    if (handoff.replay || (handoff.room.name === request.type && (roomId === undefined || handoff.room.roomId === roomId))) {
       handoff.keepSeat(seatOf(request.type, request.address ?? handoff.room.roomId));
       return handoff;
     }
@@ -86,7 +95,7 @@ export async function openRoom<S, T = unknown>(context: ViewContext, request: Ro
   if (known !== undefined && token !== undefined) {
     try {
       const room = (await link.join((client) => client.reconnect<S>(token))) as unknown as Room<T, S>;
-      const joined = new JoinedRoom<S, T>(room, request.spectate, seats);
+      const joined = new JoinedRoom<S, T>(room, request.spectate, seats, { delaySeconds: request.delaySeconds });
       joined.keepSeat(known);
       return joined;
     } catch {
@@ -94,13 +103,40 @@ export async function openRoom<S, T = unknown>(context: ViewContext, request: Ro
       seats.forget(known);
     }
   }
-  const options = { ...request.options, ...(request.spectate ? { spectator: true } : {}) };
+  const watching = request.spectate && request.delaySeconds !== undefined ? { delaySeconds: request.delaySeconds } : {};
+  const options = { ...request.options, ...(request.spectate ? { spectator: true, ...watching } : {}) };
   const room = (roomId !== undefined
     ? await link.join((client) => client.joinById<S>(roomId, options))
     : await link.join((client) => client.joinOrCreate<S>(request.type, options))) as unknown as Room<T, S>;
-  const joined = new JoinedRoom<S, T>(room, request.spectate, seats);
+  const joined = new JoinedRoom<S, T>(room, request.spectate, seats, watching);
   joined.keepSeat(seatOf(request.type, request.address ?? room.roomId));
   return joined;
+}
+
+/** How this tab is in a room: playing, watching (live or late), or a replay. */
+type Presence = Pick<JoinedRoom, "spectator" | "delaySeconds" | "replay">;
+
+/** A game view's heading: its title, and how this tab watches when it only watches ("Pong (watching 30 s late)"). */
+function headingOf(title: string, joined: Presence): string {
+  if (joined.replay) return `${title} (replay)`;
+  if (!joined.spectator) return title;
+  return joined.delaySeconds === undefined ? `${title} (watching)` : `${title} (watching ${joined.delaySeconds} s late)`;
+}
+
+/** The view's `h1`: `headingOf`, kept true when the server says how late this spectator watches. */
+export function headingElement(title: string, joined: Presence & Pick<JoinedRoom, "onDelayKnown">): HTMLElement {
+  const heading = el("h1", {}, headingOf(title, joined));
+  joined.onDelayKnown(() => {
+    heading.textContent = headingOf(title, joined);
+  });
+  return heading;
+}
+
+/** What a spectator's view says of how it watches: a late one sees nothing until the room is that old. */
+export function watchingNote(joined: Presence): string {
+  if (joined.replay) return "You are watching a recording.";
+  if (joined.delaySeconds === undefined) return "You are watching.";
+  return `You are watching ${joined.delaySeconds} s late: the game shows here ${joined.delaySeconds} s after it happens.`;
 }
 
 /**

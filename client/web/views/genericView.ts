@@ -1,7 +1,8 @@
 import type { JsonSchema, RoomTypeInfo } from "../../../shared/catalog.ts";
 import type { RoomError } from "../../../shared/errors.ts";
 import { el } from "../elements.ts";
-import { followRoom, openRoom, type View } from "./context.ts";
+import { watchDelayOf } from "../routes.ts";
+import { followRoom, headingElement, openRoom, type View } from "./context.ts";
 
 /** What the page exposes of a room shown by the generic view, for devtools and the browser tests. */
 export interface GenericProbe {
@@ -78,7 +79,13 @@ export const genericView: View = async (container, route, context) => {
     const known = context.catalog.roomTypes.filter((type) => type.listed).map((type) => type.name);
     throw new Error(`this server has no room type "${route.type}" (it hosts ${known.join(", ")})`);
   }
-  const joined = await openRoom<object>(context, { type: info.name, roomId: route.address, spectate: route.spectate, options: {} });
+  const joined = await openRoom<object>(context, {
+    type: info.name,
+    roomId: route.address,
+    spectate: route.spectate,
+    delaySeconds: watchDelayOf(route),
+    options: {},
+  });
   const { room } = joined;
   context.settle({ ...route, address: room.roomId, spectate: joined.spectator });
 
@@ -171,7 +178,7 @@ export const genericView: View = async (container, route, context) => {
     el(
       "section",
       { class: "generic", "data-view": "generic", "data-room-type": info.name },
-      el("h1", {}, joined.spectator ? `${info.title} (watching)` : info.title),
+      headingElement(info.title, joined),
       el(
         "p",
         { class: "muted" },

@@ -1,11 +1,11 @@
 import type { Room, RoomAvailable } from "@colyseus/sdk";
 import type { JsonSchema, RoomTypeInfo } from "../../../shared/catalog.ts";
-import { NAME_MAX_LENGTH } from "../../../shared/limits.ts";
+import { MAX_SPECTATOR_DELAY_SECONDS, NAME_MAX_LENGTH } from "../../../shared/limits.ts";
 import { RANKED_GAME_NAMES, RANKED_GAMES } from "../../../shared/rankedQueue.ts";
 import { joinByCode } from "../../joinByCode.ts";
 import { enterQueue, type QueueTicket } from "../../queue.ts";
 import { el } from "../elements.ts";
-import { JoinedRoom } from "../joinedRoom.ts";
+import { JoinedRoom, type WatchMode } from "../joinedRoom.ts";
 import { formatRoute, type Route, roomRoute } from "../routes.ts";
 import { describeJoinError } from "../serverLink.ts";
 import { describeSearch, withArticle } from "../words.ts";
@@ -15,7 +15,10 @@ import { myPlayerId } from "./records.ts";
 import { gameViewOf, routeFor } from "./registry.ts";
 
 /** Join options every room type has, which the create form asks for in its own way (or not at all). */
-const BASE_OPTIONS = new Set(["name", "private", "spectator"]);
+const BASE_OPTIONS = new Set(["name", "private", "spectator", "delaySeconds"]);
+
+/** How late a spectator may choose to watch a live room, seconds (0: live). */
+const WATCH_DELAYS = [0, 30, 60, MAX_SPECTATOR_DELAY_SECONDS] as const;
 
 interface Listing {
   readonly type?: string;
@@ -49,23 +52,38 @@ export const lobbyView: View<Route> = async (container, _route, context) => {
     status.textContent = text;
     status.classList.toggle("error", error);
   };
-  /** Run a join from the lobby and hand the room to its view. */
-  const go = async (what: string, join: () => Promise<Room>, spectate = false): Promise<void> => {
+  /** Run a join from the lobby and hand the room to its view; `watching`: as a spectator, so late. */
+  const go = async (what: string, join: () => Promise<Room>, watching?: WatchMode): Promise<void> => {
     report(`${what}…`);
+    const spectate = watching !== undefined;
     try {
-      const joined = new JoinedRoom(await join(), spectate, context.seats);
+      const joined = new JoinedRoom(await join(), spectate, context.seats, watching);
       context.navigate(await routeFor(joined, spectate), joined);
     } catch (error) {
       report(`${what} failed: ${describeJoinError(error)}`, true);
     }
   };
 
-  const act = (room: RoomAvailable<Listing>, spectate: boolean): void => {
+  const join = (room: RoomAvailable<Listing>): void => {
+    void go("Joining", () => link.join((client) => client.joinById(room.roomId, {})));
+  };
+  const watch = (room: RoomAvailable<Listing>, delaySeconds: number): void => {
+    const late = delaySeconds > 0 ? { delaySeconds } : {};
     void go(
-      spectate ? "Joining as a spectator" : "Joining",
-      () => link.join((client) => client.joinById(room.roomId, spectate ? { spectator: true } : {})),
-      spectate,
+      delaySeconds > 0 ? `Joining as a spectator ${delaySeconds} s late` : "Joining as a spectator",
+      () => link.join((client) => client.joinById(room.roomId, { spectator: true, ...late })),
+      late,
     );
+  };
+  // Each room's delay choice, kept across the list's redraws (every change to any room redraws it).
+  const delays = new Map<string, number>();
+  const rowActions: RowActions = {
+    join,
+    watch,
+    delayOf: (roomId) => delays.get(roomId) ?? 0,
+    chooseDelay: (roomId, seconds) => {
+      delays.set(roomId, seconds);
+    },
   };
 
   const rooms = new Map<string, RoomAvailable<Listing>>();
@@ -73,7 +91,8 @@ export const lobbyView: View<Route> = async (container, _route, context) => {
   const empty = el("p", { class: "muted", "data-testid": "no-rooms" }, "No public rooms right now. Start one!");
   const renderRooms = (): void => {
     empty.hidden = rooms.size > 0;
-    tableBody.replaceChildren(...[...rooms.values()].map((room) => roomRow(room, gameNamed.get(room.name), act)));
+    tableBody.replaceChildren(...[...rooms.values()].map((room) => roomRow(room, gameNamed.get(room.name), rowActions)));
+    for (const roomId of delays.keys()) if (!rooms.has(roomId)) delays.delete(roomId);
   };
   // colyseus-internal: lobby-room-internals
   lobby.onMessage("rooms", (list: RoomAvailable<Listing>[]) => {
@@ -257,11 +276,15 @@ export const lobbyView: View<Route> = async (container, _route, context) => {
   return unmount;
 };
 
-function roomRow(
-  room: RoomAvailable<Listing>,
-  type: RoomTypeInfo | undefined,
-  act: (room: RoomAvailable<Listing>, spectate: boolean) => void,
-): HTMLTableRowElement {
+/** What a row of the room list does. */
+interface RowActions {
+  join(room: RoomAvailable<Listing>): void;
+  watch(room: RoomAvailable<Listing>, delaySeconds: number): void;
+  delayOf(roomId: string): number;
+  chooseDelay(roomId: string, seconds: number): void;
+}
+
+function roomRow(room: RoomAvailable<Listing>, type: RoomTypeInfo | undefined, actions: RowActions): HTMLTableRowElement {
   const listing = room.metadata ?? {};
   const detail = [listing.mode, listing.region, room.name === "chat" ? `#${listing.channel ?? ""}` : undefined]
     .filter((part) => part !== undefined && part !== "")
@@ -270,9 +293,19 @@ function roomRow(
   // A room with a phase takes players only while waiting; others while a seat is free.
   const closed = listing.status === "full" || (type?.phase !== undefined && listing.status !== "waiting");
   const join = el("button", { disabled: closed ? true : undefined }, "Join");
-  join.addEventListener("click", () => act(room, false));
-  const watch = el("button", { disabled: (type?.maxSpectators ?? 0) === 0 ? true : undefined }, "Watch");
-  watch.addEventListener("click", () => act(room, true));
+  join.addEventListener("click", () => actions.join(room));
+  const watchable = (type?.maxSpectators ?? 0) > 0;
+  const watch = el("button", { disabled: watchable ? undefined : true }, "Watch");
+  const chosen = actions.delayOf(room.roomId);
+  const delay = el(
+    "select",
+    { name: "delay", "aria-label": "How late to watch", "data-testid": "watch-delay", disabled: watchable ? undefined : true },
+    ...WATCH_DELAYS.map((seconds) =>
+      el("option", { value: seconds, selected: seconds === chosen ? true : undefined }, seconds === 0 ? "live" : `${seconds} s late`),
+    ),
+  );
+  delay.addEventListener("change", () => actions.chooseDelay(room.roomId, Number(delay.value)));
+  watch.addEventListener("click", () => actions.watch(room, Number(delay.value)));
   return el(
     "tr",
     { "data-room-id": room.roomId, "data-room-type": room.name },
@@ -280,7 +313,7 @@ function roomRow(
     el("td", {}, `${players}/${listing.maxPlayers ?? room.maxClients}`),
     el("td", {}, String(listing.spectators ?? 0)),
     el("td", {}, listing.status ?? ""),
-    el("td", { class: "actions" }, join, watch),
+    el("td", { class: "actions" }, join, watch, delay),
   );
 }
 

@@ -5,7 +5,8 @@ import type { PongInput, PongPaddle, PongState } from "../../../schema/PongState
 import { RealtimeSession } from "../../netcode.ts";
 import { el } from "../elements.ts";
 import { type NetStatsReading, PingProbe } from "../netStatsOverlay.ts";
-import { type GameViewEntry, openRoom, type ServerRoomOf, type View } from "./context.ts";
+import { watchDelayOf } from "../routes.ts";
+import { type GameViewEntry, headingElement, openRoom, type ServerRoomOf, type View, watchingNote } from "./context.ts";
 import { RatingChangeLine } from "./ratingChange.ts";
 
 type PongSession = RealtimeSession<PongPaddle, PongInput, PongState>;
@@ -125,7 +126,13 @@ function describePong(state: PongState, me: string, spectator: boolean): string 
  * with the next patch). W/S or the arrows move, or hold a finger on the court.
  */
 const pongView: View = async (container, route, context) => {
-  const joined = await openRoom<PongState, ServerRoomOf<"pong">>(context, { type: "pong", roomId: route.address, spectate: route.spectate, options: {} });
+  const joined = await openRoom<PongState, ServerRoomOf<"pong">>(context, {
+    type: "pong",
+    roomId: route.address,
+    spectate: route.spectate,
+    delaySeconds: watchDelayOf(route),
+    options: {},
+  });
   const { room } = joined;
   context.settle({ ...route, address: room.roomId, spectate: joined.spectator });
   let session: PongSession | undefined;
@@ -241,7 +248,7 @@ const pongView: View = async (container, route, context) => {
     el(
       "section",
       { class: "pong-view", "data-view": "pong" },
-      el("h1", {}, joined.spectator ? "Pong (watching)" : "Pong"),
+      headingElement("Pong", joined),
       el("div", { class: "row pong-head" }, score, status),
       code,
       ratingLine.element,
@@ -253,7 +260,7 @@ const pongView: View = async (container, route, context) => {
         el(
           "span",
           { class: "muted" },
-          joined.spectator ? "You are watching." : "W/S or the arrows move your paddle; on a touch screen, hold a finger where it should go.",
+          joined.spectator ? watchingNote(joined) : "W/S or the arrows move your paddle; on a touch screen, hold a finger where it should go.",
         ),
       ),
     ),
@@ -279,4 +286,4 @@ function reflect(value: number, low: number, high: number): number {
   return value;
 }
 
-export const pongGame: GameViewEntry = { mount: pongView };
+export const pongGame: GameViewEntry = { mount: pongView, showsReplays: true };

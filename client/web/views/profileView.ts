@@ -28,7 +28,8 @@ const RESULT_WORDS = { win: "Win", loss: "Loss", draw: "Draw" } as const;
  * A player's profile (`#/players/<id>`): the name, a rating per ranked game played (rating ±
  * uncertainty, W-L-D, a link to that leaderboard), and the matches, newest first: result,
  * the game, who was on the other side (and on one's own, in team games) linking to their
- * profiles, the rating change, and when; "More" reads further back.
+ * profiles, a "Watch replay" link when the match was recorded, the rating change, and when;
+ * "More" reads further back.
  */
 export const profileView: View<ProfileRoute> = async (container, route, context) => {
   const { link } = context;
@@ -148,6 +149,9 @@ function matchItem(match: HistoryEntry, playerId: string, now: number): HTMLElem
       teammates.length > 0 ? el("span", { class: "muted" }, " · with ") : "",
       ...names(teammates),
       match.forfeited ? el("span", { class: "muted" }, " · left early") : "",
+      match.replayId === null
+        ? ""
+        : el("a", { class: "watch-replay", href: formatRoute({ view: "replay", matchId: match.replayId }), "data-testid": "watch-replay" }, "Watch replay"),
     ),
     change,
     el("time", { class: "when muted", datetime: ended.toISOString(), title: ended.toLocaleString() }, timeAgo(match.endedAt, now)),

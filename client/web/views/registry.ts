@@ -25,10 +25,11 @@ export function gameViewOf(type: string): GameViewEntry {
   return GAME_VIEWS[type] ?? GENERIC;
 }
 
-/** Where a joined room is shown. */
+/** Where a joined room is shown (a spectator watching late: with its delay, so a reload watches as late). */
 export async function routeFor(joined: HandedRoom, spectate: boolean): Promise<RoomRoute> {
   const type = joined.room.name;
   const addressOf = gameViewOf(type).addressOf;
   const address = addressOf === undefined ? joined.room.roomId : await addressOf(joined);
-  return roomRoute(type, { address, spectate });
+  const query: Record<string, string> = joined.delaySeconds === undefined ? {} : { delay: String(joined.delaySeconds) };
+  return roomRoute(type, { address, spectate, query });
 }

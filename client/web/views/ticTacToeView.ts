@@ -2,7 +2,8 @@ import { winningLine } from "../../../rooms/tictactoe/rules.ts";
 import type { TicTacToeState } from "../../../schema/TicTacToeState.ts";
 import type { RoomError } from "../../../shared/errors.ts";
 import { el } from "../elements.ts";
-import { followRoom, type GameViewEntry, openRoom, type ServerRoomOf, type View } from "./context.ts";
+import { watchDelayOf } from "../routes.ts";
+import { followRoom, type GameViewEntry, headingElement, openRoom, type ServerRoomOf, type View, watchingNote } from "./context.ts";
 import { RatingChangeLine } from "./ratingChange.ts";
 
 const MARKS = ["", "X", "O"] as const;
@@ -42,6 +43,7 @@ const ticTacToeView: View = async (container, route, context) => {
     type: "tictactoe",
     roomId: route.address,
     spectate: route.spectate,
+    delaySeconds: watchDelayOf(route),
     options: {},
   });
   const { room } = joined;
@@ -52,7 +54,8 @@ const ticTacToeView: View = async (container, route, context) => {
     cell.addEventListener("click", () => room.send("move", { index }));
     return cell;
   });
-  const status = el("p", { class: "status", "data-testid": "ttt-status", role: "status" });
+  // Until the first state, which reaches a late spectator only once the room is that old.
+  const status = el("p", { class: "status", "data-testid": "ttt-status", role: "status" }, joined.delaySeconds === undefined ? "" : watchingNote(joined));
   const notice = el("p", { class: "notice", "data-testid": "ttt-error", role: "alert" });
   const rematch = el("button", { "data-testid": "rematch", hidden: true }, "Rematch");
   rematch.addEventListener("click", () => room.send("rematch"));
@@ -130,7 +133,7 @@ const ticTacToeView: View = async (container, route, context) => {
     el(
       "section",
       { class: "tictactoe", "data-view": "tictactoe" },
-      el("h1", {}, joined.spectator ? "Tic-tac-toe (watching)" : "Tic-tac-toe"),
+      headingElement("Tic-tac-toe", joined),
       players,
       code,
       status,
@@ -147,4 +150,4 @@ const ticTacToeView: View = async (container, route, context) => {
   };
 };
 
-export const ticTacToeGame: GameViewEntry = { mount: ticTacToeView };
+export const ticTacToeGame: GameViewEntry = { mount: ticTacToeView, showsReplays: true };
