@@ -3,7 +3,7 @@
  * same run, interleaved step by step so machine noise hits all of them alike.
  *
  *   npm run bench -- [--steps 16,64,160,320,480] [--warmup 2] [--seconds 6] [--workers 2]
- *     [--targets tickroom,tickroom-2proc,tickroom-no-metrics,naive-json,wire-limit] [--out .bench]
+ *     [--targets tickroom,tickroom-2proc,tickroom-no-metrics,tickroom-recording,tickroom-no-tap,naive-json,wire-limit] [--out .bench]
  *     [--redis redis://127.0.0.1:6379]
  *     [--impair latency=40,jitter=10,stalls=0.1] [--slo-tick-p99-ms 2] [--slo-patch-p99-ms 50]
  *     [--slo-setup-p99-ms 1000] [--slo-failed-joins 0] [--capacity] [--max-event-loop-delay-ms 100]
@@ -12,6 +12,12 @@
  * 160) and reports, per server, the highest CCU that met them all; a server stops at its
  * first breach, the others go on, still interleaved. The exit code then ignores breaches.
  *
+ * `tickroom` records no match (`RECORD_MATCHES=none`; the arena's tap still buffers for
+ * late spectators), `tickroom-recording` records every arena match (`RECORD_MATCHES=all`):
+ * their ratio is recording's CPU budget, reported per CCU as the median of the rounds when
+ * a step is repeated (`--steps 320,320,320`). `tickroom-no-tap` (not run by default) is
+ * tickroom with the tap taken off the arena, to price the tap itself.
+ *
  * Every server runs in its own process; bots run in `--workers` other processes.
  * `tickroom-2proc` is two tickroom processes sharing Redis (database 12 of `--redis`,
  * flushed first), the bots matchmaking through the first; it runs by default when Redis
@@ -19,7 +25,6 @@
  * report.json, report.md and report.svg to `--out`, prints the Markdown, and exits 1 when
  * tickroom breached an SLO (2 on a usage error).
  */
-import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -31,7 +36,8 @@ import { flushRedisDatabase, redisAnswers } from "../../tools/redisCommand.ts";
 import { freePort, type ServerProcess, startServerProcess } from "../../tools/serverProcess.ts";
 import { ImpairmentProxy, type LinkImpairment } from "../impairment/ImpairmentProxy.ts";
 import type { TargetKind } from "./benchBots.ts";
-import type { ConnectResult, WindowReport, WorkerCommand, WorkerReply } from "./botWorker.ts";
+import { BotProcess } from "./botProcess.ts";
+import type { ConnectResult, WindowReport } from "./botWorker.ts";
 import { cpuSeconds, residentBytes } from "./processStats.ts";
 import { bucketsBetween, bucketsOf, parsePrometheusText, quantileOf, type Sample, sumOf } from "./prometheusText.ts";
 import {
@@ -49,8 +55,10 @@ import {
   sloBreaches,
   stepBreaches,
   TICKROOM,
+  TICKROOM_RECORDING,
   TICKROOM_TWO_PROCESSES,
   TICKROOM_WITHOUT_METRICS,
+  TICKROOM_WITHOUT_TAP,
 } from "./report.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -65,7 +73,7 @@ const { values: flags } = parseArgs({
     seconds: { type: "string", default: "6" },
     workers: { type: "string", default: "2" },
     "join-concurrency": { type: "string", default: "2" },
-    /** Default: all of them; tickroom-2proc only when Redis answers at --redis. */
+    /** Default: all of them but tickroom-no-tap; tickroom-2proc only when Redis answers at --redis. */
     targets: { type: "string" },
     redis: { type: "string", default: "redis://127.0.0.1:6379" },
     out: { type: "string", default: ".bench" },
@@ -98,12 +106,14 @@ const warmupSeconds = positive("warmup", flags.warmup);
 const windowSeconds = positive("seconds", flags.seconds);
 const workerCount = Math.max(1, Math.round(positive("workers", flags.workers)));
 const joinConcurrency = Math.max(1, Math.round(positive("join-concurrency", flags["join-concurrency"])));
-const knownTargets = [TICKROOM, TICKROOM_TWO_PROCESSES, TICKROOM_WITHOUT_METRICS, NAIVE, LIMIT];
+const knownTargets = [TICKROOM, TICKROOM_TWO_PROCESSES, TICKROOM_WITHOUT_METRICS, TICKROOM_RECORDING, TICKROOM_WITHOUT_TAP, NAIVE, LIMIT];
+/** Diagnostic targets, run only when named. */
+const namedOnly = new Set([TICKROOM_WITHOUT_TAP]);
 /** Database index the two-process target flushes and uses, away from anything else's. */
 const BENCH_REDIS_DATABASE = 12;
 const redisReachable = await redisAnswers(flags.redis);
 if (flags.targets === undefined && !redisReachable) console.error(`bench: no Redis at ${flags.redis}: skipping ${TICKROOM_TWO_PROCESSES}`);
-const targets = flags.targets?.split(",") ?? knownTargets.filter((t) => t !== TICKROOM_TWO_PROCESSES || redisReachable);
+const targets = flags.targets?.split(",") ?? knownTargets.filter((t) => !namedOnly.has(t) && (t !== TICKROOM_TWO_PROCESSES || redisReachable));
 for (const target of targets) if (!knownTargets.includes(target)) usage(`unknown target "${target}" (${knownTargets.join(", ")})`);
 const slos: SloThresholds = {
   tickP99Ms: positive("slo-tick-p99-ms", flags["slo-tick-p99-ms"]),
@@ -132,35 +142,6 @@ function parseImpairment(spec: string): Partial<LinkImpairment> | undefined {
   return link;
 }
 
-/** A bot process and a typed request/response over its IPC channel. */
-class Worker {
-  readonly child: ChildProcess;
-  #waiting: ((reply: WorkerReply) => void) | undefined;
-
-  constructor(index: number) {
-    this.child = fork(join(root, "loadtest/bench/botWorker.ts"), [], {
-      execArgv: ["--import", "tsx"],
-      cwd: root,
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
-    this.child.on("message", (reply: WorkerReply) => this.#waiting?.(reply));
-    this.child.once("exit", (code) => {
-      if (code !== 0 && code !== null) console.error(`bench: worker ${index} exited with ${code}`);
-    });
-  }
-
-  request(command: WorkerCommand): Promise<WorkerReply> {
-    return new Promise((resolve) => {
-      this.#waiting = resolve;
-      this.child.send(command);
-    });
-  }
-
-  get pid(): number {
-    return this.child.pid ?? 0;
-  }
-}
-
 interface Target {
   readonly name: string;
   readonly kind: TargetKind;
@@ -173,13 +154,19 @@ interface Target {
 }
 
 const authSecret = randomBytes(32).toString("hex");
-/** Production settings, load shedding included (as deployed unless --max-event-loop-delay-ms says otherwise). */
-const tickroomEnv = { NODE_ENV: "production", AUTH_SECRET: authSecret, MAX_EVENT_LOOP_DELAY_MS: flags["max-event-loop-delay-ms"] };
+/**
+ * Production settings, load shedding included (as deployed unless --max-event-loop-delay-ms
+ * says otherwise). No match recorded: the deployed default ("declared") records only ranked
+ * matches, and the bench's arenas are casual, so this is the same, said outright.
+ */
+const tickroomEnv = { NODE_ENV: "production", AUTH_SECRET: authSecret, MAX_EVENT_LOOP_DELAY_MS: flags["max-event-loop-delay-ms"], RECORD_MATCHES: "none" };
 
 async function startServers(name: string): Promise<ServerProcess[]> {
   if (name === TICKROOM || name === TICKROOM_WITHOUT_METRICS) {
     return [await startServerProcess({ ...tickroomEnv, METRICS_ENABLED: name === TICKROOM ? "true" : "false" })];
   }
+  if (name === TICKROOM_RECORDING) return [await startServerProcess({ ...tickroomEnv, RECORD_MATCHES: "all" })];
+  if (name === TICKROOM_WITHOUT_TAP) return [await startServerProcess(tickroomEnv, undefined, ["loadtest/bench/baselines/tickroomWithoutTap.ts"])];
   if (name === TICKROOM_TWO_PROCESSES) {
     if (!redisReachable) usage(`${TICKROOM_TWO_PROCESSES} needs Redis at --redis (${flags.redis})`);
     await flushRedisDatabase(flags.redis, BENCH_REDIS_DATABASE);
@@ -224,7 +211,7 @@ const serverResidentBytes = (target: Target): number => target.servers.reduce((s
 
 const sleep = (seconds: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 
-async function runStep(target: Target, requested: number, step: number, workers: Worker[]): Promise<StepResult> {
+async function runStep(target: Target, requested: number, step: number, workers: BotProcess[]): Promise<StepResult> {
   // Groups of a full room each, dealt round-robin to the workers; each group has its own
   // region, so rooms fill to exactly 16 whatever order the joins land in.
   const groups = requested / playersPerRoom;
@@ -316,10 +303,14 @@ const started = new Date();
 const startedAt = performance.now();
 const load = loadavg();
 const running: Target[] = [];
-const workers = Array.from({ length: workerCount }, (_, i) => new Worker(i));
+const workers = Array.from({ length: workerCount }, (_, i) => new BotProcess(i));
 const results: StepResult[] = [];
 try {
-  for (const name of targets) running.push(await startTarget(name));
+  // Started side by side (each is a process of its own; nothing is measured yet), in the
+  // targets' order; the ones that started are stopped below even if another failed.
+  const starts = await Promise.allSettled(targets.map(startTarget));
+  for (const start of starts) if (start.status === "fulfilled") running.push(start.value);
+  for (const start of starts) if (start.status === "rejected") throw start.reason;
   // In capacity mode a server leaves the ramp at its first breach.
   let ramping = [...running];
   for (const [index, requested] of steps.entries()) {

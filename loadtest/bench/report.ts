@@ -7,6 +7,10 @@ export const TICKROOM = "tickroom";
 export const TICKROOM_WITHOUT_METRICS = "tickroom-no-metrics";
 /** Two tickroom processes sharing Redis, bots matchmaking through the first. */
 export const TICKROOM_TWO_PROCESSES = "tickroom-2proc";
+/** tickroom recording every arena match (`RECORD_MATCHES=all`); `tickroom` itself records none. */
+export const TICKROOM_RECORDING = "tickroom-recording";
+/** tickroom with the recorder's tap taken off the arena (loadtest/bench/baselines/tickroomWithoutTap.ts). */
+export const TICKROOM_WITHOUT_TAP = "tickroom-no-tap";
 export const NAIVE = "naive-json";
 export const LIMIT = "wire-limit";
 
@@ -53,6 +57,8 @@ export interface StepResult {
 }
 
 export interface Ratios {
+  /** The step asked for (rounds of one step share it), and tickroom's clients measured there. */
+  readonly requested: number;
   readonly ccu: number;
   /** tickroom / naive JSON, and tickroom / wire limit. Below 1 means tickroom spends less. */
   readonly cpuVsNaive: number | undefined;
@@ -64,6 +70,10 @@ export interface Ratios {
   /** Two processes on Redis / one process: p99 connection setup, and CPU per client (both processes). */
   readonly setupP99TwoVsOne: number | undefined;
   readonly cpuTwoVsOne: number | undefined;
+  /** Every arena match recorded / none recorded: what recording costs (its budget: at most 1.05 at 320 CCU). */
+  readonly cpuRecordingVsNone: number | undefined;
+  /** None recorded (the arena's tap still buffering for late spectators) / the tap removed. */
+  readonly cpuNoneVsNoTap: number | undefined;
 }
 
 export interface SloThresholds {
@@ -111,18 +121,23 @@ function ratio(a: number | undefined, b: number | undefined): number | undefined
   return a === undefined || b === undefined || b === 0 ? undefined : a / b;
 }
 
+/**
+ * One row per run of tickroom at each step. A step repeated in `--steps` (320,320,320:
+ * rounds, for a ratio finer than one run's noise) gives one row per round, each against
+ * the baselines' run of the same round.
+ */
 export function ratiosOf(results: readonly StepResult[]): Ratios[] {
   const steps = [...new Set(results.map((r) => r.requested))].sort((a, b) => a - b);
   return steps.flatMap((requested) => {
-    const of = (target: string): StepResult | undefined => results.find((r) => r.requested === requested && r.target === target);
-    const tickroom = of(TICKROOM);
-    if (tickroom === undefined) return [];
-    const naive = of(NAIVE);
-    const limit = of(LIMIT);
-    const bare = of(TICKROOM_WITHOUT_METRICS);
-    const two = of(TICKROOM_TWO_PROCESSES);
-    return [
-      {
+    const runsOf = (target: string): StepResult[] => results.filter((r) => r.requested === requested && r.target === target);
+    return runsOf(TICKROOM).map((tickroom, round) => {
+      const of = (target: string): StepResult | undefined => runsOf(target)[round];
+      const naive = of(NAIVE);
+      const limit = of(LIMIT);
+      const bare = of(TICKROOM_WITHOUT_METRICS);
+      const two = of(TICKROOM_TWO_PROCESSES);
+      return {
+        requested,
         ccu: tickroom.ccu,
         cpuVsNaive: ratio(tickroom.cpuUsPerClientSecond, naive?.cpuUsPerClientSecond),
         bytesVsNaive: ratio(tickroom.bytesPerClientSecond, naive?.bytesPerClientSecond),
@@ -131,8 +146,32 @@ export function ratiosOf(results: readonly StepResult[]): Ratios[] {
         cpuMetricsOnVsOff: ratio(tickroom.cpuUsPerClientSecond, bare?.cpuUsPerClientSecond),
         setupP99TwoVsOne: ratio(two?.setupMs.p99, tickroom.setupMs.p99),
         cpuTwoVsOne: ratio(two?.cpuUsPerClientSecond, tickroom.cpuUsPerClientSecond),
-      },
-    ];
+        cpuRecordingVsNone: ratio(of(TICKROOM_RECORDING)?.cpuUsPerClientSecond, tickroom.cpuUsPerClientSecond),
+        cpuNoneVsNoTap: ratio(tickroom.cpuUsPerClientSecond, of(TICKROOM_WITHOUT_TAP)?.cpuUsPerClientSecond),
+      };
+    });
+  });
+}
+
+/** Recording's CPU budget: every arena recorded costs at most this much more server CPU per client than none. */
+const RECORDING_CPU_BUDGET = 1.05;
+
+/** The median of the recording ratios at one step (its rounds), with each round's. */
+interface RecordingCost {
+  readonly requested: number;
+  readonly median: number;
+  readonly rounds: readonly number[];
+  readonly met: boolean;
+}
+
+function recordingCostOf(ratios: readonly Ratios[]): RecordingCost[] {
+  const byStep = new Map<number, number[]>();
+  for (const r of ratios) if (r.cpuRecordingVsNone !== undefined) byStep.set(r.requested, [...(byStep.get(r.requested) ?? []), r.cpuRecordingVsNone]);
+  return [...byStep].map(([requested, rounds]) => {
+    const sorted = [...rounds].sort((a, b) => a - b);
+    const middle = sorted.length >> 1;
+    const median = sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+    return { requested, median, rounds, met: median <= RECORDING_CPU_BUDGET };
   });
 }
 
@@ -193,6 +232,22 @@ function capacityLines(capacity: readonly Capacity[]): string[] {
   ];
 }
 
+/** The recording budget's verdict, per CCU: reported, never the exit code (a single run's noise is about the size of the budget). */
+function recordingLines(costs: readonly RecordingCost[]): string[] {
+  if (costs.length === 0) return [];
+  return [
+    `## Recording's CPU budget (every arena recorded ÷ none recorded, at most ${RECORDING_CPU_BUDGET.toFixed(2)})`,
+    ``,
+    `| CCU asked for | median | rounds | met |`,
+    `|---:|---:|---|---|`,
+    ...costs.map((c) => `| ${c.requested} | ${fixed(c.median, 3)} | ${c.rounds.map((r) => fixed(r, 3)).join(", ")} | ${c.met ? "yes" : "**no**"} |`),
+    ``,
+    `On a shared machine one round's ratio swings by far more than the budget (±20% on this project's 2-core machine): repeat the step` +
+      ` (\`--steps 320,320,320,320,320,320,320\`) and read the median; \`npm run bench:recording\` times the recorder's own cost directly.`,
+    ``,
+  ];
+}
+
 export function renderMarkdown(report: BenchReport): string {
   const s = report.settings;
   const lines = [
@@ -205,13 +260,14 @@ export function renderMarkdown(report: BenchReport): string {
     ``,
     `## Ratios (tickroom ÷ baseline, same step, same run)`,
     ``,
-    `| CCU | CPU/client vs naive JSON | bytes/client vs naive JSON | CPU/client vs wire limit | bytes/client vs wire limit | CPU with /metrics vs without | p99 setup, 2 processes vs 1 | CPU/client, 2 processes vs 1 |`,
-    `|---:|---:|---:|---:|---:|---:|---:|---:|`,
+    `| CCU | CPU/client vs naive JSON | bytes/client vs naive JSON | CPU/client vs wire limit | bytes/client vs wire limit | CPU with /metrics vs without | p99 setup, 2 processes vs 1 | CPU/client, 2 processes vs 1 | CPU/client, every arena recorded vs none | CPU/client, none recorded vs tap removed |`,
+    `|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
     ...report.ratios.map(
       (r) =>
-        `| ${r.ccu} | ${fixed(r.cpuVsNaive, 2)} | ${fixed(r.bytesVsNaive, 3)} | ${fixed(r.cpuVsLimit, 2)} | ${fixed(r.bytesVsLimit, 2)} | ${fixed(r.cpuMetricsOnVsOff, 2)} | ${fixed(r.setupP99TwoVsOne, 2)} | ${fixed(r.cpuTwoVsOne, 2)} |`,
+        `| ${r.ccu} | ${fixed(r.cpuVsNaive, 2)} | ${fixed(r.bytesVsNaive, 3)} | ${fixed(r.cpuVsLimit, 2)} | ${fixed(r.bytesVsLimit, 2)} | ${fixed(r.cpuMetricsOnVsOff, 2)} | ${fixed(r.setupP99TwoVsOne, 2)} | ${fixed(r.cpuTwoVsOne, 2)} | ${fixed(r.cpuRecordingVsNone, 3)} | ${fixed(r.cpuNoneVsNoTap, 3)} |`,
     ),
     ``,
+    ...recordingLines(recordingCostOf(report.ratios)),
     `## Every step`,
     ``,
     `| server | CCU | CCU per process | failed joins / drops | setup p50/p95/p99 ms | patches/s per client (all / slowest room) | patch delay p50/p99 ms | tick p50/p99 ms | overruns | event loop busy % | CPU µs per client·s | server CPU % | bytes per client·s | RSS MiB | generator CPU % |`,
@@ -238,19 +294,24 @@ const COLORS: Record<string, string> = {
   [TICKROOM_TWO_PROCESSES]: "#9467bd",
   [TICKROOM]: "#1f77b4",
   [TICKROOM_WITHOUT_METRICS]: "#9ecae1",
+  [TICKROOM_RECORDING]: "#ff7f0e",
+  [TICKROOM_WITHOUT_TAP]: "#8c564b",
   [NAIVE]: "#d62728",
   [LIMIT]: "#2ca02c",
 };
 
 /** Two panels against CCU: server CPU per client (linear) and bytes per client (log scale). */
 export function renderSvg(report: BenchReport): string {
+  const targets = [...new Set(report.results.map((r) => r.target))];
+  // The legend: four servers a row, a row more of height for each four more.
+  const legendPerRow = 4;
+  const legendRows = Math.max(1, Math.ceil(targets.length / legendPerRow));
   const width = 960,
-    height = 380,
+    height = 380 + 18 * (legendRows - 1),
     panel = 440,
     top = 40,
     plotHeight = 280,
     left = 60;
-  const targets = [...new Set(report.results.map((r) => r.target))];
   const ccus = report.results.map((r) => r.ccu);
   const maxCcu = Math.max(1, ...ccus);
   const x = (offset: number, ccu: number): number => offset + left + (ccu / maxCcu) * (panel - left - 20);
@@ -289,8 +350,10 @@ export function renderSvg(report: BenchReport): string {
     }
   }
   targets.forEach((target, i) => {
-    parts.push(`<rect x="${left + i * 200}" y="${height - 14}" width="12" height="12" fill="${COLORS[target] ?? "#777"}"/>`);
-    parts.push(`<text x="${left + i * 200 + 18}" y="${height - 4}">${target}</text>`);
+    const legendX = left + (i % legendPerRow) * 200;
+    const legendY = height - 18 * (legendRows - Math.floor(i / legendPerRow));
+    parts.push(`<rect x="${legendX}" y="${legendY + 4}" width="12" height="12" fill="${COLORS[target] ?? "#777"}"/>`);
+    parts.push(`<text x="${legendX + 18}" y="${legendY + 14}">${target}</text>`);
   });
   parts.push(`</svg>`);
   return parts.join("\n");

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import type { RecordingBenchReport } from "../../loadtest/bench/recordingReport.ts";
 import type { BenchReport } from "../../loadtest/bench/report.ts";
 import { redisAnswers } from "../../tools/redisCommand.ts";
 
@@ -19,8 +20,13 @@ const redisHere = await redisAnswers("redis://127.0.0.1:6379");
  * (test/in-process/overload.test.ts tests shedding).
  */
 function bench(args: string[]): Promise<{ code: number | null; output: string }> {
+  return run(["loadtest/bench/bench.ts", "--max-event-loop-delay-ms", "0", ...args]);
+}
+
+/** Run a script of the project with tsx; resolves with its exit code and output once it has exited. */
+function run(args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "loadtest/bench/bench.ts", "--max-event-loop-delay-ms", "0", ...args], {
+    const child = spawn(process.execPath, ["--import", "tsx", ...args], {
       cwd: root,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -44,7 +50,7 @@ describe("npm run bench", () => {
   const out = mkdtempSync(join(tmpdir(), "tickroom-bench-"));
   after(() => rmSync(out, { recursive: true, force: true }));
 
-  it("drives bots against tickroom and both baselines and writes JSON, Markdown and SVG", async () => {
+  it("drives bots against tickroom, its variants and both baselines and writes JSON, Markdown and SVG", async () => {
     const { code, output } = await bench([
       "--steps",
       "16",
@@ -57,7 +63,7 @@ describe("npm run bench", () => {
       "--out",
       out,
       "--targets",
-      "tickroom,tickroom-no-metrics,naive-json,wire-limit",
+      "tickroom,tickroom-no-metrics,tickroom-recording,tickroom-no-tap,naive-json,wire-limit",
       "--slo-tick-p99-ms",
       "1000",
       "--slo-patch-p99-ms",
@@ -69,7 +75,7 @@ describe("npm run bench", () => {
     const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as BenchReport;
     assert.deepEqual(
       report.results.map((r) => r.target),
-      ["tickroom", "tickroom-no-metrics", "naive-json", "wire-limit"],
+      ["tickroom", "tickroom-no-metrics", "tickroom-recording", "tickroom-no-tap", "naive-json", "wire-limit"],
     );
     for (const result of report.results) {
       assert.equal(result.ccu, 16, `${result.target} seated a full room`);
@@ -93,7 +99,11 @@ describe("npm run bench", () => {
       return result.bytesPerClientSecond / result.patchHz;
     };
     assert.ok(perPatch("tickroom") > perPatch("wire-limit"), "and more per patch than the hand-packed floor");
-    assert.match(readFileSync(join(out, "report.md"), "utf8"), /## Ratios/);
+    // Recording's CPU budget: that it is computed and judged, not what it came to on one second.
+    assert.ok(ratios.cpuRecordingVsNone !== undefined && ratios.cpuNoneVsNoTap !== undefined, "recording every arena, and the tap removed, against none");
+    const markdown = readFileSync(join(out, "report.md"), "utf8");
+    assert.match(markdown, /## Ratios/);
+    assert.match(markdown, /## Recording's CPU budget/);
     assert.match(readFileSync(join(out, "report.svg"), "utf8"), /^<svg /);
   });
 
@@ -157,5 +167,55 @@ describe("npm run bench", () => {
     const { code, output } = await bench(["--steps", "20"]);
     assert.equal(code, 2);
     assert.match(output, /multiple of 16/);
+  });
+});
+
+/**
+ * `npm run bench:recording`'s plumbing, every part tiny: a one-second window on the
+ * recorded room, a half-minute match replayed with four seeks, three simulated seconds of
+ * the tap. The bytes budget is set where no recording meets it, so the run also shows a
+ * missed budget becoming exit code 1; the seek budget is loose (the suite loads the machine).
+ */
+describe("npm run bench:recording", () => {
+  const out = mkdtempSync(join(tmpdir(), "tickroom-bench-recording-"));
+  after(() => rmSync(out, { recursive: true, force: true }));
+
+  it("measures a recorded room against its spectator, seeks in a replay and times the tap; a missed budget exits 1", async () => {
+    const { code, output } = await run([
+      // As the npm script runs it: the memory a recording holds is read with collections forced.
+      "--expose-gc",
+      "loadtest/bench/recordingBench.ts",
+      "--warmup",
+      "0.5",
+      "--seconds",
+      "1",
+      "--minutes",
+      "0.5",
+      "--seeks",
+      "4",
+      "--tap-seconds",
+      "3",
+      "--budget-bytes",
+      "0.5",
+      "--budget-seek-p99-ms",
+      "60000",
+      "--out",
+      out,
+    ]);
+    assert.equal(code, 1, output);
+    const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as RecordingBenchReport;
+    const { bytes, seek, tap } = report;
+    assert.ok(bytes !== undefined && seek !== undefined && tap !== undefined, "every part ran");
+    assert.ok(bytes.spectatorBytes > 0 && bytes.spectatorPatches > 0, "the spectator received patches");
+    assert.ok(bytes.recordedBytes > 0 && bytes.recordedPatches > 0 && bytes.recordedCompressedBytes > 0, "the recording has frames in the window");
+    assert.equal(seek.seekMs.count, 4);
+    assert.equal(seek.wrongStates, 0, "each seek decoded the state its reply announced");
+    assert.ok(seek.keyframes >= 6 && seek.verifyMs > 0 && seek.openMs > 0);
+    assert.ok(seek.heldBytes !== undefined && seek.heldBytes > 0, "the memory the recording held was read");
+    assert.equal(tap.patches, 60);
+    assert.ok(tap.patchUs.none > 0 && tap.patchUs.buffer > 0 && tap.patchUs.record > 0);
+    const markdown = readFileSync(join(out, "report.md"), "utf8");
+    assert.match(markdown, /\| recorded bytes per match-minute ≤ 0\.5× a spectator's \| [^|]+ \| \*\*no\*\* \|/);
+    assert.match(markdown, /\| seek in a 0\.5-minute match, p99 ≤ 60000 ms \| [^|]+ \| yes \|/);
   });
 });
