@@ -1,4 +1,4 @@
-import { type Client, ServerError } from "@colyseus/core";
+import { type Client, ClientState, ServerError } from "@colyseus/core";
 import { HttpStatus } from "../shared/errors.ts";
 import type { CreateOptions } from "./base/joinOptions.ts";
 import { decodeRecording, FrameKind, type Recording, RecordingError, type RecordingMark } from "./base/recording.ts";
@@ -33,7 +33,8 @@ export class ReplayRoom extends roomType({ title: "Replay", joinOptions: replayJ
   /** Patches before each absolute frame position: what `ReplayPlayback.patches` counts. */
   #patchesBefore = new Uint32Array(0);
   readonly #viewers = new Map<string, Viewer>();
-  #lastPlay = 0;
+  /** The clock's time at the last turn of the playback loop; unset until its first turn. */
+  #lastPlay: number | undefined;
 
   override messages = {
     pause: this.accept(pauseMessage, (client) => this.#change(client, (playhead) => pause(playhead))),
@@ -77,7 +78,6 @@ export class ReplayRoom extends roomType({ title: "Replay", joinOptions: replayJ
     }
     // Matched by match id (several viewers share the decoded recording), never in the lobby.
     await this.setMatchmaking({ unlisted: true });
-    this.#lastPlay = this.clock.currentTime;
     this.setSimulationInterval(() => this.#play(), PLAY_INTERVAL_MS);
   }
 
@@ -164,10 +164,12 @@ export class ReplayRoom extends roomType({ title: "Replay", joinOptions: replayJ
 
   #play(): void {
     const now = this.clock.currentTime;
-    const elapsed = now - this.#lastPlay;
+    // The clock stood still while the recording loaded: the first turn moves no playhead.
+    const elapsed = now - (this.#lastPlay ?? now);
     this.#lastPlay = now;
     for (const viewer of this.#viewers.values()) {
-      if (!viewer.playhead.playing) continue;
+      // Not until its keyframe has gone (when it finishes joining): a patch before it would not decode.
+      if (!viewer.playhead.playing || viewer.client.state !== ClientState.JOINED) continue;
       viewer.playhead = advance(viewer.playhead, elapsed, this.#durationMs);
       this.#sendUpTo(viewer);
       if (!viewer.playhead.playing || now - viewer.lastPlayback >= PLAYBACK_EVERY_MS) this.#tell(viewer);
