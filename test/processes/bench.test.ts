@@ -211,7 +211,8 @@ describe("npm run bench:recording", () => {
     assert.equal(seek.seekMs.count, 4);
     assert.equal(seek.wrongStates, 0, "each seek decoded the state its reply announced");
     assert.ok(seek.keyframes >= 6 && seek.verifyMs > 0 && seek.openMs > 0);
-    assert.ok(seek.heldBytes !== undefined && seek.heldBytes > 0, "the memory the recording held was read");
+    // Read, not judged: for a half-minute match the heap's own noise can outweigh it (even below zero).
+    assert.equal(typeof seek.heldBytes, "number", "the memory the recording held was read");
     assert.equal(tap.patches, 60);
     assert.ok(tap.patchUs.none > 0 && tap.patchUs.buffer > 0 && tap.patchUs.record > 0);
     const markdown = readFileSync(join(out, "report.md"), "utf8");
