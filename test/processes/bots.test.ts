@@ -138,7 +138,10 @@ describe("load-test bots", () => {
     } finally {
       killLeftover(bots);
     }
-    assert.equal(bots.output(), `generic bot: no room type "nope" at http://127.0.0.1:${server.port}; known types: chat, arena, tictactoe, queue, pong, replay\n`);
+    assert.equal(
+      bots.output(),
+      `generic bot: no room type "nope" at http://127.0.0.1:${server.port}; known types: chat, arena, tictactoe, queue, pong, replay\n`,
+    );
   });
 
   it("in open loop, start bots at Poisson arrivals, end each after its drawn session, and report the traffic model", async () => {

@@ -1,28 +1,15 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import type { Distribution, StoreBenchReport } from "../../loadtest/bench/storeReport.ts";
+import { runProjectScript } from "../support/projectScript.ts";
 import { POSTGRES_ADMIN_URL } from "../support/stores.ts";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-
-/** Run `npm run bench:store`'s script with `args`; resolves with its exit code and output once it has exited. */
-async function storeBench(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "loadtest/bench/storeBench.ts", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const [code] = (await once(child, "exit")) as [number | null];
-  return { code, output };
+/** Run `npm run bench:store`'s script with `args`. */
+function storeBench(args: string[]): Promise<{ code: number | null; output: string }> {
+  return runProjectScript(["loadtest/bench/storeBench.ts", ...args]);
 }
 
 function assertFinite(distribution: Distribution, what: string): void {
