@@ -506,7 +506,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
       .save({
         header: {
           matchId,
-          roomType: this.roomName,
+          roomType,
           roomId: this.roomId,
           startedAt: match.startedAt,
           durationMs: match.durationMs,
