@@ -1,10 +1,11 @@
 import { type Client, ClientState, ServerError } from "@colyseus/core";
 import { HttpStatus } from "../shared/errors.ts";
 import type { CreateOptions } from "./base/joinOptions.ts";
-import { decodeRecording, FrameKind, type Recording, RecordingError, type RecordingMark } from "./base/recording.ts";
+import { decodeRecording, FrameKind, type Recording, RecordingError } from "./base/recording.ts";
 import { roomType } from "./base/TickroomRoom.ts";
 import { advance, type Playhead, pause, resume, START, seek, withSpeed } from "./replay/playback.ts";
 import { pauseMessage, type ReplayPlayback, type ReplayTimeline, replayJoinOptions, resumeMessage, seekMessage, speedMessage } from "./replay/shapes.ts";
+import { patchesBefore, timelineOf } from "./replay/timeline.ts";
 import { verifyRecording } from "./replay/verify.ts";
 
 /** How often playheads move on (and frames go out): one display frame. */
@@ -29,7 +30,7 @@ interface Viewer {
  */
 export class ReplayRoom extends roomType({ title: "Replay", joinOptions: replayJoinOptions, maxPlayers: 16, privateRooms: false }) {
   #recording!: Recording;
-  #durationMs = 0;
+  #timeline!: ReplayTimeline;
   /** Patches before each absolute frame position: what `ReplayPlayback.patches` counts. */
   #patchesBefore = new Uint32Array(0);
   readonly #viewers = new Map<string, Viewer>();
@@ -38,12 +39,12 @@ export class ReplayRoom extends roomType({ title: "Replay", joinOptions: replayJ
 
   override messages = {
     pause: this.accept(pauseMessage, (client) => this.#change(client, (playhead) => pause(playhead))),
-    resume: this.accept(resumeMessage, (client) => this.#change(client, (playhead) => resume(playhead, this.#durationMs))),
+    resume: this.accept(resumeMessage, (client) => this.#change(client, (playhead) => resume(playhead, this.#timeline.durationMs))),
     speed: this.accept(speedMessage, (client, message) => this.#change(client, (playhead) => withSpeed(playhead, message.speed))),
     seek: this.accept(seekMessage, (client, message) => {
       const viewer = this.#viewers.get(client.sessionId);
       if (viewer === undefined) return;
-      viewer.playhead = seek(viewer.playhead, message.positionMs, this.#durationMs);
+      viewer.playhead = seek(viewer.playhead, message.positionMs, this.#timeline.durationMs);
       this.#sendFromKeyframe(viewer);
       this.#tell(viewer);
     }),
@@ -66,16 +67,14 @@ export class ReplayRoom extends roomType({ title: "Replay", joinOptions: replayJ
     if (Buffer.from(handshake ?? new Uint8Array()).toString("base64") !== recording.header.handshake) {
       throw new ServerError(HttpStatus.UNPROCESSABLE, `match "${matchId}" was recorded with another version of the "${recording.header.roomType}" state`);
     }
-    await verifyRecording(recording, State).catch((error: unknown) => {
+    try {
+      await verifyRecording(recording, State);
+      this.#timeline = timelineOf(recording);
+    } catch (error) {
       throw this.#refusal(matchId, error);
-    });
-    this.#recording = recording;
-    this.#durationMs = recording.frames.lastTime - (recording.frames.at(recording.frames.first)?.t ?? 0);
-    this.#patchesBefore = new Uint32Array(recording.frames.end + 1);
-    for (let position = 0, patches = 0; position <= recording.frames.end; position++) {
-      this.#patchesBefore[position] = patches;
-      if (recording.frames.at(position)?.kind === FrameKind.patch) patches++;
     }
+    this.#recording = recording;
+    this.#patchesBefore = patchesBefore(recording.frames);
     // Matched by match id (several viewers share the decoded recording), never in the lobby.
     await this.setMatchmaking({ unlisted: true });
     this.setSimulationInterval(() => this.#play(), PLAY_INTERVAL_MS);
@@ -105,20 +104,7 @@ export class ReplayRoom extends roomType({ title: "Replay", joinOptions: replayJ
 
   protected onPlayerJoin(client: Client): void {
     this.#viewers.set(client.sessionId, { client, playhead: START, next: this.#recording.frames.first, lastPlayback: 0 });
-    const { header, frames } = this.#recording;
-    const marks: Array<ReplayTimeline["marks"][number]> = [];
-    for (const frame of frames.all()) {
-      if (frame.kind !== FrameKind.mark) continue;
-      const mark = JSON.parse(new TextDecoder().decode(frame.bytes)) as RecordingMark;
-      marks.push({ t: frame.t, event: mark.event, spectator: mark.spectator, ...(mark.name !== undefined ? { name: mark.name } : {}) });
-    }
-    client.send("timeline", {
-      matchId: header.matchId,
-      roomType: header.roomType,
-      startedAt: header.startedAt,
-      durationMs: this.#durationMs,
-      marks,
-    } satisfies ReplayTimeline);
+    client.send("timeline", this.#timeline);
   }
 
   protected onPlayerLeave(client: Client): void {
@@ -170,7 +156,7 @@ export class ReplayRoom extends roomType({ title: "Replay", joinOptions: replayJ
     for (const viewer of this.#viewers.values()) {
       // Not until its keyframe has gone (when it finishes joining): a patch before it would not decode.
       if (!viewer.playhead.playing || viewer.client.state !== ClientState.JOINED) continue;
-      viewer.playhead = advance(viewer.playhead, elapsed, this.#durationMs);
+      viewer.playhead = advance(viewer.playhead, elapsed, this.#timeline.durationMs);
       this.#sendUpTo(viewer);
       if (!viewer.playhead.playing || now - viewer.lastPlayback >= PLAYBACK_EVERY_MS) this.#tell(viewer);
     }

@@ -17,6 +17,8 @@ interface SerializerInternals {
  */
 const SLAB_BYTES = 64 * 1024;
 
+const markText = new TextEncoder();
+
 /** Bytes of the timing prefix (`[uint32 sNow][uint32 inputSeq]`) a TIMED frame carries after its first byte. */
 const TIMED_PREFIX_BYTES = 8;
 
@@ -151,7 +153,7 @@ export class RoomRecorder {
   }
 
   #addMark(mark: RecordingMark, t: number): void {
-    this.frames.add({ kind: FrameKind.mark, t, bytes: new TextEncoder().encode(JSON.stringify(mark)) });
+    this.frames.add({ kind: FrameKind.mark, t, bytes: markText.encode(JSON.stringify(mark)) });
   }
 
   /** From now on this client sees the state `delayMs` late, from the buffer, never the live patches. */

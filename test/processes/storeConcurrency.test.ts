@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { runProjectScript } from "../support/projectScript.ts";
 import { freshPostgresStore } from "../support/stores.ts";
 
 const SCRIPT = fileURLToPath(new URL("../support/recordMatches.ts", import.meta.url));
@@ -10,15 +9,7 @@ const PER_PROCESS = 15;
 
 /** Run the recorder in its own process; resolves when it has printed "done" and exited 0. */
 async function recorder(url: string, prefix: string): Promise<void> {
-  const child = spawn(process.execPath, ["--import", "tsx", SCRIPT, url, prefix, String(PER_PROCESS)], { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const [code] = (await once(child, "exit")) as [number | null];
+  const { code, output } = await runProjectScript([SCRIPT, url, prefix, String(PER_PROCESS)]);
   assert.equal(code, 0, `recorder ${prefix} failed:\n${output}`);
   assert.match(output, /done/);
 }

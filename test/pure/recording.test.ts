@@ -14,6 +14,7 @@ import {
 } from "../../rooms/base/recording.ts";
 import { unpackRecording } from "../../rooms/base/recordings.ts";
 import { advance, pause, resume, START, seek, withSpeed } from "../../rooms/replay/playback.ts";
+import { patchesBefore, timelineOf } from "../../rooms/replay/timeline.ts";
 
 const header: RecordingHeader = { matchId: "room:1", roomType: "tictactoe", roomId: "room", startedAt: 1_700_000_000_000, durationMs: 250, handshake: "AAE=" };
 
@@ -134,5 +135,22 @@ describe("a replay's playhead", () => {
     assert.equal(withSpeed(START, 0.01).speed, 0.25);
     assert.equal(seek(START, -5, 1000).positionMs, 0);
     assert.equal(seek(START, 5000, 1000).positionMs, 1000);
+  });
+});
+
+describe("a replay's timeline", () => {
+  it("lists the joins and leaves and counts the patches before each frame", () => {
+    const recording = decodeRecording(encodeRecording(header, frames));
+    const timeline = timelineOf(recording);
+    assert.deepEqual(timeline.marks, [{ t: 60, event: "join", spectator: false }]);
+    assert.equal(timeline.durationMs, 250);
+    assert.deepEqual([...patchesBefore(recording.frames)], [0, 0, 1, 1, 2, 2, 3]);
+  });
+
+  it("refuses a mark that is not a join or a leave as damage, not a crash", () => {
+    for (const text of ["{not json", '{"event":"teleport","spectator":false}']) {
+      const damaged = [frames[0] as Frame, frame(FrameKind.mark, 10, ...new TextEncoder().encode(text))];
+      assert.throws(() => timelineOf(decodeRecording(encodeRecording(header, damaged))), RecordingError);
+    }
   });
 });
