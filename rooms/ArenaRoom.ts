@@ -8,6 +8,7 @@ import {
   guessLateInput,
   newTimers,
   type PlayerTimers,
+  playerTimersOf,
   type ShotSink,
   sanitizeInput,
   spawn,
@@ -33,6 +34,7 @@ export class ArenaRoom extends realtimeRoomType({
   lateInput: { guess: guessLateInput },
   result: arenaStandings,
   recording: { rankedSpectatorDelaySeconds: ARENA.rankedSpectatorDelaySeconds },
+  movable: true,
 }) {
   private readonly timers = new Map<string, PlayerTimers>();
   private readonly slotOf = (sessionId: string): number => this.state.players.get(sessionId)?.slot ?? 0;
@@ -70,6 +72,22 @@ export class ArenaRoom extends realtimeRoomType({
 
   private *slotsNamedByUnsentShots(): Iterable<number> {
     for (const shot of this.state.shots) yield* [shot.shooter, shot.target];
+  }
+
+  /** Cooldowns and respawns are ticks of the state's clock: they travel as they are. */
+  protected override packRoom(): Record<string, PlayerTimers> {
+    return Object.fromEntries(this.timers);
+  }
+
+  protected override unpackRoom(packed: unknown): void {
+    for (const [sessionId, timers] of Object.entries(playerTimersOf(packed))) this.timers.set(sessionId, timers);
+  }
+
+  protected override onSeatReturned(client: Client): void {
+    const player = this.state.players.get(client.sessionId);
+    if (player === undefined) return;
+    client.view = new StateView();
+    client.view.add(player);
   }
 
   protected onPlayerLeave(client: Client): void {

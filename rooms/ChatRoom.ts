@@ -8,7 +8,7 @@ import { addMember, removeMember, say } from "./chat/rules.ts";
 import { chatJoinOptions, sayMessage } from "./chat/shapes.ts";
 
 /** The classic WebSocket chat: one room per `channel`, shared history of the last 100 messages. */
-export class ChatRoom extends roomType({ state: ChatState, joinOptions: chatJoinOptions, maxPlayers: 200, entities: "members" }) {
+export class ChatRoom extends roomType({ state: ChatState, joinOptions: chatJoinOptions, maxPlayers: 200, entities: "members", movable: true }) {
   /**
    * Each line is stored, broadcast to everyone and kept in history: the costly action.
    * A burst of 5, then 1 a second, per member; faster typing gets RATE_LIMITED.

@@ -23,6 +23,7 @@ export class PongRoom extends realtimeRoomType({
   tickRate: PONG.tickRate,
   lateInput: { guess: guessLateInput },
   result: standings,
+  movable: true,
 }) {
   override onCreate(options: CreateOptions<typeof pongJoinOptions>): void {
     this.state.scoreLimit = options.scoreLimit;

@@ -16,6 +16,7 @@ export class TicTacToeRoom extends roomType({
   maxSpectators: 8,
   phase: "status",
   result: standings,
+  movable: true,
 }) {
   override messages = {
     move: this.accept(moveMessage, (client, message) => playMove(this.state, client.sessionId, message.index)),

@@ -19,6 +19,7 @@ import { createHttpServer, guardHttp, guardOverload, guardRedis } from "./httpGu
 import { joinCodeRouter } from "./joinCodeRoute.ts";
 import { EventLoopDelayGauge, type LoadGauge } from "./loadGauge.ts";
 import { TickroomMetrics } from "./metrics.ts";
+import { RoomMigration } from "./migration.ts";
 import { playerRoutes } from "./playerRoutes.ts";
 import { connectRedis, type RedisHealth } from "./redis.ts";
 import { roomCatalog, roomCatalogRoute } from "./roomCatalog.ts";
@@ -130,9 +131,24 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
     if (metrics !== undefined) metrics.watchMatchmaking(transport.server);
   }
 
+  // Rooms that outlive their process: moved on a drain, adopted from checkpoints after a crash.
+  const migration =
+    config.cluster === undefined || redis === undefined
+      ? undefined
+      : new RoomMigration(redis.commands, redis.presence, redis.driver, redis.health, config.cluster, (roomType, outcome) =>
+          metrics?.roomMove(roomType, outcome),
+        );
   // One Redis for presence (pub/sub, IPC between processes) and the room listings.
   const cluster =
-    config.cluster === undefined || redis === undefined ? {} : { presence: redis.presence, driver: redis.driver, publicAddress: config.cluster.publicAddress };
+    config.cluster === undefined || redis === undefined || migration === undefined
+      ? {}
+      : {
+          presence: redis.presence,
+          driver: redis.driver,
+          publicAddress: config.cluster.publicAddress,
+          // A draining process creates no rooms.
+          selectProcessIdToCreateRoom: migration.selectProcess,
+        };
 
   const server = defineServer({
     // Typed by the built-in room types: what `Client<TickroomServer>` checks.
@@ -158,11 +174,16 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
   });
   const stopSweeping =
     config.cluster === undefined || redis === undefined ? undefined : sweepDeadProcesses(config.cluster.processCheckIntervalMs, redis.health);
+  // Before Colyseus disposes of the rooms: the movable ones go to the peers first.
+  server.onBeforeShutdown(async () => {
+    await migration?.drain();
+  });
   // colyseus-internal: on-shutdown-single-slot
   // Colyseus keeps one shutdown callback (each onShutdown() replaces the last): this is the
   // only call, and everything that must run then goes through it.
   server.onShutdown(async () => {
     stopSweeping?.();
+    migration?.stop();
     eventLoop?.close();
     redis?.close();
     // Results and recordings still being written reach the disk (or the store) before the store closes.
@@ -170,7 +191,7 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
     await outbox?.close();
     await hooks.onShutdown?.();
   });
-  return Object.assign(server, { outbox });
+  return Object.assign(server, { outbox, migration });
 }
 
 /**

@@ -1,54 +1,144 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
 import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
 import { loadConfig } from "./config.ts";
+import { createRouter } from "./router.ts";
 
 /**
- * `npm run start:cluster`: CLUSTER_PROCESSES tickroom processes on one machine, sharing
- * Redis (REDIS_URL, default redis://127.0.0.1:6379). Process i listens on PORT + i and
- * announces `<PUBLIC_HOST>:<PORT + i>` as its public address, so a seat reserved through
- * any of them sends the client straight to the process hosting the room. SIGTERM or
- * SIGINT drains every process; the launcher exits once all have exited (0 if all did).
- * A process that dies on its own is reported, not restarted: its peers drop its rooms
- * from listings within PROCESS_CHECK_INTERVAL_SECONDS plus a 2 s health check.
+ * `npm run start:cluster`: a router on PORT in front of CLUSTER_PROCESSES tickroom processes
+ * on PORT+1, PORT+2, ..., sharing Redis (REDIS_URL, default redis://127.0.0.1:6379). Every
+ * process announces the router as its public address, so players only ever see one, and the
+ * router sends each room's WebSocket to whichever process hosts the room now
+ * (docs/deploying.md).
+ *
+ * - SIGHUP: rolling restart. One process at a time is drained (its rooms move to the others)
+ *   and replaced by a fresh one, which must be up before the next goes: a deploy of new code
+ *   keeps every match.
+ * - A process that dies on its own is replaced; meanwhile the survivors adopt its rooms from
+ *   their checkpoints.
+ * - SIGTERM or SIGINT drains every process; the launcher exits once all have exited (0 if
+ *   all did).
  */
 const config = loadConfig();
 const redisUrl = config.cluster?.redisUrl ?? "redis://127.0.0.1:6379";
 const entry = fileURLToPath(new URL("./index.ts", import.meta.url));
-const basePort = config.port === 0 ? 2567 : config.port;
-let stopping = false;
+const routerPort = config.port === 0 ? 2567 : config.port;
+const publicAddress = `${config.launcher.publicHost}:${routerPort}`;
+/** Behind the router every request comes from it: the per-address limits are the router's. */
+const behindTheRouter = { HTTP_RATE_PER_SECOND: "1000000", HTTP_RATE_BURST: "1000000", HTTP_MAX_CONNECTIONS_PER_ADDRESS: "1000000" };
 
-const children: ChildProcess[] = Array.from({ length: config.launcher.processes }, (_, index) => {
-  const port = basePort + index;
+interface Member {
+  readonly port: number;
+  child: ChildProcess;
+  /** Takes HTTP: listening and not draining. */
+  up: boolean;
+  /** Being stopped on purpose (a restart or the launcher's own stop): its exit is no crash. */
+  leaving: boolean;
+}
+
+let stopping = false;
+let restarting = false;
+
+function launch(port: number): Member {
   const child = spawn(process.execPath, ["--import", "tsx", entry], {
-    env: { ...process.env, PORT: String(port), REDIS_URL: redisUrl, PUBLIC_ADDRESS: `${config.launcher.publicHost}:${port}` },
+    env: {
+      ...process.env,
+      ...behindTheRouter,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      REDIS_URL: redisUrl,
+      PUBLIC_ADDRESS: publicAddress,
+      INTERNAL_ADDRESS: `127.0.0.1:${port}`,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  const member: Member = { port, child, up: false, leaving: false };
   const label = `[${port}] `;
   const prefix = (chunk: Buffer): string => chunk.toString().replace(/^(?=.)/gm, label);
-  child.stdout!.on("data", (chunk: Buffer) => process.stdout.write(prefix(chunk)));
+  child.stdout!.on("data", (chunk: Buffer) => {
+    const text = chunk.toString();
+    // Printed once its heartbeat is in Redis: the router can reach it.
+    if (/tickroom: process \S+ on Redis/.test(text)) member.up = !member.leaving;
+    process.stdout.write(prefix(chunk));
+  });
   child.stderr!.on("data", (chunk: Buffer) => process.stderr.write(prefix(chunk)));
   child.once("exit", (code, signal) => {
-    if (!stopping) console.error(`tickroom cluster: process on port ${port} exited (${signal ?? code}); the others carry on`);
+    member.up = false;
+    if (stopping || member.leaving) return;
+    console.error(`tickroom cluster: process on port ${port} exited (${signal ?? code}); its rooms are adopted by the others, and a new one starts`);
+    replace(member);
   });
-  return child;
+  return member;
+}
+
+function replace(member: Member): Member {
+  const fresh = launch(member.port);
+  members[members.indexOf(member)] = fresh;
+  return fresh;
+}
+
+/** Resolves once the member takes traffic (its heartbeat is in Redis), rejects if it exits first. */
+async function ready(member: Member): Promise<void> {
+  while (!member.up) {
+    if (member.child.exitCode !== null || member.child.signalCode !== null) throw new Error(`the process on port ${member.port} exited while starting`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Drain one member (SIGTERM: its rooms move to the others) and wait for it to exit. */
+async function drain(member: Member): Promise<number | null> {
+  member.leaving = true;
+  member.up = false;
+  if (member.child.exitCode !== null || member.child.signalCode !== null) return member.child.exitCode;
+  const exited = once(member.child, "exit") as Promise<[number | null]>;
+  member.child.kill("SIGTERM");
+  return (await exited)[0];
+}
+
+const members: Member[] = Array.from({ length: config.launcher.processes }, (_, index) => launch(routerPort + 1 + index));
+const redis = new Redis(redisUrl, { retryStrategy: (times) => Math.min(times * 100, 1000) });
+redis.on("error", () => undefined);
+const router = createRouter({
+  redis,
+  backends: () => members.filter((member) => member.up).map((member) => `127.0.0.1:${member.port}`),
+  limits: config.http,
 });
-console.log(`tickroom cluster: ${children.length} processes on ports ${basePort}-${basePort + children.length - 1}, Redis ${redisUrl}`);
+router.listen(routerPort, config.host, () => {
+  console.log(
+    `tickroom cluster: router listening on http://${config.launcher.publicHost}:${routerPort} in front of ${members.length} processes on ports ${routerPort + 1}-${routerPort + members.length}, Redis ${redisUrl}`,
+  );
+});
+
+/** SIGHUP: each process in turn drained into the others and replaced, the next only once its replacement is up. */
+async function rollingRestart(): Promise<void> {
+  if (restarting || stopping) return;
+  restarting = true;
+  console.log("tickroom cluster: rolling restart");
+  try {
+    for (const member of [...members]) {
+      await Promise.all(members.map(ready));
+      const code = await drain(member);
+      console.log(`tickroom cluster: process on port ${member.port} drained (exit ${code}), starting its replacement`);
+      await ready(replace(member));
+    }
+    console.log("tickroom cluster: rolling restart done");
+  } catch (error) {
+    console.error(`tickroom cluster: rolling restart stopped: ${(error as Error).message}`);
+  } finally {
+    restarting = false;
+  }
+}
 
 async function stop(signal: NodeJS.Signals): Promise<void> {
   if (stopping) return;
   stopping = true;
   console.log(`tickroom cluster: ${signal}, draining every process`);
-  const codes = await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<number | null>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
-          child.once("exit", (code) => resolve(code));
-          child.kill("SIGTERM");
-        }),
-    ),
-  );
+  const codes = await Promise.all(members.map(drain));
+  router.close();
+  redis.disconnect();
   process.exit(codes.every((code) => code === 0) ? 0 : 1);
 }
+process.on("SIGHUP", () => void rollingRestart());
 process.once("SIGTERM", () => void stop("SIGTERM"));
 process.once("SIGINT", () => void stop("SIGINT"));

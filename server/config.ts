@@ -116,15 +116,24 @@ const environmentSchema = z.object({
     .string()
     .regex(/^[^\s/:]+(:\d+)?(\/\S*)?$/, "host[:port][/path], no scheme")
     .optional(),
+  /** host:port the router (server/router.ts) reaches this process at, announced in its Redis heartbeat. @default "127.0.0.1:<port it listens on>" (HOST when not a wildcard) */
+  INTERNAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s/:]+:\d+$/, "host:port")
+    .optional(),
   /** Host in the derived public address (`<PUBLIC_HOST>:<PORT>`) when PUBLIC_ADDRESS is unset. @default "127.0.0.1" */
   PUBLIC_HOST: z
     .string()
     .regex(/^[^\s/:]+$/, "a host name or IPv4 address")
     .default("127.0.0.1"),
-  /** Processes `npm run start:cluster` starts, on ports PORT, PORT+1, ... @default 2 */
+  /** Processes `npm run start:cluster` starts behind its router (which listens on PORT), on ports PORT+1, PORT+2, ... @default 2 */
   CLUSTER_PROCESSES: z.coerce.number().int().min(1).max(64).default(2),
   /** How often each process looks for dead peers and drops their rooms from listings (Redis only). @default 5 */
   PROCESS_CHECK_INTERVAL_SECONDS: z.coerce.number().min(1).max(3600).default(5),
+  /** How often each movable room writes a checkpoint to Redis, what a survivor restores it from if this process dies (Redis only; 0: never). @default 1 */
+  CHECKPOINT_SECONDS: z.coerce.number().min(0).max(3600).default(1),
+  /** A process that has not renewed its heartbeat in Redis for this long is dead: survivors adopt its rooms from their checkpoints. @default 3 */
+  FAILOVER_DETECT_SECONDS: z.coerce.number().min(0.5).max(3600).default(3),
   /** Players per team in arena matches formed by the queue. @default 2 */
   QUEUE_ARENA_TEAM_SIZE: z.coerce.number().int().min(1).max(8).default(2),
   /** Rating gap queued tickets accept at once. @default 100 */
@@ -185,6 +194,12 @@ export interface TickroomConfig {
         readonly redisUrl: string;
         readonly publicAddress: string;
         readonly processCheckIntervalMs: number;
+        /** host:port the router reaches this process at; undefined: derived once it listens. */
+        readonly internalAddress: string | undefined;
+        /** How often movable rooms checkpoint to Redis (0: never). */
+        readonly checkpointMs: number;
+        /** A heartbeat older than this marks a process dead. */
+        readonly failoverDetectMs: number;
       }
     | undefined;
 }
@@ -248,6 +263,8 @@ export function parseConfig(env: Environment): TickroomConfig {
     rooms: {
       reconnectionSeconds: e.RECONNECTION_WINDOW_SECONDS,
       maxRoomsPerProcess: e.MAX_ROOMS_PER_PROCESS,
+      // Leave a second for the 4001s to go out before the SIGTERM timer ends the process.
+      shutdownGraceMs: e.REDIS_URL === undefined ? 0 : Math.max(0, e.SHUTDOWN_TIMEOUT_SECONDS * 1000 - 1000),
       queue: {
         teamSizes: { arena: e.QUEUE_ARENA_TEAM_SIZE },
         baseGap: e.QUEUE_BASE_GAP,
@@ -272,6 +289,9 @@ export function parseConfig(env: Environment): TickroomConfig {
             redisUrl: e.REDIS_URL,
             publicAddress: e.PUBLIC_ADDRESS ?? `${e.PUBLIC_HOST}:${e.PORT}`,
             processCheckIntervalMs: e.PROCESS_CHECK_INTERVAL_SECONDS * 1000,
+            checkpointMs: e.CHECKPOINT_SECONDS * 1000,
+            internalAddress: e.INTERNAL_ADDRESS,
+            failoverDetectMs: e.FAILOVER_DETECT_SECONDS * 1000,
           },
     http: {
       maxBodyBytes: e.HTTP_MAX_BODY_BYTES,

@@ -94,5 +94,8 @@ console.log(
   ].join("\n"),
 );
 if (config.cluster !== undefined) {
+  // Where the router reaches this process: announced with its heartbeat.
+  const reachedAt = config.cluster.internalAddress ?? `${config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host}:${port}`;
+  await server.migration?.start(reachedAt);
   console.log(`tickroom: process ${matchMaker.processId} on Redis, public address ${config.cluster.publicAddress}`);
 }

@@ -83,6 +83,7 @@ export class TickroomMetrics implements RoomObserver, TrafficObserver {
   readonly #reconnections: Counter<"type">;
   readonly #recordings: Counter<"type" | "outcome">;
   readonly #recordingBytes: Counter<"type">;
+  readonly #moves: Counter<"type" | "outcome">;
 
   constructor() {
     const registers = [this.registry];
@@ -166,6 +167,12 @@ export class TickroomMetrics implements RoomObserver, TrafficObserver {
       labelNames: ["type"],
       registers,
     });
+    this.#moves = new Counter({
+      name: "tickroom_room_moves_total",
+      help: "Rooms in a drain or a failover (docs/deploying.md): moved to a peer, drained the old way (not movable), failed to move, adopted from a dead process's checkpoint, or refused (a snapshot that would not restore).",
+      labelNames: ["type", "outcome"],
+      registers,
+    });
 
     // Per-frame traffic lives in plain numbers; the first of these counters folds it into
     // all four when scraped (the registry reads each metric right after its own collect).
@@ -243,6 +250,10 @@ export class TickroomMetrics implements RoomObserver, TrafficObserver {
 
   reconnected(roomType: string): void {
     this.#reconnections.inc({ type: roomType });
+  }
+
+  roomMove(roomType: string, outcome: "moved" | "drained" | "failed" | "adopted" | "refused"): void {
+    this.#moves.inc({ type: roomType, outcome });
   }
 
   recording(roomType: string, outcome: "saved" | "failed", bytes: number): void {

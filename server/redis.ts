@@ -97,6 +97,10 @@ export class ResilientRedisDriver extends RedisDriver {
   readonly #local = new Map<string, IRoomCache>();
   readonly #removedWhileDown = new Set<string>();
   readonly #gone = new Set<string>();
+  /** Rooms moved to another process (server/migration.ts): their listing is the new process's to write. */
+  readonly #handedOff = new Set<string>();
+
+  readonly #client: Redis;
 
   constructor(
     client: Redis,
@@ -104,6 +108,7 @@ export class ResilientRedisDriver extends RedisDriver {
     private readonly writeWaitMs = 1000,
   ) {
     super(client);
+    this.#client = client;
   }
 
   // colyseus-internal: redis-driver-shared-read
@@ -150,12 +155,39 @@ export class ResilientRedisDriver extends RedisDriver {
     return Promise.race([sent, new Promise<boolean>((resolve) => setTimeout(() => resolve(true), this.writeWaitMs).unref())]);
   }
 
+  /** The room is moving to another process: from now on this process never writes or removes its listing. */
+  handOff(roomId: string): void {
+    this.#handedOff.add(roomId);
+    this.#local.delete(roomId);
+  }
+
+  /** The move failed: the listing is this process's again. */
+  takeBack(roomId: string): void {
+    this.#handedOff.delete(roomId);
+    const room = matchMaker.getLocalRoomById(roomId) as unknown as { _listing?: IRoomCache } | undefined;
+    // colyseus-internal: carried-seats
+    if (room?._listing !== undefined) this.#track(room._listing);
+  }
+
+  /**
+   * Drop a dead process's listings, but only those that still name it: a survivor may have
+   * adopted a room (a listing under the same id, naming the survivor) between Colyseus's
+   * read of the listings and its delete.
+   */
+  // colyseus-internal: dead-process-sweep
+  override async cleanup(processId: string): Promise<void> {
+    const listings = await this.query({ processId });
+    await Promise.all(listings.map((listing) => this.#client.eval(REMOVE_IF_OWNED_BY, 1, ROOMCACHES_KEY, listing.roomId ?? "", processId)));
+  }
+
   override async persist(room: IRoomCache, create = false) {
+    if (room.roomId !== undefined && this.#handedOff.has(room.roomId)) return true;
     this.#track(room);
     return this.#write(() => super.persist(room, create));
   }
 
   override async update(room: IRoomCache, operations: Partial<{ $set: Partial<IRoomCache>; $inc: Partial<IRoomCache> }>) {
+    if (room.roomId !== undefined && this.#handedOff.has(room.roomId)) return true;
     this.#track(room);
     if (!this.health.up) {
       // What RedisDriver.update does to the listing before it writes it.
@@ -168,6 +200,8 @@ export class ResilientRedisDriver extends RedisDriver {
   }
 
   override async remove(roomId: string) {
+    // Colyseus removes a disposed room's listing twice (disconnect, then dispose): both are the new process's now.
+    if (this.#handedOff.has(roomId)) return true;
     if (this.#local.delete(roomId)) this.#gone.add(roomId);
     if (!this.health.up) {
       this.#removedWhileDown.add(roomId);
@@ -195,6 +229,17 @@ export class ResilientRedisDriver extends RedisDriver {
   }
 }
 
+/** redis-driver's hash of listings. */
+const ROOMCACHES_KEY = "roomcaches";
+
+/** HDEL a listing only if it still names the given process. */
+const REMOVE_IF_OWNED_BY = `
+local listing = redis.call('HGET', KEYS[1], ARGV[1])
+if listing and string.find(listing, '"processId":"' .. ARGV[2] .. '"', 1, true) then
+  return redis.call('HDEL', KEYS[1], ARGV[1])
+end
+return 0`;
+
 /** What redis-driver's Query checks: each condition equals the listing's field, or else its metadata's. */
 function matchesConditions(listing: IRoomCache, conditions: Partial<IRoomCache>): boolean {
   const fields = listing as unknown as Record<string, unknown>;
@@ -214,7 +259,9 @@ class TickroomPresence extends RedisPresence {
 
 export interface SharedRedis {
   readonly presence: RedisPresence;
-  readonly driver: RedisDriver;
+  readonly driver: ResilientRedisDriver;
+  /** The listings connection, for tickroom's own keys (heartbeats, checkpoints). */
+  readonly commands: Redis;
   readonly health: RedisHealth;
   close(): void;
 }
@@ -262,5 +309,5 @@ export function connectRedis(url: string): SharedRedis {
       }
     })();
   });
-  return { presence, driver, health, close: () => health.stop() };
+  return { presence, driver, commands: driverClient, health, close: () => health.stop() };
 }

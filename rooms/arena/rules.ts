@@ -67,6 +67,19 @@ export function newTimers(): PlayerTimers {
   return { nextFireTick: 0, respawnTick: 0 };
 }
 
+/** Timers as a moved room's snapshot carries them (`{ sessionId: PlayerTimers }`); anything else is refused. */
+export function playerTimersOf(packed: unknown): Record<string, PlayerTimers> {
+  if (packed === undefined) return {};
+  if (typeof packed !== "object" || packed === null) throw new Error("arena timers: not an object");
+  const timers: Record<string, PlayerTimers> = {};
+  for (const [sessionId, value] of Object.entries(packed)) {
+    const { nextFireTick, respawnTick } = (value ?? {}) as Partial<PlayerTimers>;
+    if (!Number.isInteger(nextFireTick) || !Number.isInteger(respawnTick)) throw new Error(`arena timers of ${sessionId}: not two tick numbers`);
+    timers[sessionId] = { nextFireTick: nextFireTick as number, respawnTick: respawnTick as number };
+  }
+  return timers;
+}
+
 /** A stick this much longer than 1 is float32 rounding, not a cheat: left alone so client and server agree. */
 const STICK_TOLERANCE = 1.0001;
 

@@ -269,6 +269,8 @@ export abstract class RealtimeRoom<S extends object, I extends Schema, O extends
     const mostInOneTick = Math.ceil(catchUpRate);
     const budgetSeconds = 1 / spec.tickRate;
     this.setFixedTimestep((context) => {
+      // Frozen for a move: the world waits on the room's new process.
+      if (this.frozen) return;
       const startedAt = performance.now();
       for (const pace of this.#pace.values()) {
         if (pace.allowance < bank) pace.allowance++;

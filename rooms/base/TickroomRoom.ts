@@ -16,7 +16,7 @@ import { CloseCode, ErrorCode, HttpStatus, type RoomError, type RuleResult } fro
 import { generateJoinCode } from "../../shared/joinCode.ts";
 import { MAX_SPECTATOR_DELAY_SECONDS } from "../../shared/limits.ts";
 import type { ListingMetadata } from "../../shared/listing.ts";
-import { type Random, seededRandom } from "../../shared/random.ts";
+import { type Random, type SeededRandom, seededRandom } from "../../shared/random.ts";
 import { displayNameOf, identityOf } from "./identity.ts";
 import {
   type BaseJoinOptions,
@@ -26,6 +26,16 @@ import {
   type JoinOptionsSchema,
   type ParsedJoinOptions,
 } from "./joinOptions.ts";
+import {
+  type CarriedSeat,
+  parseSnapshot,
+  RESTORE_OPTION,
+  type RoomSnapshot,
+  restoreSchema,
+  SNAPSHOT_VERSION,
+  SnapshotError,
+  schemaFingerprint,
+} from "./migration.ts";
 import { socketsClosedForProtocolViolations } from "./protocolViolations.ts";
 import type { WatchingLate } from "./recording.ts";
 import { type MatchPlayer, playerIdOf, type Standings } from "./results.ts";
@@ -125,6 +135,14 @@ export interface RoomDeclaration<
   readonly result?: (state: S) => Standings | undefined;
   /** See `RecordingPolicy`. @default { matches: "ranked" } */
   readonly recording?: RecordingPolicy;
+  /**
+   * A live room of this type can move to another process (a deploy, a crash; docs/deploying.md):
+   * its schema state, the base's bookkeeping and every seat travel, and what the room class
+   * keeps besides the state travels through `packRoom()`/`unpackRoom()`. A room type that is
+   * not movable is drained the old way: its match may finish until SHUTDOWN_TIMEOUT_SECONDS,
+   * then its clients are closed with 4001. @default false
+   */
+  readonly movable?: boolean;
 }
 
 /**
@@ -166,6 +184,7 @@ export interface AnyDeclaration {
   readonly events?: readonly string[];
   result?(state: object): Standings | undefined;
   readonly recording?: RecordingPolicy;
+  readonly movable?: boolean;
 }
 
 /** A room type's class as registration sees it: the declaration and the schema it composes. */
@@ -269,10 +288,9 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
 > {
   /** The server's settings and seams; set for every room by its registration (server/roomTypes.ts). */
   protected services!: RoomServices;
-  /** This room's random source: seeded per room, so rules stay pure and a seed replays a match. */
-  protected readonly random: Random;
   /** The seed of `random`. */
   protected readonly seed = randomInt(2 ** 31);
+  #random: SeededRandom;
   /** Teams decided by the ranked queue (session id -> team), on rooms it created. */
   protected roster: Readonly<Record<string, number>> | undefined;
   /** Set on private rooms: the code friends join with (`POST /join-code/:code`). */
@@ -301,17 +319,37 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
   #recorder: RoomRecorder | undefined;
   /** This room keeps its matches' recordings. */
   #recordsMatches = false;
+  /** The server-side options this room was created with: what a move recreates it from. */
+  #createOptions: Record<string, unknown> = {};
+  /** Frozen for a move: no step, no patch, no message acted on. */
+  #frozen = false;
+  /** Its clients are on their way to the room's new process: their leaving is nobody's forfeit. */
+  #movingOut = false;
+  /** Seats a move brought, until their clients return (session id -> seat). */
+  readonly #carried = new Map<string, CarriedSeat>();
+  /** Seats a move brought that `seatCarried()` has still to reserve. */
+  #toReserve: readonly CarriedSeat[] = [];
+  /** Late spectators and how late each watches: what a move carries to their new seat. */
+  readonly #lateBy = new Map<string, number>();
+  /** The state schema's fingerprint (`schemaFingerprint`), computed once. */
+  #schema: string | undefined;
 
   protected constructor(declaration: AnyDeclaration, joinSchema: z.ZodType<ParsedJoinOptions>) {
     super();
     this.#declaration = declaration;
     this.#joinSchema = joinSchema;
-    this.random = seededRandom(this.seed);
+    this.#random = seededRandom(this.seed);
     if (declaration.state !== undefined) (this as { state: object }).state = new declaration.state();
     this.maxClients = declaration.maxPlayers + (declaration.maxSpectators ?? 0);
     this.maxMessagesPerSecond = declaration.maxMessagesPerSecond ?? DEFAULT_MESSAGES_PER_SECOND;
     this.#flushBeforeFullState();
     this.#reservePlayerSeatsOnly();
+    this.#checkCarriedTokens();
+  }
+
+  /** This room's random source: seeded per room, so rules stay pure and a seed replays a match; a move carries where it was. */
+  protected get random(): Random {
+    return this.#random;
   }
 
   /**
@@ -343,6 +381,8 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
 
   /** Send the state's changes, then empty the declared event lists: each patch carries the events since the last. */
   override broadcastPatch(): boolean {
+    // Frozen for a move: what changes now would never reach the room's new process.
+    if (this.#frozen) return false;
     const sent = super.broadcastPatch();
     const events = this.#declaration.events;
     if (events !== undefined) {
@@ -419,6 +459,8 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
     // Typed as the shape's input so typed SDK clients get checked `send()` payloads;
     // at run time the payload is whatever arrived, hence the parse.
     const accepting = (client: Client, payload: z.input<Shape>): void => {
+      // Frozen for a move: the snapshot is taken; an action now would be lost on the way.
+      if (this.#frozen) return;
       const parsed = shape.safeParse(payload);
       if (!parsed.success) {
         this.closeForMalformedInput(client, "invalid_payload", `invalid payload: ${parsed.error.issues[0]?.message ?? "wrong shape"}`);
@@ -455,22 +497,222 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
     if (matchMaker.stats.local.roomCount >= maxRoomsPerProcess) {
       throw new ServerError(HttpStatus.UNAVAILABLE, `this server hosts its maximum of ${maxRoomsPerProcess} rooms`);
     }
-    const options = parseJoinOptions(this.#joinSchema, raw);
-    const roster = (raw as { roster?: unknown } | undefined)?.roster;
+    // A room moving in from another process (server/migration.ts) is recreated from the
+    // options it was first created with, then given its snapshot.
+    // colyseus-internal: auth-options-identity
+    const restoring = (raw as Record<string, unknown> | undefined)?.[RESTORE_OPTION];
+    const snapshot = restoring === undefined ? undefined : parseSnapshot(restoring);
+    if (snapshot !== undefined && (snapshot.roomType !== this.roomName || snapshot.roomId !== this.roomId)) {
+      throw new SnapshotError(`a snapshot of ${snapshot.roomType}/${snapshot.roomId} cannot become ${this.roomName}/${this.roomId}`);
+    }
+    const created = snapshot?.createOptions ?? { ...(raw as Record<string, unknown> | undefined) };
+    this.#createOptions = created;
+    const options = parseJoinOptions(this.#joinSchema, created);
+    const roster = created.roster;
     // colyseus-internal: auth-options-identity
     this.roster = roster === undefined ? undefined : rosterSchema.parse(roster);
     this.onMessage("*", (client: Client, type: string | number) => {
       this.closeForMalformedInput(client, "unknown_type", `unknown message type "${String(type).slice(0, 40)}"`);
     });
-    if (options.private) {
-      this.joinCode = await this.#uniqueJoinCode();
+    if (snapshot !== undefined ? snapshot.base.private : options.private) {
+      // A moved room keeps its code: friends who have it still find it.
+      this.joinCode = snapshot !== undefined ? snapshot.base.joinCode : await this.#uniqueJoinCode();
       await this.setPrivate(true);
     }
     await this.updateListing();
     await create(options as unknown as CreateOptions<O>);
-    this.#startRecorder(raw);
+    if (snapshot !== undefined) this.#restore(snapshot);
+    this.#startRecorder(created, snapshot !== undefined);
     this.onStarted();
     this.refreshListing();
+  }
+
+  /** Whether a live room of this type can move to another process (its declaration's `movable`). */
+  get movable(): boolean {
+    return this.#declaration.movable === true;
+  }
+
+  /**
+   * What the room class keeps besides its schema state that must travel with a move (JSON):
+   * cooldowns, private per-player records. Rooms whose state is everything need not override
+   * it. @default nothing
+   */
+  protected packRoom(): unknown {
+    return undefined;
+  }
+
+  /** The room class's private state after a move, as `packRoom()` gave it: called once the schema state is restored, before any client returns. */
+  protected unpackRoom(_packed: unknown): void {}
+
+  /** A player or spectator back in its seat after a move: restore what lives on its connection (its `StateView`). @default nothing */
+  protected onSeatReturned(_client: Client): void {}
+
+  /** The state schema's fingerprint: a snapshot is restored only into the same schema. */
+  #schemaFingerprint(): string {
+    // colyseus-internal: recording-tap
+    this.#schema ??= schemaFingerprint((this as unknown as { _serializer?: { handshake?(): Uint8Array } })._serializer?.handshake?.());
+    return this.#schema;
+  }
+
+  /**
+   * This room as it stands, for a move or a checkpoint (rooms/base/migration.ts): call it
+   * between ticks (any synchronous moment). Every seat goes with it: connected clients and
+   * those in their reconnection window with the token they will present, seats matchmaking
+   * reserved with the time they have left.
+   */
+  snapshot(): RoomSnapshot {
+    if (!this.movable) throw new SnapshotError(`${this.roomName} is not movable`);
+    const seats = new Map<string, CarriedSeat>();
+    for (const client of this.clients) {
+      if (!this.#players.has(client.sessionId) && !this.#spectators.has(client.sessionId)) continue;
+      seats.set(client.sessionId, this.#seatOf(client.sessionId, client.reconnectionToken, client.auth));
+    }
+    // colyseus-internal: carried-seats
+    const internals = this as unknown as {
+      _reconnections: Record<string, [string, unknown]>;
+      _reservedSeats: Record<string, [unknown, unknown, boolean, boolean]>;
+    };
+    for (const [token, [sessionId]] of Object.entries(internals._reconnections)) {
+      if (seats.has(sessionId) || (!this.#players.has(sessionId) && !this.#spectators.has(sessionId))) continue;
+      const carried = this.#carried.get(sessionId);
+      seats.set(sessionId, this.#seatOf(sessionId, token, carried?.auth ?? internals._reservedSeats[sessionId]?.[1]));
+    }
+    for (const [sessionId, [joinOptions, auth, consumed, reconnecting]] of Object.entries(internals._reservedSeats)) {
+      if (seats.has(sessionId) || consumed || reconnecting || this.#carried.has(sessionId)) continue;
+      seats.set(sessionId, {
+        sessionId,
+        spectator: wantsToSpectate(joinOptions),
+        ...(auth !== undefined ? { auth } : {}),
+        pending: { joinOptions: joinOptions ?? {}, msLeft: this.seatReservationTimeout * 1000 },
+      });
+    }
+    const state = this.#declaration.state === undefined ? undefined : (this.state as { toJSON(): unknown }).toJSON();
+    const own = this.packRoom();
+    return {
+      version: SNAPSHOT_VERSION,
+      roomType: this.roomName,
+      roomId: this.roomId,
+      takenAt: Date.now(),
+      schema: this.#schemaFingerprint(),
+      createOptions: this.#createOptions,
+      ...(state !== undefined ? { state } : {}),
+      base: {
+        ...(this.joinCode !== undefined ? { joinCode: this.joinCode } : {}),
+        // colyseus-internal: carried-seats
+        private: (this as unknown as { _listing: { private?: boolean } })._listing.private === true,
+        random: this.#random.position,
+        round: this.#round,
+        matchStartedAt: this.#matchStartedAt,
+        reported: this.#reported,
+        matchPlayers: [...this.#matchPlayers],
+      },
+      seats: [...seats.values()],
+      ...(own !== undefined ? { own } : {}),
+    };
+  }
+
+  #seatOf(sessionId: string, token: string | undefined, auth: unknown): CarriedSeat {
+    const spectator = this.#spectators.has(sessionId);
+    const late = this.#lateBy.get(sessionId);
+    return {
+      sessionId,
+      spectator,
+      ...(token !== undefined ? { token } : {}),
+      ...(auth !== undefined ? { auth } : {}),
+      ...(late !== undefined ? { delaySeconds: late } : {}),
+    };
+  }
+
+  /** Put a snapshot's state, bookkeeping and seats into this fresh room (from `createWith`); throws `SnapshotError` and the room is refused whole. */
+  #restore(snapshot: RoomSnapshot): void {
+    if (snapshot.schema !== this.#schemaFingerprint()) {
+      throw new SnapshotError(`${this.roomName}/${this.roomId}: the snapshot is of another version of the state schema`);
+    }
+    if (this.#declaration.state !== undefined) restoreSchema(this.state as object, snapshot.state);
+    const { base } = snapshot;
+    this.#random = seededRandom(base.random);
+    this.#round = base.round;
+    this.#matchStartedAt = base.matchStartedAt;
+    this.#reported = base.reported;
+    for (const [sessionId, player] of base.matchPlayers) this.#matchPlayers.set(sessionId, player);
+    for (const seat of snapshot.seats) {
+      if (seat.token === undefined) continue;
+      this.#carried.set(seat.sessionId, seat);
+      (seat.spectator ? this.#spectators : this.#players).add(seat.sessionId);
+    }
+    this.#toReserve = snapshot.seats;
+    this.unpackRoom(snapshot.own);
+    // Away until they return: their entities say so.
+    for (const sessionId of this.#players) this.#markConnected({ sessionId } as Client, false);
+  }
+
+  /**
+   * After a moved room is created: reserve every carried seat (a returning client for the
+   * reconnection window, matchmaking's pending ones for the time they had left), and give
+   * a clean leave to every player the state holds whose seat did not travel.
+   */
+  async seatCarried(): Promise<void> {
+    const seats = this.#toReserve;
+    this.#toReserve = [];
+    // colyseus-internal: carried-seats
+    const reserve = (this as unknown as { _reserveSeat(...args: unknown[]): Promise<boolean> })._reserveSeat.bind(this);
+    const windowSeconds = this.services.settings.reconnectionSeconds;
+    for (const seat of seats) {
+      if (seat.token !== undefined) await reserve(seat.sessionId, { spectator: seat.spectator }, seat.auth, windowSeconds, false, seat.token);
+      else if (seat.pending !== undefined) await reserve(seat.sessionId, seat.pending.joinOptions, seat.auth, Math.max(1, seat.pending.msLeft / 1000));
+    }
+    const field = this.#declaration.entities;
+    const entities = field === undefined ? undefined : (this.state as unknown as Record<string, { keys(): Iterable<string> }>)[field];
+    for (const sessionId of [...(entities?.keys() ?? [])]) {
+      if (!this.#carried.has(sessionId) && !seats.some((seat) => seat.sessionId === sessionId)) {
+        this.#players.add(sessionId);
+        await this.onLeave({ sessionId } as Client, CloseCode.FAILED_TO_RECONNECT);
+      }
+    }
+    await this.updateListing();
+  }
+
+  /** Stop acting for a move: no step, no patch, no message, from the snapshot on. */
+  freeze(): void {
+    this.#frozen = true;
+  }
+
+  /** The move did not happen: carry on here. */
+  thaw(): void {
+    this.#frozen = false;
+  }
+
+  /** Whether the room is frozen for a move: a real-time room does not step. */
+  protected get frozen(): boolean {
+    return this.#frozen;
+  }
+
+  /**
+   * The room now lives on another process: close every client with 4010 (the SDK reconnects,
+   * and the router sends it to the new process) and dispose of this copy. Nobody's leaving
+   * counts (no forfeit, no result); what was recorded is kept.
+   */
+  async moveOut(): Promise<void> {
+    this.#movingOut = true;
+    await this.disconnect(CloseCode.MAY_TRY_RECONNECT);
+  }
+
+  /**
+   * A carried seat is taken only with the reconnection token its client had: session ids are
+   * in the state for anyone to read, and Colyseus gives a reserved seat to whoever names it.
+   */
+  // colyseus-internal: carried-seats
+  #checkCarriedTokens(): void {
+    type Join = (client: Client, authContext: unknown, connection?: { reconnectionToken?: string | null }) => Promise<void>;
+    const room = this as unknown as { _onJoin: Join };
+    const join = room._onJoin;
+    room._onJoin = async (client, authContext, connection) => {
+      const carried = this.#carried.get(client.sessionId);
+      if (carried !== undefined && connection?.reconnectionToken !== carried.token) {
+        throw new ServerError(CloseCode.FAILED_TO_RECONNECT, "bad reconnection token");
+      }
+      return join.call(this, client, authContext, connection);
+    };
   }
 
   /**
@@ -478,7 +720,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
    * `RECORD_MATCHES`, or `record` from server code creating it) or seats spectators, who
    * may watch late.
    */
-  #startRecorder(raw: unknown): void {
+  #startRecorder(raw: unknown, moved: boolean): void {
     const declaration = this.#declaration;
     const settings = this.services.settings.recording;
     const policy = settings.matches === "declared" ? (declaration.recording?.matches ?? "ranked") : settings.matches;
@@ -493,7 +735,8 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
       maxDelayMs: MAX_SPECTATOR_DELAY_SECONDS * 1000,
       now: () => this.clock.currentTime,
     });
-    if (this.#recordsMatches) this.#recorder.startRecording();
+    // A match that moved in was recorded up to the move by its old process; the next one is recorded here.
+    if (this.#recordsMatches && !moved) this.#recorder.startRecording();
   }
 
   /** Hand a finished recording to the server's recordings (written off the tick). */
@@ -571,7 +814,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
   #watchResult(): void {
     const result = this.#declaration.result;
     // A server shutting down disconnects everyone: the forfeits that follow are no result.
-    if (result === undefined || (this.roster === undefined && !this.#recordsMatches) || this.#shuttingDown) return;
+    if (result === undefined || (this.roster === undefined && !this.#recordsMatches) || this.#shuttingDown || this.#movingOut) return;
     const standings = result(this.state);
     if (standings === undefined) {
       if (this.#reported) {
@@ -637,8 +880,9 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
     const room = this as unknown as { _reserveSeat: Reserve };
     const reserve = room._reserveSeat;
     room._reserveSeat = async (sessionId, joinOptions, ...rest) => {
-      // (authData, seconds, allowReconnection, ...): a seat held for a reconnection is not a new player.
-      const player = rest[2] !== true && !wantsToSpectate(joinOptions);
+      // (authData, seconds, allowReconnection, reconnectionToken): a seat held for a
+      // reconnection, or carried by a move, is not a new player.
+      const player = rest[2] !== true && typeof rest[3] !== "string" && !wantsToSpectate(joinOptions);
       if (player && (!this.acceptsPlayers() || this.#playerSeatsTaken() >= this.maxPlayers)) return false;
       const reserved = await reserve.call(this, sessionId, joinOptions, ...rest);
       if (reserved && player) {
@@ -679,6 +923,12 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
    * rooms tell every joiner the code.
    */
   override async onJoin(client: Client, raw?: unknown): Promise<void> {
+    const carried = this.#carried.get(client.sessionId);
+    if (carried !== undefined) {
+      this.#carried.delete(client.sessionId);
+      await this.#seatReturned(client, carried);
+      return;
+    }
     const parsed = parseJoinOptions(this.#joinSchema, raw);
     const maxSpectators = this.#declaration.maxSpectators ?? 0;
     if (parsed.spectator) {
@@ -726,7 +976,20 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
     await this.updateListing();
   }
 
+  /** A client back in the seat a move carried: its entity is connected again, a late spectator is late again. */
+  async #seatReturned(client: Client, seat: CarriedSeat): Promise<void> {
+    if (seat.delaySeconds !== undefined && seat.delaySeconds > 0) this.#watchLate(client, seat.delaySeconds);
+    this.#markConnected(client, true);
+    this.onSeatReturned(client);
+    this.services.observer.reconnected(this.roomName);
+    await this.updateListing();
+  }
+
   override async onLeave(client: Client, code?: number): Promise<void> {
+    // Moving out: the client leaves this copy for the room's new process.
+    if (this.#movingOut) return;
+    this.#carried.delete(client.sessionId);
+    this.#lateBy.delete(client.sessionId);
     const spectator = this.#spectators.has(client.sessionId);
     if (spectator || this.#players.has(client.sessionId)) this.#recorder?.mark({ event: "leave", sessionId: client.sessionId, spectator });
     this.#recorder?.forget(client.sessionId);
@@ -753,6 +1016,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
     if (seconds === 0) return;
     if (this.#recorder === undefined) throw new ServerError(HttpStatus.INVALID_REQUEST, "this room cannot be watched late");
     this.#recorder.delay(client, seconds * 1000);
+    this.#lateBy.set(client.sessionId, seconds);
     // It may watch later than it asked (a ranked match's least delay): the page says how late.
     client.send("delay", { delaySeconds: seconds } satisfies WatchingLate);
   }
@@ -790,6 +1054,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
    * socket replaced by a reconnection, so the code alone cannot decide.
    */
   override onDrop(client: Client): void {
+    if (this.#movingOut) return;
     // colyseus-internal: refused-join-ondrop
     // Colyseus calls onDrop for a join it refused too (no slot, bad options): no seat to hold.
     if (!this.#players.has(client.sessionId) && !this.#spectators.has(client.sessionId)) return;
@@ -814,6 +1079,21 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
    * their own accord: rating a forfeit for both would punish them for a deploy).
    */
   override onBeforeShutdown(): void {
+    const graceMs = this.services.settings.shutdownGraceMs;
+    if (graceMs > 0 && this.#phase() === "playing") {
+      // In a cluster, a match that could not move may finish (and be rated) before the
+      // process goes: it closes when it is over, or at the deadline.
+      const closeWhenOver = this.clock.setInterval(() => {
+        if (this.#phase() === "playing") return;
+        closeWhenOver.clear();
+        this.disconnect(CloseCode.SERVER_SHUTDOWN).catch(() => undefined);
+      }, 100);
+      this.clock.setTimeout(() => {
+        this.#shuttingDown = true;
+        super.onBeforeShutdown();
+      }, graceMs);
+      return;
+    }
     this.#shuttingDown = true;
     super.onBeforeShutdown();
   }

@@ -9,6 +9,12 @@ export interface RoomSettings {
   readonly reconnectionSeconds: number;
   /** Rooms one process hosts at most; creating one more answers 503. */
   readonly maxRoomsPerProcess: number;
+  /**
+   * In a cluster, how long a match that cannot move (its room type is not `movable`) may play
+   * on after SIGTERM before its clients are closed with 4001; 0 closes them at once (one
+   * process: there is nowhere to go).
+   */
+  readonly shutdownGraceMs: number;
   readonly queue: QueueSettings;
   readonly recording: RecordingSettings;
 }

@@ -1,0 +1,317 @@
+import { logger, matchMaker, type Presence, requestFromIPC, subscribeIPC } from "@colyseus/core";
+import type { Redis } from "ioredis";
+import { parseSnapshot, RESTORE_OPTION, type RoomSnapshot, SnapshotError } from "../rooms/base/migration.ts";
+import type { RedisHealth, ResilientRedisDriver } from "./redis.ts";
+
+/**
+ * Rooms that outlive their process (docs/deploying.md), on the pieces Colyseus already has:
+ * a room recreated under its id through the matchmaker (`handleCreateRoom`, the restore
+ * path of its dev mode), seats reserved by reconnection token, clients closed with 4010 so
+ * the SDK reconnects on its own, and a router in front (server/router.ts) that sends each
+ * reconnection to wherever the room lives now.
+ *
+ * - **Drain** (SIGTERM, a rolling restart, `POST /admin/drain`): this process takes no new
+ *   rooms; each movable room is frozen between two ticks, snapshotted, recreated on the
+ *   least loaded live peer (over Colyseus IPC), and its clients closed with 4010. Rooms that
+ *   cannot move are left to Colyseus's shutdown (their match may finish, then 4001).
+ * - **Checkpoints**: every `checkpointMs` each movable room's snapshot goes to Redis.
+ * - **Failover**: each process renews a heartbeat; when one lapses (the process died), a
+ *   survivor takes a per-room lock and recreates the dead process's rooms from their last
+ *   checkpoint. What happened after that checkpoint is lost.
+ */
+
+/** What a room must offer to move (`TickroomRoom` does; other room types drain the old way). */
+interface MovableRoom {
+  readonly roomId: string;
+  readonly roomName: string;
+  readonly movable: boolean;
+  snapshot(): RoomSnapshot;
+  freeze(): void;
+  thaw(): void;
+  moveOut(): Promise<void>;
+  seatCarried(): Promise<void>;
+  lock(): Promise<void>;
+  unlock(): Promise<void>;
+}
+
+/** How one room fared in a drain or a failover: the metric's label (`tickroom_room_moves_total{outcome}`). */
+export type MoveOutcome = "moved" | "drained" | "failed" | "adopted" | "refused";
+
+export interface MigrationSettings {
+  /** How often movable rooms checkpoint (0: never). */
+  readonly checkpointMs: number;
+  /** A heartbeat older than this marks its process dead. */
+  readonly failoverDetectMs: number;
+}
+
+/** Redis keys, one home: the router reads `aliveKey` too. */
+export const MIGRATION_KEYS = {
+  /** Heartbeat of a process, its value the address the router reaches it at; expires when it stops renewing it. */
+  alive: (processId: string) => `tickroom:alive:${processId}`,
+  /** Hash of a process's rooms' latest checkpoints: roomId -> snapshot JSON. */
+  checkpoints: (processId: string) => `tickroom:checkpoints:${processId}`,
+  /** Processes with checkpoints: where survivors look. */
+  checkpointed: "tickroom:checkpointed",
+  /** Processes draining: no new room is created on them. */
+  draining: "tickroom:draining",
+  /** One survivor adopts a room: SET NX on this. */
+  adopting: (roomId: string) => `tickroom:adopting:${roomId}`,
+  /** The IPC channel a process takes moved rooms on. */
+  moveChannel: (processId: string) => `tickroom:move:${processId}`,
+} as const;
+
+/** How long a peer has to recreate a room and reserve its seats before the move is given up. */
+const MOVE_TIMEOUT_MS = 5000;
+/** Rooms moved at once during a drain: enough to overlap the IPC round trips, few enough that each freeze stays short. */
+const MOVES_IN_FLIGHT = 8;
+
+function movableRoom(roomId: string): MovableRoom | undefined {
+  const room = matchMaker.getLocalRoomById(roomId) as unknown as Partial<MovableRoom> | undefined;
+  return room !== undefined && typeof room.snapshot === "function" ? (room as MovableRoom) : undefined;
+}
+
+export class RoomMigration {
+  readonly #timers: NodeJS.Timeout[] = [];
+  /** Peers draining, as last read from Redis: not chosen to create rooms on, nor to move rooms to. */
+  #drainingPeers = new Set<string>();
+  #draining = false;
+  /** Rooms whose checkpoint this process wrote last time (to drop those gone since). */
+  #checkpointed = new Set<string>();
+  #scanning = false;
+  #checkpointing = false;
+  /** host:port the router reaches this process at: its heartbeat's value. */
+  #address = "";
+  #checkpointTimer: NodeJS.Timeout | undefined;
+  /** The cost of checkpoints: snapshots taken and the time they took (for /metrics and the benchmark). */
+  readonly checkpointStats = { rooms: 0, bytes: 0, snapshotMs: 0, writes: 0 };
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly presence: Presence,
+    private readonly driver: ResilientRedisDriver,
+    private readonly health: RedisHealth,
+    private readonly settings: MigrationSettings,
+    private readonly count: (roomType: string, outcome: MoveOutcome) => void = () => undefined,
+  ) {}
+
+  get processId(): string {
+    return matchMaker.processId;
+  }
+
+  /** Once the process listens at `address` (host:port, for the router): take moved rooms, beat, checkpoint, watch the peers. */
+  async start(address: string): Promise<void> {
+    this.#address = address;
+    await subscribeIPC(this.presence, MIGRATION_KEYS.moveChannel(this.processId), (_method: string, args: unknown[]) =>
+      this.#restore(String(args[0]), "moved"),
+    );
+    await this.#beat();
+    const every = (ms: number, task: () => Promise<void>): NodeJS.Timeout => {
+      const timer = setInterval(() => void task().catch((error: unknown) => logger.warn(`[tickroom] migration: ${(error as Error).message}`)), ms);
+      timer.unref();
+      this.#timers.push(timer);
+      return timer;
+    };
+    every(Math.max(100, this.settings.failoverDetectMs / 3), () => this.#beat());
+    every(Math.max(100, Math.min(500, this.settings.failoverDetectMs / 3)), () => this.#scan());
+    if (this.settings.checkpointMs > 0) this.#checkpointTimer = every(this.settings.checkpointMs, () => this.#checkpoint());
+  }
+
+  /** Where matchmaking creates a room: the least loaded process that is not draining (Colyseus's `selectProcessIdToCreateRoom`). */
+  readonly selectProcess = async (): Promise<string> => {
+    const all = await matchMaker.stats.fetchAll();
+    const open = all.filter((process) => !this.#isDraining(process.processId));
+    return (open.length > 0 ? open : all).sort((a, b) => a.roomCount - b.roomCount)[0]?.processId ?? this.processId;
+  };
+
+  #isDraining(processId: string): boolean {
+    return processId === this.processId ? this.#draining : this.#drainingPeers.has(processId);
+  }
+
+  /**
+   * Move every movable room to a live peer; leave the rest to Colyseus's shutdown. Returns
+   * what happened to each room. Called before Colyseus disposes of the rooms (SIGTERM).
+   */
+  async drain(): Promise<Record<MoveOutcome, number>> {
+    const outcomes: Record<MoveOutcome, number> = { moved: 0, drained: 0, failed: 0, adopted: 0, refused: 0 };
+    this.#draining = true;
+    await this.redis.sadd(MIGRATION_KEYS.draining, this.processId).catch(() => undefined);
+    const rooms = this.driver.localRoomIds().map((roomId) => [roomId, movableRoom(roomId)] as const);
+    const peers = await this.#livePeers();
+    const queue = [...rooms];
+    const work = async (): Promise<void> => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        const [roomId, room] = next;
+        const outcome = room === undefined || !room.movable || peers.length === 0 ? "drained" : await this.#moveOne(room, peers);
+        outcomes[outcome]++;
+        this.count(room?.roomName ?? matchMaker.getLocalRoomById(roomId)?.roomName ?? "unknown", outcome);
+      }
+    };
+    await Promise.all(Array.from({ length: MOVES_IN_FLIGHT }, work));
+    // What is left finishes here: nothing for a survivor to adopt should this process die now.
+    clearInterval(this.#checkpointTimer);
+    await this.redis
+      .multi()
+      .del(MIGRATION_KEYS.checkpoints(this.processId))
+      .srem(MIGRATION_KEYS.checkpointed, this.processId)
+      .exec()
+      .catch(() => undefined);
+    logger.info(
+      `[tickroom] drained: ${outcomes.moved} room(s) moved to ${peers.length} peer(s), ${outcomes.failed} failed to move, ${outcomes.drained} left to finish here`,
+    );
+    return outcomes;
+  }
+
+  /** Live peers that take rooms, least loaded first. */
+  async #livePeers(): Promise<{ processId: string; roomCount: number }[]> {
+    const all = await matchMaker.stats.fetchAll();
+    const peers = all.filter((process) => process.processId !== this.processId && !this.#drainingPeers.has(process.processId));
+    const alive = await Promise.all(peers.map((peer) => this.redis.exists(MIGRATION_KEYS.alive(peer.processId)).catch(() => 0)));
+    return peers.filter((_, i) => alive[i] === 1).sort((a, b) => a.roomCount - b.roomCount);
+  }
+
+  /** Freeze, snapshot, recreate on a peer (the least loaded first; the next if it refuses), close the clients with 4010. */
+  async #moveOne(room: MovableRoom, peers: { processId: string; roomCount: number }[]): Promise<MoveOutcome> {
+    await room.lock().catch(() => undefined);
+    room.freeze();
+    let snapshot: string;
+    try {
+      snapshot = JSON.stringify(room.snapshot());
+    } catch (error) {
+      logger.warn(`[tickroom] ${room.roomName}/${room.roomId} cannot be snapshotted, it finishes here: ${(error as Error).message}`);
+      room.thaw();
+      return "failed";
+    }
+    // From here its listing is the new process's to write.
+    this.driver.handOff(room.roomId);
+    for (const peer of [...peers].sort((a, b) => a.roomCount - b.roomCount)) {
+      try {
+        await requestFromIPC(this.presence, MIGRATION_KEYS.moveChannel(peer.processId), "restore", [snapshot], MOVE_TIMEOUT_MS);
+        peer.roomCount++;
+        await this.redis.hdel(MIGRATION_KEYS.checkpoints(this.processId), room.roomId).catch(() => undefined);
+        this.#checkpointed.delete(room.roomId);
+        await room.moveOut();
+        return "moved";
+      } catch (error) {
+        logger.warn(`[tickroom] ${room.roomName}/${room.roomId} did not move to ${peer.processId}: ${(error as Error).message}`);
+      }
+    }
+    this.driver.takeBack(room.roomId);
+    room.thaw();
+    return "failed";
+  }
+
+  /** Recreate a room here from its snapshot and reserve its seats (a move, or an adoption). */
+  async #restore(text: string, outcome: "moved" | "adopted"): Promise<boolean> {
+    if (this.#draining) throw new Error("this process is draining");
+    let snapshot: RoomSnapshot;
+    try {
+      snapshot = parseSnapshot(text);
+    } catch (error) {
+      this.count("unknown", "refused");
+      logger.error(`[tickroom] a room snapshot was refused: ${(error as Error).message}`);
+      throw error;
+    }
+    try {
+      await matchMaker.handleCreateRoom(snapshot.roomType, { ...snapshot.createOptions, [RESTORE_OPTION]: snapshot }, undefined, snapshot.roomId);
+    } catch (error) {
+      this.count(snapshot.roomType, "refused");
+      logger.error(`[tickroom] room ${snapshot.roomType}/${snapshot.roomId} was not restored: ${(error as Error).message}`);
+      throw error instanceof SnapshotError ? error : new SnapshotError((error as Error).message);
+    }
+    await movableRoom(snapshot.roomId)?.seatCarried();
+    if (outcome === "adopted") this.count(snapshot.roomType, "adopted");
+    return true;
+  }
+
+  async #beat(): Promise<void> {
+    if (!this.health.up) return;
+    await this.redis.set(MIGRATION_KEYS.alive(this.processId), this.#address, "PX", this.settings.failoverDetectMs);
+  }
+
+  /** Write every movable room's snapshot to Redis in one round trip; drop the checkpoints of rooms gone since. */
+  async #checkpoint(): Promise<void> {
+    if (!this.health.up || this.#checkpointing) return;
+    this.#checkpointing = true;
+    try {
+      const started = performance.now();
+      const entries: string[] = [];
+      const now = new Set<string>();
+      for (const roomId of this.driver.localRoomIds()) {
+        const room = movableRoom(roomId);
+        if (room === undefined || !room.movable) continue;
+        try {
+          entries.push(roomId, JSON.stringify(room.snapshot()));
+          now.add(roomId);
+        } catch (error) {
+          logger.warn(`[tickroom] checkpoint of ${room.roomName}/${roomId} failed: ${(error as Error).message}`);
+        }
+      }
+      const key = MIGRATION_KEYS.checkpoints(this.processId);
+      const gone = [...this.#checkpointed].filter((roomId) => !now.has(roomId));
+      this.#checkpointed = now;
+      const stats = this.checkpointStats;
+      stats.snapshotMs += performance.now() - started;
+      stats.rooms += now.size;
+      for (let i = 1; i < entries.length; i += 2) stats.bytes += entries[i]!.length;
+      if (entries.length === 0 && gone.length === 0) return;
+      const write = this.redis.multi();
+      if (entries.length > 0) write.hset(key, ...entries).sadd(MIGRATION_KEYS.checkpointed, this.processId);
+      if (gone.length > 0) write.hdel(key, ...gone);
+      await write.exec();
+      stats.writes++;
+    } finally {
+      this.#checkpointing = false;
+    }
+  }
+
+  /** Read which peers drain, and adopt the rooms of any whose heartbeat lapsed. */
+  async #scan(): Promise<void> {
+    if (!this.health.up || this.#scanning) return;
+    this.#scanning = true;
+    try {
+      const draining = await this.redis.smembers(MIGRATION_KEYS.draining);
+      this.#drainingPeers = new Set(draining);
+      if (this.#draining) return;
+      // A drained process that has exited: forget it.
+      for (const processId of draining) {
+        if ((await this.redis.exists(MIGRATION_KEYS.alive(processId))) === 0) await this.redis.srem(MIGRATION_KEYS.draining, processId);
+      }
+      for (const processId of await this.redis.smembers(MIGRATION_KEYS.checkpointed)) {
+        if (processId === this.processId || (await this.redis.exists(MIGRATION_KEYS.alive(processId))) === 1) continue;
+        await this.#adoptFrom(processId);
+      }
+    } finally {
+      this.#scanning = false;
+    }
+  }
+
+  /**
+   * A dead process's rooms: each taken by whichever survivor wins its lock, and only if no
+   * live process hosts it already (it moved before its old process died).
+   */
+  async #adoptFrom(deadProcessId: string): Promise<void> {
+    const key = MIGRATION_KEYS.checkpoints(deadProcessId);
+    const checkpoints = await this.redis.hgetall(key);
+    for (const [roomId, text] of Object.entries(checkpoints)) {
+      const won = await this.redis.set(MIGRATION_KEYS.adopting(roomId), this.processId, "PX", 30_000, "NX");
+      if (won !== "OK") continue;
+      const listing = await this.driver.findOne({ roomId });
+      const hostedElsewhere =
+        listing !== undefined && listing.processId !== deadProcessId && (await this.redis.exists(MIGRATION_KEYS.alive(listing.processId))) === 1;
+      if (!hostedElsewhere && matchMaker.getLocalRoomById(roomId) === undefined) {
+        const took = performance.now();
+        await this.#restore(text, "adopted").then(
+          () => logger.info(`[tickroom] adopted room ${roomId} of dead process ${deadProcessId} in ${Math.round(performance.now() - took)} ms`),
+          () => undefined,
+        );
+      }
+      await this.redis.hdel(key, roomId);
+    }
+    if ((await this.redis.hlen(key)) === 0) await this.redis.srem(MIGRATION_KEYS.checkpointed, deadProcessId);
+  }
+
+  /** Stop every timer (the heartbeat lapses on its own). */
+  stop(): void {
+    for (const timer of this.#timers) clearInterval(timer);
+  }
+}
