@@ -135,8 +135,14 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
   const migration =
     config.cluster === undefined || redis === undefined
       ? undefined
-      : new RoomMigration(redis.commands, redis.presence, redis.driver, redis.health, config.cluster, (roomType, outcome) =>
-          metrics?.roomMove(roomType, outcome),
+      : new RoomMigration(
+          redis.commands,
+          redis.presence,
+          redis.driver,
+          redis.health,
+          config.cluster,
+          (roomType, outcome) => metrics?.roomMove(roomType, outcome),
+          (rooms, seconds, bytes) => metrics?.checkpoint(rooms, seconds, bytes),
         );
   // One Redis for presence (pub/sub, IPC between processes) and the room listings.
   const cluster =

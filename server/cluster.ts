@@ -54,6 +54,7 @@ function launch(port: number): Member {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const member: Member = { port, child, up: false, leaving: false };
+  console.log(`tickroom cluster: process on port ${port} is pid ${child.pid}`);
   const label = `[${port}] `;
   const prefix = (chunk: Buffer): string => chunk.toString().replace(/^(?=.)/gm, label);
   child.stdout!.on("data", (chunk: Buffer) => {

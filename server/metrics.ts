@@ -84,6 +84,9 @@ export class TickroomMetrics implements RoomObserver, TrafficObserver {
   readonly #recordings: Counter<"type" | "outcome">;
   readonly #recordingBytes: Counter<"type">;
   readonly #moves: Counter<"type" | "outcome">;
+  readonly #checkpointRooms: Counter;
+  readonly #checkpointSeconds: Counter;
+  readonly #checkpointBytes: Counter;
 
   constructor() {
     const registers = [this.registry];
@@ -173,6 +176,13 @@ export class TickroomMetrics implements RoomObserver, TrafficObserver {
       labelNames: ["type", "outcome"],
       registers,
     });
+    this.#checkpointRooms = new Counter({ name: "tickroom_checkpoint_rooms_total", help: "Room snapshots written to Redis as checkpoints.", registers });
+    this.#checkpointSeconds = new Counter({
+      name: "tickroom_checkpoint_seconds_total",
+      help: "Event-loop time spent taking and serializing checkpoints (the cost to the tick).",
+      registers,
+    });
+    this.#checkpointBytes = new Counter({ name: "tickroom_checkpoint_bytes_total", help: "Bytes of checkpoints written to Redis.", registers });
 
     // Per-frame traffic lives in plain numbers; the first of these counters folds it into
     // all four when scraped (the registry reads each metric right after its own collect).
@@ -250,6 +260,12 @@ export class TickroomMetrics implements RoomObserver, TrafficObserver {
 
   reconnected(roomType: string): void {
     this.#reconnections.inc({ type: roomType });
+  }
+
+  checkpoint(rooms: number, seconds: number, bytes: number): void {
+    this.#checkpointRooms.inc(rooms);
+    this.#checkpointSeconds.inc(seconds);
+    this.#checkpointBytes.inc(bytes);
   }
 
   roomMove(roomType: string, outcome: "moved" | "drained" | "failed" | "adopted" | "refused"): void {

@@ -82,8 +82,6 @@ export class RoomMigration {
   /** host:port the router reaches this process at: its heartbeat's value. */
   #address = "";
   #checkpointTimer: NodeJS.Timeout | undefined;
-  /** The cost of checkpoints: snapshots taken and the time they took (for /metrics and the benchmark). */
-  readonly checkpointStats = { rooms: 0, bytes: 0, snapshotMs: 0, writes: 0 };
 
   constructor(
     private readonly redis: Redis,
@@ -92,6 +90,7 @@ export class RoomMigration {
     private readonly health: RedisHealth,
     private readonly settings: MigrationSettings,
     private readonly count: (roomType: string, outcome: MoveOutcome) => void = () => undefined,
+    private readonly checkpointed: (rooms: number, seconds: number, bytes: number) => void = () => undefined,
   ) {}
 
   get processId(): string {
@@ -249,16 +248,14 @@ export class RoomMigration {
       const key = MIGRATION_KEYS.checkpoints(this.processId);
       const gone = [...this.#checkpointed].filter((roomId) => !now.has(roomId));
       this.#checkpointed = now;
-      const stats = this.checkpointStats;
-      stats.snapshotMs += performance.now() - started;
-      stats.rooms += now.size;
-      for (let i = 1; i < entries.length; i += 2) stats.bytes += entries[i]!.length;
+      let bytes = 0;
+      for (let i = 1; i < entries.length; i += 2) bytes += entries[i]!.length;
+      this.checkpointed(now.size, (performance.now() - started) / 1000, bytes);
       if (entries.length === 0 && gone.length === 0) return;
       const write = this.redis.multi();
       if (entries.length > 0) write.hset(key, ...entries).sadd(MIGRATION_KEYS.checkpointed, this.processId);
       if (gone.length > 0) write.hdel(key, ...gone);
       await write.exec();
-      stats.writes++;
     } finally {
       this.#checkpointing = false;
     }
