@@ -1086,6 +1086,8 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
       const closeWhenOver = this.clock.setInterval(() => {
         if (this.#phase() === "playing") return;
         closeWhenOver.clear();
+        // The last moves reach everyone before the sockets close.
+        this.broadcastPatch();
         this.disconnect(CloseCode.SERVER_SHUTDOWN).catch(() => undefined);
       }, 100);
       this.clock.setTimeout(() => {
@@ -1122,7 +1124,8 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
   override onUncaughtException(error: RoomException, method: RoomMethodName): void {
     // A join or a room refused on purpose (no slot, server full, bad options) is an
     // answer to the client, not a bug: rooms throw ServerError only deliberately.
-    if ((method === "onJoin" || method === "onCreate") && error.cause instanceof ServerError) return;
+    // A snapshot refused on a move is logged by the process that tried to restore it.
+    if ((method === "onJoin" || method === "onCreate") && (error.cause instanceof ServerError || error.cause instanceof SnapshotError)) return;
     const sessionId = "client" in error && error.client ? ` session=${error.client.sessionId}` : "";
     logger.error(`[tickroom] uncaught exception room=${this.roomName}/${this.roomId} method=${method}${sessionId}:`, error.cause ?? error);
   }

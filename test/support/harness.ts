@@ -15,6 +15,8 @@ import { generousHttpLimits } from "../../tools/serverProcess.ts";
 /** A real tickroom server on an OS-assigned port, with SDK clients pointed at it. */
 export interface TestServer {
   readonly colyseus: ColyseusTestServer<TickroomServer>;
+  /** The server itself (its migration, its outbox). */
+  readonly server: TickroomServer;
   readonly port: number;
   readonly httpUrl: string;
   /** A fresh SDK client (one per simulated player). */
@@ -43,7 +45,8 @@ export async function startTestServer(env: Environment = {}, hooks: Omit<ServerH
   });
   const store = hooks.store ?? (await openStore(config.store));
   const server = createTickroomServer(config, { ...hooks, ...(store !== undefined ? { store } : {}), handleSignals: false });
-  await server.listen(0, "127.0.0.1");
+  // Port 0 unless the test names one (a server on Redis announces its address in seats).
+  await server.listen(env.PORT !== undefined ? config.port : 0, "127.0.0.1");
   const address = server.transport.server?.address() as AddressInfo;
   const port = address.port;
   // colyseus-internal: testing-server-wrap
@@ -51,6 +54,7 @@ export async function startTestServer(env: Environment = {}, hooks: Omit<ServerH
   colyseus.sdk = new Client<TickroomServer>(`ws://127.0.0.1:${port}`);
   return {
     colyseus,
+    server,
     port,
     httpUrl: `http://127.0.0.1:${port}`,
     client: () => new Client<TickroomServer>(`ws://127.0.0.1:${port}`),
