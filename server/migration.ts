@@ -1,4 +1,4 @@
-import { logger, matchMaker, type Presence, requestFromIPC, subscribeIPC } from "@colyseus/core";
+import { logger, matchMaker, type Presence, type Room, requestFromIPC, subscribeIPC, updateLobby } from "@colyseus/core";
 import type { Redis } from "ioredis";
 import { parseSnapshot, RESTORE_OPTION, type RoomSnapshot, SnapshotError } from "../rooms/base/migration.ts";
 import type { RedisHealth, ResilientRedisDriver } from "./redis.ts";
@@ -189,6 +189,8 @@ export class RoomMigration {
         await this.redis.hdel(MIGRATION_KEYS.checkpoints(this.processId), room.roomId).catch(() => undefined);
         this.#checkpointed.delete(room.roomId);
         await room.moveOut();
+        // Disposing of this copy told the lobbies the room was gone: it is not, it is elsewhere.
+        updateLobby(room as unknown as Room);
         return "moved";
       } catch (error) {
         logger.warn(`[tickroom] ${room.roomName}/${room.roomId} did not move to ${peer.processId}: ${(error as Error).message}`);
