@@ -172,7 +172,7 @@ export class TickroomMetrics implements RoomObserver, TrafficObserver {
     });
     this.#moves = new Counter({
       name: "tickroom_room_moves_total",
-      help: "Rooms in a drain or a failover (docs/deploying.md): moved to a peer, drained the old way (not movable), failed to move, adopted from a dead process's checkpoint, or refused (a snapshot that would not restore).",
+      help: "Rooms in a drain or a failover (docs/deploying.md): moved to a peer, drained the old way (not movable), failed to move, adopted from a dead process's checkpoint, refused (a snapshot that would not restore), or fenced (adopted elsewhere while this process was cut off from Redis).",
       labelNames: ["type", "outcome"],
       registers,
     });
@@ -268,7 +268,7 @@ export class TickroomMetrics implements RoomObserver, TrafficObserver {
     this.#checkpointBytes.inc(bytes);
   }
 
-  roomMove(roomType: string, outcome: "moved" | "drained" | "failed" | "adopted" | "refused"): void {
+  roomMove(roomType: string, outcome: "moved" | "drained" | "failed" | "adopted" | "refused" | "fenced"): void {
     this.#moves.inc({ type: roomType, outcome });
   }
 

@@ -35,7 +35,7 @@ interface MovableRoom {
 }
 
 /** How one room fared in a drain or a failover: the metric's label (`tickroom_room_moves_total{outcome}`). */
-export type MoveOutcome = "moved" | "drained" | "failed" | "adopted" | "refused";
+export type MoveOutcome = "moved" | "drained" | "failed" | "adopted" | "refused" | "fenced";
 
 export interface MigrationSettings {
   /** How often movable rooms checkpoint (0: never). */
@@ -82,6 +82,8 @@ export class RoomMigration {
   /** host:port the router reaches this process at: its heartbeat's value. */
   #address = "";
   #checkpointTimer: NodeJS.Timeout | undefined;
+  /** When this process's Redis last came back: peers get a detection time to beat again before any is judged dead. */
+  #redisUpSince = performance.now();
 
   constructor(
     private readonly redis: Redis,
@@ -91,7 +93,24 @@ export class RoomMigration {
     private readonly settings: MigrationSettings,
     private readonly count: (roomType: string, outcome: MoveOutcome) => void = () => undefined,
     private readonly checkpointed: (rooms: number, seconds: number, bytes: number) => void = () => undefined,
-  ) {}
+  ) {
+    health.on("up", () => {
+      this.#redisUpSince = performance.now();
+    });
+    // Cut off from Redis longer than the detection time, this process's rooms may have been
+    // adopted by a survivor: where one was, the adopted copy is the room, and this one sends
+    // its clients there (4010; their seats travelled in the checkpoint).
+    driver.onAdoptedElsewhere = (roomIds) => {
+      for (const roomId of roomIds) {
+        const room = movableRoom(roomId);
+        if (room === undefined) continue;
+        logger.warn(`[tickroom] room ${roomId} was adopted by another process while this one was cut off from Redis: its clients go there`);
+        room.freeze();
+        this.count(room.roomName, "fenced");
+        void room.moveOut().catch(() => undefined);
+      }
+    };
+  }
 
   get processId(): string {
     return matchMaker.processId;
@@ -131,7 +150,7 @@ export class RoomMigration {
    * what happened to each room. Called before Colyseus disposes of the rooms (SIGTERM).
    */
   async drain(): Promise<Record<MoveOutcome, number>> {
-    const outcomes: Record<MoveOutcome, number> = { moved: 0, drained: 0, failed: 0, adopted: 0, refused: 0 };
+    const outcomes: Record<MoveOutcome, number> = { moved: 0, drained: 0, failed: 0, adopted: 0, refused: 0, fenced: 0 };
     this.#draining = true;
     await this.redis.sadd(MIGRATION_KEYS.draining, this.processId).catch(() => undefined);
     const rooms = this.driver.localRoomIds().map((roomId) => [roomId, movableRoom(roomId)] as const);
@@ -270,7 +289,8 @@ export class RoomMigration {
     try {
       const draining = await this.redis.smembers(MIGRATION_KEYS.draining);
       this.#drainingPeers = new Set(draining);
-      if (this.#draining) return;
+      // Not while this process may have missed peers' heartbeats (Redis was away): each gets a detection time to beat again.
+      if (this.#draining || performance.now() - this.#redisUpSince < this.settings.failoverDetectMs) return;
       // A drained process that has exited: forget it.
       for (const processId of draining) {
         if ((await this.redis.exists(MIGRATION_KEYS.alive(processId))) === 0) await this.redis.srem(MIGRATION_KEYS.draining, processId);

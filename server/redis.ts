@@ -224,9 +224,21 @@ export class ResilientRedisDriver extends RedisDriver {
   async republish(): Promise<number> {
     const removed = [...this.#removedWhileDown];
     this.#removedWhileDown.clear();
+    // A room another process lists now was adopted while this one was cut off (its heartbeat
+    // lapsed): that copy is the room; this one must not write over its listing.
+    const current = await super.findByIds([...this.#local.keys()]);
+    const adopted = [...this.#local.keys()].filter((roomId) => {
+      const owner = current.get(roomId)?.processId;
+      return owner !== undefined && owner !== matchMaker.processId;
+    });
+    for (const roomId of adopted) this.handOff(roomId);
     await Promise.all([...removed.map((roomId) => super.remove(roomId)), ...[...this.#local.values()].map((listing) => super.persist(listing))]);
+    if (adopted.length > 0) this.onAdoptedElsewhere(adopted);
     return this.#local.size;
   }
+
+  /** Rooms of this process that another adopted while it was cut off from Redis (server/migration.ts closes this copy). */
+  onAdoptedElsewhere: (roomIds: readonly string[]) => void = () => undefined;
 }
 
 /** redis-driver's hash of listings. */

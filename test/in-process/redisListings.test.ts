@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import type { IRoomCache } from "@colyseus/core";
+import { type IRoomCache, matchMaker } from "@colyseus/core";
 import { Redis } from "ioredis";
 import { RedisHealth, ResilientRedisDriver } from "../../server/redis.ts";
 import { startRedis, stopProcess } from "../support/privateRedis.ts";
@@ -63,5 +63,40 @@ describe("room listings in Redis", () => {
       ["late"],
     );
     assert.deepEqual(await driver.query({ roomId: "missing" }), []);
+  });
+
+  it("after an outage, leaves the listing of a room another process adopted meanwhile to it, and says which", async () => {
+    // This process's own listing (processId: this process's, unset here without a matchmaker).
+    const mine = { ...listing("mine"), processId: matchMaker.processId } as IRoomCache;
+    const kept = { ...listing("kept"), processId: matchMaker.processId } as IRoomCache;
+    await driver.persist(mine, true);
+    await driver.persist(kept, true);
+    // While this process was cut off, a survivor adopted "mine" from its checkpoint.
+    await writer.hset("roomcaches", "mine", JSON.stringify({ ...listing("mine"), processId: "survivor" }));
+    await writer.hdel("roomcaches", "kept");
+    const adopted: string[] = [];
+    driver.onAdoptedElsewhere = (roomIds) => adopted.push(...roomIds);
+    await driver.republish();
+    assert.deepEqual(adopted, ["mine"]);
+    assert.equal((JSON.parse((await writer.hget("roomcaches", "mine")) ?? "{}") as IRoomCache).processId, "survivor", "the adopter's listing stands");
+    assert.ok(await writer.hexists("roomcaches", "kept"), "a listing merely lost is written again");
+    await driver.remove("mine");
+    assert.ok(await writer.hexists("roomcaches", "mine"), "nor does this copy's end remove it");
+  });
+
+  it("drops a dead process's listings but not one a survivor took over in between", async () => {
+    await writer.hset("roomcaches", "dead-a", JSON.stringify({ ...listing("dead-a"), processId: "dead" }));
+    await writer.hset("roomcaches", "dead-b", JSON.stringify({ ...listing("dead-b"), processId: "dead" }));
+    const query = driver.query.bind(driver);
+    // Colyseus reads the dead process's listings, then a survivor adopts one, then the delete.
+    driver.query = async (conditions) => {
+      const found = await query(conditions);
+      await writer.hset("roomcaches", "dead-b", JSON.stringify({ ...listing("dead-b"), processId: "survivor" }));
+      return found;
+    };
+    await driver.cleanup("dead");
+    driver.query = query;
+    assert.equal(await writer.hexists("roomcaches", "dead-a"), 0);
+    assert.equal((JSON.parse((await writer.hget("roomcaches", "dead-b")) ?? "{}") as IRoomCache).processId, "survivor");
   });
 });
