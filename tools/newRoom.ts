@@ -164,6 +164,8 @@ export class ${pascal}Room extends roomType({
   maxSpectators: ${type.toUpperCase()}.spectators,
   entities: "players",
   phase: "status",
+  // Everything it keeps is in its state: a live room moves to another process on a deploy.
+  movable: true,
 }) {
   override messages = {
     play: this.accept(playMessage, (client, message) => play(this.state, client.sessionId, message.points)),
@@ -441,6 +443,8 @@ export class ${pascal}Room extends realtimeRoomType({
   sanitize: sanitizeInput,
   tickRate: ${constants}.tickRate,
   lateInput: { guess: guessLateInput },
+  // Everything it keeps is in its state: a live room moves to another process on a deploy.
+  movable: true,
 }) {
   protected step(inputs: TickInputs<${pascal}Input>, context: StepContext): void {
     step(this.state, inputs, context.dt);

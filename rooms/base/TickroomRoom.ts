@@ -700,6 +700,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
   /**
    * A carried seat is taken only with the reconnection token its client had: session ids are
    * in the state for anyone to read, and Colyseus gives a reserved seat to whoever names it.
+   * And a frozen room takes nobody.
    */
   // colyseus-internal: carried-seats
   #checkCarriedTokens(): void {
@@ -707,6 +708,13 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
     const room = this as unknown as { _onJoin: Join };
     const join = room._onJoin;
     room._onJoin = async (client, authContext, connection) => {
+      if (this.#frozen) {
+        // Moving: a client reconnecting now would get a new token the snapshot does not
+        // carry. 4010 sends its SDK to retry, by then to the room's new process.
+        // colyseus-internal: client-socket-ref
+        (client.ref as unknown as { close(code: number): void }).close(CloseCode.MAY_TRY_RECONNECT);
+        throw new ServerError(CloseCode.MAY_TRY_RECONNECT, "the room is moving to another process");
+      }
       const carried = this.#carried.get(client.sessionId);
       if (carried !== undefined && connection?.reconnectionToken !== carried.token) {
         throw new ServerError(CloseCode.FAILED_TO_RECONNECT, "bad reconnection token");

@@ -11,7 +11,18 @@ import { MIGRATION_KEYS } from "../../server/migration.ts";
 import { CloseCode } from "../../shared/errors.ts";
 import { redisAnswers } from "../../tools/redisCommand.ts";
 import { freePort } from "../../tools/serverProcess.ts";
-import { closed, eventually, quietPeriod, serverRoom, startTestServer, type TestServer, untilState } from "../support/harness.ts";
+import {
+  allowQuickReconnect,
+  closed,
+  eventually,
+  killSocket,
+  quietPeriod,
+  reconnected,
+  serverRoom,
+  startTestServer,
+  type TestServer,
+  untilState,
+} from "../support/harness.ts";
 
 /**
  * One server on a real Redis adopting rooms from checkpoints a "dead" process left there
@@ -169,6 +180,23 @@ describe("rooms adopted from checkpoints, and rooms that cannot move", { skip: !
     assert.equal(matchMaker.getLocalRoomById("locked1"), undefined);
     await redis.del(MIGRATION_KEYS.adopting("locked1"));
     await eventually(() => matchMaker.getLocalRoomById("locked1") !== undefined, "the adoption once the lock is gone", 5000);
+    await a.leave();
+    await b.leave();
+  });
+
+  it("turns a reconnection away from a room frozen for a move with 4010, which the SDK retries until the room takes it", async () => {
+    const [a, b] = await game("tictactoe");
+    allowQuickReconnect(a);
+    const drops: number[] = [];
+    a.onDrop((code: number) => drops.push(code));
+    const room = serverRoom<TicTacToeRoom>(a.roomId);
+    room.freeze();
+    const back = reconnected(a, 10_000);
+    killSocket(a.roomId, a.sessionId);
+    await eventually(() => drops.includes(CloseCode.MAY_TRY_RECONNECT), "a reconnection turned away", 5000);
+    room.thaw();
+    await back;
+    assert.deepEqual(drops.slice(0, 2), [CloseCode.ABNORMAL_CLOSURE, CloseCode.MAY_TRY_RECONNECT]);
     await a.leave();
     await b.leave();
   });
