@@ -76,7 +76,13 @@ export function createTickroomServer(config: TickroomConfig, hooks: ServerHooks 
   const stateClasses = new Map<string, new () => object>();
   const define = roomDefiner(
     {
-      settings: config.rooms,
+      settings: {
+        ...config.rooms,
+        // In a cluster a match that cannot move may finish before the process goes, leaving a
+        // second for the 4001s to go out before the SIGTERM timer ends it; alone, there is
+        // nowhere to go and no reason to wait.
+        shutdownGraceMs: config.cluster === undefined ? 0 : Math.max(0, config.shutdownTimeoutMs - 1000),
+      },
       observer,
       ratings: hooks.ratings ?? (store !== undefined ? new StoreRatings(store) : new GuestRatings()),
       results: hooks.results ?? outbox ?? discardResults,

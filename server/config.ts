@@ -170,7 +170,8 @@ export interface TickroomConfig {
     readonly stallMs: number;
     readonly joinTimeoutMs: number;
   };
-  readonly rooms: RoomSettings;
+  /** What rooms are told (the drain's grace is derived from `shutdownTimeoutMs` and `cluster` where rooms get it, server/app.config.ts). */
+  readonly rooms: Omit<RoomSettings, "shutdownGraceMs">;
   /** Past this event-loop delay (ms), matchmaking sheds new seats (0: never). */
   readonly maxEventLoopDelayMs: number;
   readonly metrics: {
@@ -263,8 +264,6 @@ export function parseConfig(env: Environment): TickroomConfig {
     rooms: {
       reconnectionSeconds: e.RECONNECTION_WINDOW_SECONDS,
       maxRoomsPerProcess: e.MAX_ROOMS_PER_PROCESS,
-      // Leave a second for the 4001s to go out before the SIGTERM timer ends the process.
-      shutdownGraceMs: e.REDIS_URL === undefined ? 0 : Math.max(0, e.SHUTDOWN_TIMEOUT_SECONDS * 1000 - 1000),
       queue: {
         teamSizes: { arena: e.QUEUE_ARENA_TEAM_SIZE },
         baseGap: e.QUEUE_BASE_GAP,

@@ -168,10 +168,20 @@ describe("config variables map to their fields", () => {
       variable: "REDIS_URL",
       value: REDIS,
       path: "cluster",
-      expected: { redisUrl: REDIS, publicAddress: "127.0.0.1:2567", processCheckIntervalMs: 5000 },
+      expected: {
+        redisUrl: REDIS,
+        publicAddress: "127.0.0.1:2567",
+        processCheckIntervalMs: 5000,
+        checkpointMs: 1000,
+        internalAddress: undefined,
+        failoverDetectMs: 3000,
+      },
     },
     { variable: "PUBLIC_ADDRESS", value: "game-3.example.com", path: "cluster.publicAddress", expected: "game-3.example.com", base: { REDIS_URL: REDIS } },
     { variable: "PROCESS_CHECK_INTERVAL_SECONDS", value: "2", path: "cluster.processCheckIntervalMs", expected: 2000, base: { REDIS_URL: REDIS } },
+    { variable: "CHECKPOINT_SECONDS", value: "0.5", path: "cluster.checkpointMs", expected: 500, base: { REDIS_URL: REDIS } },
+    { variable: "FAILOVER_DETECT_SECONDS", value: "10", path: "cluster.failoverDetectMs", expected: 10_000, base: { REDIS_URL: REDIS } },
+    { variable: "INTERNAL_ADDRESS", value: "10.0.0.7:2568", path: "cluster.internalAddress", expected: "10.0.0.7:2568", base: { REDIS_URL: REDIS } },
   ];
 
   for (const { variable, value, path, expected, base = {} } of knobs) {
@@ -339,6 +349,10 @@ describe("config: invalid values", () => {
     ["CLUSTER_PROCESSES", "65"],
     ["PROCESS_CHECK_INTERVAL_SECONDS", "0"],
     ["PROCESS_CHECK_INTERVAL_SECONDS", "3601"],
+    ["CHECKPOINT_SECONDS", "-1"],
+    ["FAILOVER_DETECT_SECONDS", "0.1"],
+    ["INTERNAL_ADDRESS", "10.0.0.7"],
+    ["INTERNAL_ADDRESS", "http://10.0.0.7:2568"],
     ["QUEUE_ARENA_TEAM_SIZE", "0"],
     ["QUEUE_ARENA_TEAM_SIZE", "9"],
     ["QUEUE_BASE_GAP", "-1"],
@@ -425,7 +439,14 @@ describe("config: rules across variables", () => {
 
   it("REDIS_URL derives the public address from PUBLIC_HOST:PORT", () => {
     const config = parseConfig({ REDIS_URL: REDIS, PUBLIC_HOST: "10.0.0.7", PORT: "2568" });
-    assert.deepEqual(config.cluster, { redisUrl: REDIS, publicAddress: "10.0.0.7:2568", processCheckIntervalMs: 5000 });
+    assert.deepEqual(config.cluster, {
+      redisUrl: REDIS,
+      publicAddress: "10.0.0.7:2568",
+      processCheckIntervalMs: 5000,
+      checkpointMs: 1000,
+      internalAddress: undefined,
+      failoverDetectMs: 3000,
+    });
   });
 
   it("PUBLIC_ADDRESS wins over PUBLIC_HOST:PORT, in each documented form", () => {
