@@ -195,6 +195,8 @@ export class RealtimeSession<E extends object, I extends object, S = unknown> {
   });
   /** Server time of the newest patch applied. */
   #newestPatchAt = 0;
+  /** Reconnected since the last patch recorded: the server's clock may have started anew (a move). */
+  #timelineRestarted = false;
   /** The delay the caller fixed; undefined: adaptive. */
   readonly #fixedDelayMs: number | undefined;
   /** The delay in effect: server clock minus half the RTT minus the render time. */
@@ -234,13 +236,15 @@ export class RealtimeSession<E extends object, I extends object, S = unknown> {
       ...(spec.snapDistance !== undefined ? { snapDistance: spec.snapDistance } : {}),
     };
     this.#tracks = mode === "lerp" ? new WeakMap() : undefined;
-    if (this.#tracks !== undefined) {
-      // Every patch: each other entity's snapshot, stamped with the server time it describes.
-      listenUntil(room.onStateChange, () => {
-        this.#record();
-        return false;
-      });
-    }
+    listenUntil(room.onReconnect, () => {
+      this.#restartTimeline();
+      return false;
+    });
+    // Every patch: each other entity's snapshot, stamped with the server time it describes.
+    listenUntil(room.onStateChange, () => {
+      this.#record();
+      return false;
+    });
     this.#batch = new BatchedInput<I>(room as Room, {
       ...(spec.input !== undefined ? { type: spec.input } : {}),
       ...(options.renderDelayMs !== undefined ? { renderDelay: options.renderDelayMs } : {}),
@@ -368,12 +372,32 @@ export class RealtimeSession<E extends object, I extends object, S = unknown> {
     return Math.max(forJitter, Math.min(this.#stalls.delayFor(now), mostForStalls, INTERPOLATION_DELAY.maxMs));
   }
 
+  /**
+   * The SDK reconnected: the room may now live on another process (a move, a failover),
+   * whose room clock started anew, so every estimate made on the old timeline is void.
+   * The SDK's clock is reset at once, before the first patch of the new connection
+   * samples it (else its offset would crawl from the old timeline to the new one over
+   * seconds); what is drawn on the old timeline (the render clock, other entities'
+   * snapshots) stays put until that first patch, then restarts from it (`#record`).
+   */
+  // colyseus-internal: sdk-clock-reset
+  #restartTimeline(): void {
+    (this.room.clock as { reset?(): void }).reset?.();
+    this.#timelineRestarted = true;
+  }
+
   /** Each other entity's snapshot from the patch just applied. */
   #record(): void {
-    const tracks = this.#tracks;
-    if (tracks === undefined) return;
     const serverTime = this.room.clock.lastServerTime();
     if (!(serverTime > 0)) return;
+    const restarted = this.#timelineRestarted;
+    if (restarted) {
+      this.#timelineRestarted = false;
+      this.#renderClock.reset();
+      this.#newestPatchAt = 0;
+    }
+    const tracks = this.#tracks;
+    if (tracks === undefined) return;
     this.#noteStall(serverTime);
     const collection = (this.room.state as Record<string, { forEach?(visit: (entity: object, id: string) => void): void } | undefined>)[this.#spec.collection];
     collection?.forEach?.((entity, id) => {
@@ -382,6 +406,8 @@ export class RealtimeSession<E extends object, I extends object, S = unknown> {
       if (track === undefined) {
         track = new EntityTrack(this.#trackOptions);
         tracks.set(entity, track);
+      } else if (restarted) {
+        track.restart();
       }
       track.push(serverTime, entity as Readonly<Record<string, unknown>>);
     });

@@ -11,6 +11,9 @@
  *   offset that fades over `convergeMs` (and, on position fields, no faster than
  *   `catchUpSpeed`), so the entity glides onto its true track instead of jumping. A
  *   snapshot over `snapDistance` from the one before (a respawn) is taken at once.
+ * - **when the server's timeline starts anew** (a reconnection to a room recreated on
+ *   another process, whose clock restarted), `restart` forgets the snapshots but not what
+ *   was drawn: the entity glides from there onto the new timeline's track.
  */
 
 /** One drawn field; `angle` fields are unwrapped onto the shortest arc between snapshots. */
@@ -67,6 +70,8 @@ export class EntityTrack {
   #how: DrawnFrom = "held";
   /** A teleport since the last draw: the next draw jumps, uncapped. */
   #snapped = false;
+  /** Restarted since the last draw: the next draw glides from what was drawn before onto the new snapshots. */
+  #restarted = false;
   readonly #x: number;
   readonly #y: number;
 
@@ -118,6 +123,19 @@ export class EntityTrack {
       this.#values[slot * w + i] = value;
     }
     this.#pushed++;
+  }
+
+  /**
+   * The server's clock started anew (a room moved to another process and its clients
+   * reconnected): the snapshots kept are on a timeline the new ones cannot be ordered
+   * against, so they are forgotten. What was drawn is kept: the next draw glides from it
+   * onto the new snapshots, or jumps when they are over `snapDistance` away.
+   */
+  restart(): void {
+    this.#pushed = 0;
+    this.#seenByDraw = 0;
+    this.#floor = 0;
+    this.#restarted = !Number.isNaN(this.#drawnAt);
   }
 
   #read(entity: Readonly<Record<string, unknown>>, field: number): number {
@@ -184,7 +202,11 @@ export class EntityTrack {
    * offset that fades, so the drawn track stays continuous.
    */
   draw(target: number, now: number): DrawnFrom {
-    if (this.#pushed === 0) return "held";
+    if (this.#pushed === 0) {
+      // Restarted and nothing new yet: it stays where it was drawn (as of this frame, for the glide to come).
+      if (this.#restarted) this.#drawnAt = now;
+      return "held";
+    }
     const x = this.#x;
     const y = this.#y;
     // Where it was drawn, and its true track then, for the speed cap.
@@ -200,6 +222,7 @@ export class EntityTrack {
       this.#evaluate(target, this.#seenByDraw, this.#before);
       for (let i = 0; i < w; i++) this.#offset[i] = (this.#offset[i] as number) + (this.#before[i] as number) - (this.#raw[i] as number);
     }
+    if (this.#restarted) this.#glideFromDrawn();
     this.#seenByDraw = this.#pushed;
     const elapsed = first ? 0 : Math.max(0, now - this.#drawnAt);
     this.#drawnAt = now;
@@ -209,6 +232,22 @@ export class EntityTrack {
     this.#snapped = false;
     this.#how = how;
     return how;
+  }
+
+  /** After a restart: what was drawn minus the new track (angles the short way round) becomes the offset that fades; a teleport's gap is not glided across. */
+  #glideFromDrawn(): void {
+    this.#restarted = false;
+    for (let i = 0; i < this.#width; i++) {
+      const drawn = this.drawn[i] as number;
+      const raw = this.#raw[i] as number;
+      this.#offset[i] = this.#options.fields[i]?.angle === true ? shortestTurn(raw, drawn) : drawn - raw;
+    }
+    if (this.#x < 0 || this.#y < 0) return;
+    const gap = Math.hypot(this.#offset[this.#x] as number, this.#offset[this.#y] as number);
+    if (gap > (this.#options.snapDistance ?? Number.POSITIVE_INFINITY)) {
+      this.#offset.fill(0);
+      this.#snapped = true;
+    }
   }
 
   /**
@@ -292,6 +331,11 @@ export class RenderClock {
       readonly resyncMs: number;
     },
   ) {}
+
+  /** Forget the render time (the server's clock started anew): the next `advance` takes its ideal at once. */
+  reset(): void {
+    this.#time = Number.NaN;
+  }
 
   /** The render time (server ms); NaN before the first `advance`. */
   get time(): number {

@@ -489,4 +489,45 @@ describe("arena netcode through a 100 ms RTT, 20 ms jitter link", () => {
     assert.equal(session.predicted("x"), session.local.x, "converged");
     await session.room.leave();
   });
+
+  it("after a reconnection to a room whose clock started anew (a move to another process), draws the others on the new clock at once", async () => {
+    const room = await arena();
+    // A room ten minutes old: its clients' snapshots and clock estimates sit 600 s in.
+    room.clock.elapsedTime += 600_000;
+    const mover = await join(room, [300, 500]);
+    const observer = await join(room, [700, 900]);
+    for (const session of [mover, observer]) session.room.reconnection.minUptime = 0;
+    const moving = new ScriptedPlayer(mover, (input, step) => {
+      input.x = Math.cos(step / 60);
+      input.y = Math.sin(step / 60);
+      input.angle = 0;
+      input.fire = false;
+    });
+    const remote = (): object => observer.room.state.players.get(mover.room.sessionId)!;
+    const watcher = new ScriptedPlayer(observer, idle, (p) => p.session.remoteValue(remote(), "x"));
+    await eventually(() => observer.remoteDrawnFrom(remote()) === "interpolated" && observer.stats().rttMs > 0, "the mover drawn, the link measured");
+    const back = Promise.all([mover, observer].map((session) => new Promise<void>((resolve) => session.room.onReconnect(() => resolve()))));
+    proxy.severAll();
+    // What the room's new process does: the same room, its clock from zero.
+    room.clock.elapsedTime = 0;
+    await back;
+    const reconnectedAt = performance.now();
+    await eventually(() => performance.now() > reconnectedAt + 1000, "a second after the reconnection");
+    const serverNowSeen = observer.room.clock.serverNow();
+    const drawn = [observer.remoteValue(remote(), "x"), observer.remoteValue(remote(), "y")] as const;
+    const how = observer.remoteDrawnFrom(remote());
+    const truth = room.state.players.get(mover.room.sessionId)!;
+    moving.stop();
+    watcher.stop();
+    // Off by the one-way latency and a tick; the old timeline was 600 s away.
+    assert.ok(
+      Math.abs(serverNowSeen - room.clock.elapsedTime) < 150,
+      `the observer's server clock ${serverNowSeen.toFixed(0)} ms vs the room's ${room.clock.elapsedTime.toFixed(0)} ms`,
+    );
+    assert.equal(how, "interpolated", "drawn from the new snapshots, not held at the old ones");
+    // Drawn the delay and half an RTT behind (about 150 ms, 36 units at full speed), not left where it was before the move.
+    const gap = Math.hypot(drawn[0] - truth.x, drawn[1] - truth.y);
+    assert.ok(gap < 80, `the mover is drawn ${gap.toFixed(0)} units from where the server has it`);
+    await Promise.all([mover.room.leave(), observer.room.leave()]);
+  });
 });

@@ -106,6 +106,66 @@ describe("remote entity track", () => {
     assert.equal(track.drawn[0], 500);
   });
 
+  it("after its server's clock starts anew (a move to another process), draws the new snapshots, gliding from where it was drawn", () => {
+    // Old timeline: a room ten minutes old. The move freezes the room for 300 ms; the
+    // room's new process stamps its patches from 200 ms on.
+    const oldStart = 600_000;
+    const newStart = 200;
+    const moveAt = 2000;
+    const frozenMs = 300;
+    const truth = (local: number): number => (SPEED * Math.min(local, moveAt)) / 1000 + (SPEED * Math.max(local - moveAt - frozenMs, 0)) / 1000;
+    const track = new EntityTrack(options);
+    let nextPatch = 0;
+    let restarted = false;
+    let previous: number | undefined;
+    let largestStep = 0;
+    let now = 0;
+    for (let frame = 0; frame < 240; frame++) {
+      now = frame * FRAME_MS;
+      if (!restarted && nextPatch >= moveAt + frozenMs) {
+        track.restart();
+        restarted = true;
+      }
+      while (nextPatch <= now) {
+        if (nextPatch <= moveAt || nextPatch >= moveAt + frozenMs) {
+          const serverTime = nextPatch <= moveAt ? oldStart + nextPatch : newStart + nextPatch - moveAt - frozenMs;
+          pushAt(track, serverTime, truth(nextPatch));
+        }
+        nextPatch += PATCH_MS;
+      }
+      const target = (restarted ? newStart + now - moveAt - frozenMs : oldStart + now) - 60;
+      track.draw(target, now);
+      const drawn = track.drawn[0] as number;
+      if (previous !== undefined) largestStep = Math.max(largestStep, Math.abs(drawn - previous));
+      previous = drawn;
+    }
+    assert.ok(largestStep <= 2 * FRAME_OF_MOTION + 1e-9, `largest drawn step ${largestStep.toFixed(2)} units, two frames of motion are ${2 * FRAME_OF_MOTION}`);
+    assert.ok(Math.abs((previous ?? 0) - truth(now - 60)) < 0.5, `on the new track: drawn ${previous}, true ${truth(now - 60)}`);
+  });
+
+  it("across a restart takes a teleport at once, and turns the short way round onto the new angle", () => {
+    const track = new EntityTrack(options);
+    // Unwrapped across the seam before the restart: drawn at 3 PI - 0.1, the same heading as PI - 0.1.
+    for (const [t, angle] of [
+      [1000, Math.PI - 0.1],
+      [1050, -Math.PI + 0.1],
+      [1100, Math.PI - 0.1],
+    ] as const)
+      pushAt(track, t, 0, 0, angle);
+    track.draw(1100, 0);
+    track.restart();
+    pushAt(track, 100, 0, 0, -Math.PI + 0.1);
+    track.draw(100, FRAME_MS);
+    const turn = Math.atan2(Math.sin((track.drawn[2] as number) - (-Math.PI + 0.1)), Math.cos((track.drawn[2] as number) - (-Math.PI + 0.1)));
+    assert.ok(Math.abs(turn) <= 0.2 + 1e-9, `heading ${track.drawn[2]} is within the short turn of the new one`);
+    assert.ok(Math.abs((track.drawn[2] as number) - (-Math.PI + 0.1)) < Math.PI, "no full turn left to glide through");
+
+    track.restart();
+    pushAt(track, 50, 500, 0);
+    track.draw(50, 2 * FRAME_MS);
+    assert.equal(track.drawn[0], 500, "a gap past snapDistance is jumped, not glided");
+  });
+
   it("turns the short way round across the angle seam", () => {
     const track = new EntityTrack(options);
     pushAt(track, 1000, 0, 0, Math.PI - 0.1);
@@ -150,6 +210,15 @@ describe("render clock", () => {
     const clock = new RenderClock(clockOptions);
     clock.advance(0, 1000);
     assert.equal(clock.advance(FRAME_MS, 5000), 5000);
+  });
+
+  it("starts over at its ideal once reset (the server's clock started anew), even a gap inside its bound", () => {
+    const clock = new RenderClock(clockOptions);
+    clock.advance(0, 1000);
+    clock.advance(FRAME_MS, 1000 + FRAME_MS);
+    clock.reset();
+    assert.ok(Number.isNaN(clock.time));
+    assert.equal(clock.advance(FRAME_MS, 400), 400);
   });
 });
 
