@@ -2,16 +2,27 @@ import type { Room } from "@colyseus/sdk";
 import { CloseCode } from "../../shared/errors.ts";
 import { listenUntil } from "../signals.ts";
 
-export type ConnectionState = "connected" | "reconnecting" | "reconnected" | "lost";
+export type ConnectionState = "connected" | "moving" | "reconnecting" | "lost";
 
 /**
- * The strip under the header that tells the player what the connection is doing: a drop
- * shows "reconnecting" while the SDK retries; the game view stays in place and resumes
- * when the seat is back. `data-state` carries the state for styles and tests.
+ * What the banner says while the SDK retries after a close with `code`: a room moving to
+ * another server (4010: a deploy, a restart) is routine and said so; any other drop (1006:
+ * the network, a crashed server) is a lost connection. The SDK closes with 4010 itself when
+ * the browser goes offline, which is no move.
+ */
+export function retryingText(code: number, online = true): { state: "moving" | "reconnecting"; text: string } {
+  if (code === CloseCode.MAY_TRY_RECONNECT && online) return { state: "moving", text: "Your game is moving to another server…" };
+  return { state: "reconnecting", text: online ? `Connection lost (${code}): reconnecting…` : "You are offline: reconnecting…" };
+}
+
+/**
+ * The status that floats under the header while a room's connection is down: "moving to
+ * another server…" or "reconnecting…" while the SDK retries, gone the moment it is back
+ * (the view stays in place and carries on); if it gives up, why the game ended, with the
+ * way back to the lobby. It floats over the page, so it never moves the game under the
+ * player's pointer. `data-state` carries the state for styles and tests.
  */
 export class ConnectionBanner {
-  #hideTimer: ReturnType<typeof setTimeout> | undefined;
-
   constructor(
     private readonly element: HTMLElement,
     private readonly backToLobby: () => void,
@@ -22,24 +33,29 @@ export class ConnectionBanner {
   /** Follow one room until it is left; returns a function that stops following. */
   // colyseus-internal: sdk-reconnection-rules
   watch(room: Room): () => void {
-    let attempts = 0;
+    /** Why the connection is down, from its first drop until it is back or given up. */
+    let retrying: ReturnType<typeof retryingText> | undefined;
+    let failed = 0;
     // Stopped through listenUntil: a bare remove() could drop another listener (client/signals.ts).
     const stops = [
+      // The SDK reports each failed reconnection attempt as a drop too: the first one says why.
       listenUntil(room.onDrop, (code: number) => {
-        attempts = 0;
-        this.#show("reconnecting", `Connection lost (${code}). Reconnecting…`);
+        if (retrying === undefined) {
+          retrying = retryingText(code, navigator.onLine);
+          failed = 0;
+          this.#show(retrying.state, retrying.text);
+        } else {
+          this.#show(retrying.state, `${retrying.text} (attempt ${++failed + 1})`);
+        }
         return false;
       }),
       listenUntil(room.onReconnect, () => {
-        this.#show("reconnected", "Reconnected. You are back in the game.");
-        this.#hideLater(2500);
-        return false;
-      }),
-      listenUntil(room.onError, () => {
-        if (this.element.dataset.state === "reconnecting") this.#show("reconnecting", `Connection lost. Reconnecting… (attempt ${++attempts})`);
+        retrying = undefined;
+        this.#show("connected", "");
         return false;
       }),
       listenUntil(room.onLeave, (code: number, reason?: string) => {
+        retrying = undefined;
         if (code === CloseCode.CONSENTED) this.#show("connected", "");
         else this.#show("lost", leaveMessage(code, reason), true);
         return false;
@@ -52,7 +68,6 @@ export class ConnectionBanner {
   }
 
   #show(state: ConnectionState, text: string, offerLobby = false): void {
-    clearTimeout(this.#hideTimer);
     this.element.dataset.state = state;
     this.element.hidden = text === "";
     this.element.replaceChildren(text);
@@ -62,10 +77,6 @@ export class ConnectionBanner {
       button.addEventListener("click", () => this.backToLobby());
       this.element.append(" ", button);
     }
-  }
-
-  #hideLater(ms: number): void {
-    this.#hideTimer = setTimeout(() => this.#show("connected", ""), ms);
   }
 }
 

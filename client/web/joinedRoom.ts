@@ -85,10 +85,12 @@ export class JoinedRoom<S = unknown, T = unknown> {
       this.#delaySeconds = message.delaySeconds;
       for (const listener of this.#delayListeners) listener();
     });
-    // The SDK only reconnects a connection that has been up 5 s by default; a player
-    // whose Wi-Fi blinks in the first seconds of a game deserves the same recovery.
+    // The SDK only reconnects a connection that has been up 5 s by default (counted from
+    // the first join, not the last reconnection): a player who joined just before a deploy
+    // moved the room (4010), or whose Wi-Fi blinked in the first seconds, deserves the same
+    // recovery as anyone.
     // colyseus-internal: sdk-reconnection-rules
-    room.reconnection.minUptime = 1000;
+    room.reconnection.minUptime = 0;
   }
 
   /** Seconds behind the live room this spectator watches: as asked, then as the server says. */

@@ -7,9 +7,10 @@ import { z } from "zod";
 import { ImpairmentProxy } from "../../loadtest/impairment/ImpairmentProxy.ts";
 import type { JoinOptions } from "../../rooms/base/joinOptions.ts";
 import { roomType } from "../../rooms/base/TickroomRoom.ts";
-import { ErrorCode, refused } from "../../shared/errors.ts";
+import { CloseCode, ErrorCode, refused } from "../../shared/errors.ts";
 import { freePort } from "../../tools/serverProcess.ts";
 import { chromiumOrSkip, PHONE, pageTestBed, screenshot, sidewaysOverflow, viewShown } from "../support/browser.ts";
+import { serverRoom } from "../support/harness.ts";
 
 /**
  * A room type only this test registers, with no view of its own: the page must list it and
@@ -42,6 +43,22 @@ class DiceRoom extends roomType({ state: DiceState, maxPlayers: 4, entities: "pl
   protected onPlayerLeave(client: Client): void {
     this.state.players.delete(client.sessionId);
   }
+}
+
+/** From now on, every state and text the connection banner shows on `page`, in order, in `window.bannerSeen`. */
+async function recordBanner(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const banner = document.querySelector<HTMLElement>("#banner");
+    if (banner === null) throw new Error("the page has no banner");
+    const seen: string[] = [];
+    Object.assign(window, { bannerSeen: seen });
+    new MutationObserver(() => seen.push(`${banner.dataset.state}: ${banner.hidden ? "" : banner.textContent}`)).observe(banner, {
+      attributes: true,
+      childList: true,
+      characterData: true,
+      subtree: true,
+    });
+  });
 }
 
 async function statusOf(page: Page): Promise<string> {
@@ -193,19 +210,19 @@ describe("the page's views of every room type, on a laptop and a phone", { skip:
       const roomId = /#\/tictactoe\/([\w-]+)/.exec(mallory.page.url())?.[1];
       await nadia.page.goto(`${bed.base}/#/tictactoe/${roomId}`);
       await viewShown(nadia.page, "tictactoe");
+      // At once: the page has the SDK reconnect a connection however young (a deploy can come any time).
       await mallory.page.getByText("Your turn: you are X.").waitFor({ timeout: 5000 });
-      // The SDK reconnects only a connection up for a while (the page lowers it to 1 s).
-      await mallory.page.waitForTimeout(1200);
 
       // Cut the network; hold the way back for a moment so "reconnecting" stays on screen.
       proxy.configure("up", { latencyMs: 1500 });
       proxy.severAll();
       const banner = mallory.page.locator("#banner");
       await mallory.page.locator('#banner[data-state="reconnecting"]').waitFor({ timeout: 5000 });
-      assert.match((await banner.textContent()) ?? "", /Reconnecting/);
+      assert.match((await banner.textContent()) ?? "", /^Connection lost \(1006\): reconnecting…/);
       await screenshot(mallory.page, "reconnecting-desktop");
       proxy.configure("up", { latencyMs: 0 });
-      await mallory.page.locator('#banner[data-state="reconnected"]').waitFor({ timeout: 10_000 });
+      // Gone once the SDK is back in the room.
+      await banner.waitFor({ state: "hidden", timeout: 10_000 });
 
       // Same seat, same game: the move reaches the other player.
       await mallory.page.locator('[data-cell="4"]').click({ timeout: 5000 });
@@ -220,6 +237,27 @@ describe("the page's views of every room type, on a laptop and a phone", { skip:
       await nadia.page.locator('[data-cell="0"]').click();
       await mallory.page.locator('[data-cell="0"][data-mark="O"]').waitFor({ timeout: 5000 });
       assert.match(await statusOf(mallory.page), /Your turn: you are X/);
+
+      // A deploy moves the room to another server: every client is closed with 4010, and the
+      // SDK reconnects to the room there (here: the same process, the same room id).
+      for (const each of [mallory, nadia]) await recordBanner(each.page);
+      // Mallory's way up is held: her close handshake, then her reconnection, each take this
+      // long, so the page shows the move for that long, whatever the test process is doing.
+      proxy.configure("up", { latencyMs: 750 });
+      const room = serverRoom(roomId ?? "");
+      for (const client of [...room.clients]) client.leave(CloseCode.MAY_TRY_RECONNECT);
+      await mallory.page.locator('#banner[data-state="moving"]').waitFor({ timeout: 5000 });
+      await screenshot(mallory.page, "moving-desktop");
+      proxy.configure("up", { latencyMs: 0 });
+      for (const each of [mallory, nadia]) {
+        await each.page.locator("#banner").waitFor({ state: "hidden", timeout: 10_000 });
+        const seen = await each.page.evaluate(() => (window as unknown as { bannerSeen: string[] }).bannerSeen);
+        assert.deepEqual(seen, ["moving: Your game is moving to another server…", "connected: "], "the move shown, then nothing once back");
+      }
+      // The game goes on in place, no reload: the move reaches the other player.
+      await mallory.page.locator('[data-cell="8"]').click({ timeout: 5000 });
+      await nadia.page.locator('[data-cell="8"][data-mark="X"]').waitFor({ timeout: 5000 });
+      assert.equal(await mallory.page.evaluate(() => "bannerSeen" in window), true, "the same document");
       await done(mallory, nadia);
     } finally {
       await proxy.close();

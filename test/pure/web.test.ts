@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { retryingText } from "../../client/web/connectionBanner.ts";
 import { type PageLocation, parseServerAddress, resolveEndpoint } from "../../client/web/endpoint.ts";
 import { formatRoute, parseRoute, type Route, roomRoute } from "../../client/web/routes.ts";
 import { arenaOutcome, Deaths, describeLimits } from "../../client/web/views/arenaHud.ts";
@@ -8,6 +9,7 @@ import { describeRatingChange, signed, subjectOf, timeAgo } from "../../client/w
 import { describeGame, describePlayers } from "../../client/web/views/ticTacToeView.ts";
 import { describeSearch, withArticle } from "../../client/web/words.ts";
 import { TicTacToeState } from "../../schema/TicTacToeState.ts";
+import { CloseCode } from "../../shared/errors.ts";
 import { CHANNEL_INPUT_PATTERN, CHANNEL_PATTERN } from "../../shared/limits.ts";
 
 const page = (search = "", host = "game.example:8080", protocol = "https:"): PageLocation => ({
@@ -43,6 +45,16 @@ describe("web client endpoint", () => {
       assert.equal(parseServerAddress(typed, "http:"), undefined, typed);
     }
     assert.equal(resolveEndpoint(page("?server=ftp%3A%2F%2Fx"), false).source, "page");
+  });
+});
+
+describe("connection status while the SDK reconnects", () => {
+  it("says a room is moving for 4010 (a deploy), a lost connection for any other drop, and offline when the browser is", () => {
+    assert.deepEqual(retryingText(CloseCode.MAY_TRY_RECONNECT), { state: "moving", text: "Your game is moving to another server…" });
+    assert.deepEqual(retryingText(CloseCode.ABNORMAL_CLOSURE), { state: "reconnecting", text: "Connection lost (1006): reconnecting…" });
+    assert.deepEqual(retryingText(1001), { state: "reconnecting", text: "Connection lost (1001): reconnecting…" });
+    // The SDK closes with 4010 itself when the browser goes offline: no move.
+    assert.deepEqual(retryingText(CloseCode.MAY_TRY_RECONNECT, false), { state: "reconnecting", text: "You are offline: reconnecting…" });
   });
 });
 
