@@ -604,6 +604,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
         round: this.#round,
         matchStartedAt: this.#matchStartedAt,
         reported: this.#reported,
+        elapsedMs: this.clock.elapsedTime,
         matchPlayers: [...this.#matchPlayers],
       },
       seats: [...seats.values()],
@@ -634,6 +635,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
     this.#round = base.round;
     this.#matchStartedAt = base.matchStartedAt;
     this.#reported = base.reported;
+    this.clock.elapsedTime = base.elapsedMs;
     for (const [sessionId, player] of base.matchPlayers) this.#matchPlayers.set(sessionId, player);
     for (const seat of snapshot.seats) {
       if (seat.token === undefined) continue;

@@ -41,6 +41,8 @@ export interface BaseSnapshot {
   readonly round: number;
   readonly matchStartedAt: number;
   readonly reported: boolean;
+  /** The room clock's elapsed time: patches keep their timeline (clients' clock sync and interpolation read it) instead of starting again from zero. */
+  readonly elapsedMs: number;
   readonly matchPlayers: readonly (readonly [string, { readonly playerId: string; readonly name: string; readonly team: number }])[];
 }
 
@@ -84,6 +86,7 @@ const snapshotShape = z.object({
     round: z.number().int().min(1),
     matchStartedAt: z.number(),
     reported: z.boolean(),
+    elapsedMs: z.number().min(0),
     matchPlayers: z.array(z.tuple([z.string(), z.object({ playerId: z.string(), name: z.string(), team: z.number() })])),
   }),
   seats: z.array(carriedSeat),

@@ -134,6 +134,8 @@ describe("rooms adopted from checkpoints, and rooms that cannot move", { skip: !
     await untilTakenUp("adopted1");
     const adopted = serverRoom<TicTacToeRoom>("adopted1");
     assert.deepEqual(adopted.state.toJSON(), a.state.toJSON(), "the board, the players, whose turn");
+    const carriedClock = (JSON.parse(text) as RoomSnapshot).base.elapsedMs;
+    assert.ok(carriedClock > 0 && adopted.clock.elapsedTime >= carriedClock, "the room clock goes on from where it was, not from zero");
     assert.equal((await matchMaker.query({ roomId: "adopted1" }))[0]?.processId, matchMaker.processId, "listed on this process");
 
     assert.equal(await returnTo("adopted1", a.sessionId, "not-the-token"), CloseCode.FAILED_TO_RECONNECT, "a session id alone does not take a carried seat");

@@ -15,7 +15,7 @@ function snapshot(overrides: Partial<RoomSnapshot> = {}): RoomSnapshot {
     schema: "fingerprint",
     createOptions: { private: true },
     state: {},
-    base: { private: true, joinCode: "ABCD", random: 42, round: 1, matchStartedAt: 1, reported: false, matchPlayers: [] },
+    base: { private: true, joinCode: "ABCD", random: 42, round: 1, matchStartedAt: 1, reported: false, elapsedMs: 12_345, matchPlayers: [] },
     seats: [{ sessionId: "s1", spectator: false, token: "t1" }],
     ...overrides,
   };
