@@ -20,10 +20,12 @@ export interface ClusterMember {
   processId: string | undefined;
 }
 
-/** Whether `pid` still runs the server entry (not a process that took over a freed pid). */
-function isTickroomProcess(pid: number): boolean {
+/** Whether `pid` still runs the server entry with this cluster's environment (not a process that took over a freed pid). */
+function isOurs(pid: number, environment: string): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("server/index.ts");
+    return (
+      readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("server/index.ts") && readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(environment)
+    );
   } catch {
     return false;
   }
@@ -64,6 +66,7 @@ export class ClusterProcess {
     readonly child: ChildProcess,
     readonly port: number,
     readonly processes: number,
+    readonly redisUrl: string | undefined,
   ) {
     const pending = { stdout: "", stderr: "" };
     const take = (stream: "stdout" | "stderr", chunk: Buffer): void => {
@@ -86,7 +89,7 @@ export class ClusterProcess {
       env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1", CLUSTER_PROCESSES: String(processes) },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    const cluster = new ClusterProcess(child, port, processes);
+    const cluster = new ClusterProcess(child, port, processes, env.REDIS_URL);
     try {
       await cluster.until(() => cluster.#listening && cluster.allUp(), "the router and every process up", timeoutMs);
     } catch (error) {
@@ -173,8 +176,8 @@ export class ClusterProcess {
   }
 
   /**
-   * SIGTERM to the launcher (it drains every process and exits); past `graceMs`, SIGKILL to
-   * it and to every process it announced that still runs.
+   * SIGTERM to the launcher (it drains every process and exits; past `graceMs`, SIGKILL),
+   * then SIGKILL to every process it announced that still runs.
    */
   async stop(graceMs = 30_000): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) {
@@ -184,10 +187,9 @@ export class ClusterProcess {
       await exited;
       clearTimeout(timer);
     }
-    if (this.child.exitCode === 0) return;
-    // The launcher did not stop its processes: those of its own still running go now.
+    // Whatever the launcher left running (it lost track of one, or was killed itself) goes now.
     for (const pid of this.#pids) {
-      if (!isTickroomProcess(pid)) continue;
+      if (!isOurs(pid, `REDIS_URL=${this.redisUrl}`)) continue;
       try {
         process.kill(pid, "SIGKILL");
       } catch {
