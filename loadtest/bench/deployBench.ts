@@ -3,14 +3,15 @@
  *
  *   npm run bench:deploy -- [--parts restart,failover,baseline] [--arena-players 100]
  *     [--games 20] [--warmup 3] [--seconds 15] [--settle 3] [--checkpoint-seconds 1]
- *     [--failover-detect-seconds 3] [--redis redis://127.0.0.1:6379] [--redis-database 11]
- *     [--out .bench/deploy]
+ *     [--failover-detect-seconds 3] [--first-retry-ms <ms>] [--redis redis://127.0.0.1:6379]
+ *     [--redis-database 11] [--out .bench/deploy]
  *
  * `npm run start:cluster` (server/cluster.ts: a router in front of two tickroom processes,
  * one Redis database index of its own, flushed first) in its own process, and in this one
  * the players (loadtest/bench/deployPlayers.ts): arena players sending inputs at 60 Hz in
  * rooms of up to 16, tic-tac-toe games being played, every client a real `@colyseus/sdk`
- * client that decodes, through the router, with `reconnection.minUptime` 0.
+ * client that decodes, through the router, with `reconnection.minUptime` 0 (and, with
+ * `--first-retry-ms`, its first reconnection attempt that soon instead of the SDK's 200 ms).
  *
  * - Steady window (`--seconds`, after `--warmup`): each process's CPU (/proc/<pid>/stat)
  *   and its `tickroom_checkpoint_*_total` counters (/metrics), so the cost of a room
@@ -42,7 +43,7 @@ import { MIGRATION_KEYS } from "../../server/migration.ts";
 import { flushRedisDatabase, redisAnswers } from "../../tools/redisCommand.ts";
 import { generousHttpLimits } from "../../tools/serverProcess.ts";
 import { type ClusterMember, ClusterProcess } from "./clusterProcess.ts";
-import { type AnyPlayer, ArenaPlayer, arenaRoomSizes, brokenRooms, type Drop, Players, phase, TicTacToePlayer } from "./deployPlayers.ts";
+import { type AnyPlayer, ArenaPlayer, arenaRoomSizes, brokenRooms, type Drop, Players, phase, reconnectionSettings, TicTacToePlayer } from "./deployPlayers.ts";
 import {
   type BaselineResult,
   type BoardComparison,
@@ -75,6 +76,7 @@ const { values: flags } = parseArgs({
     settle: { type: "string", default: "3" },
     "checkpoint-seconds": { type: "string", default: "1" },
     "failover-detect-seconds": { type: "string", default: "3" },
+    "first-retry-ms": { type: "string" },
     redis: { type: "string", default: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" },
     "redis-database": { type: "string", default: "11" },
     out: { type: "string", default: ".bench/deploy" },
@@ -104,6 +106,7 @@ const windowSeconds = number("seconds", flags.seconds, 0.5);
 const settleSeconds = number("settle", flags.settle, 0);
 const checkpointSeconds = number("checkpoint-seconds", flags["checkpoint-seconds"], 0.1);
 const detectSeconds = number("failover-detect-seconds", flags["failover-detect-seconds"], 0.5);
+if (flags["first-retry-ms"] !== undefined) reconnectionSettings.firstRetryMs = number("first-retry-ms", flags["first-retry-ms"], 0);
 const database = Math.round(number("redis-database", flags["redis-database"], 0));
 if (!(await redisAnswers(flags.redis))) usage(`no Redis answers at ${flags.redis}`);
 const redisUrl = new URL(`/${database}`, flags.redis).href;
@@ -597,6 +600,7 @@ const report: DeployBenchReport = {
     checkpointSeconds,
     failoverDetectSeconds: detectSeconds,
     windowSeconds,
+    firstRetryMs: reconnectionSettings.firstRetryMs,
   },
   cost,
   baseline,

@@ -62,6 +62,9 @@ export interface Drop {
   localReplaced?: boolean;
 }
 
+/** When the SDK retries a dropped connection: first after `firstRetryMs`, each next twice as long (undefined: the SDK's own, 200 ms). */
+export const reconnectionSettings: { firstRetryMs: number | undefined } = { firstRetryMs: undefined };
+
 /** The bench's current phase, as the players tag their drops with it. */
 export const phase: { current: string | undefined } = { current: undefined };
 
@@ -85,6 +88,12 @@ abstract class Player<S> {
     this.sessionId = room.sessionId;
     this.roomId = room.roomId;
     room.reconnection.minUptime = 0;
+    const first = reconnectionSettings.firstRetryMs;
+    if (first !== undefined) {
+      // The SDK waits max(minDelay, 2^attempt × delay) before each attempt.
+      room.reconnection.minDelay = first;
+      room.reconnection.delay = Math.max(first, 1) / 2;
+    }
     room.onStateChange((state) => this.#seen(state));
     room.onDrop((code) => {
       this.connected = false;

@@ -164,6 +164,8 @@ export interface DeployBenchReport {
     readonly checkpointSeconds: number;
     readonly failoverDetectSeconds: number;
     readonly windowSeconds: number;
+    /** The SDK's first reconnection attempt after this long (undefined: its own 200 ms). */
+    readonly firstRetryMs: number | undefined;
   };
   readonly cost: CheckpointCost | undefined;
   readonly baseline: BaselineResult | undefined;
@@ -285,7 +287,8 @@ export function renderDeployMarkdown(report: DeployBenchReport): string {
       ` (load average at start ${report.machine.load.map((l) => l.toFixed(2)).join(" ")}).`,
     ``,
     `${s.processes} processes behind the router on Redis; ${s.arenaPlayers} arena players in ${s.arenaRooms} rooms (inputs at 60 Hz), ${s.games} tic-tac-toe games ` +
-      `(${s.games * 2} players, moves during the run); CHECKPOINT_SECONDS=${s.checkpointSeconds}, FAILOVER_DETECT_SECONDS=${s.failoverDetectSeconds}.`,
+      `(${s.games * 2} players, moves during the run); CHECKPOINT_SECONDS=${s.checkpointSeconds}, FAILOVER_DETECT_SECONDS=${s.failoverDetectSeconds}; ` +
+      `the SDK's first reconnection attempt after ${s.firstRetryMs ?? 200} ms${s.firstRetryMs === undefined ? " (its default)" : ""}.`,
     ``,
   ];
   const verdicts = verdictsOf(report);
