@@ -12,9 +12,12 @@ import { createRouter } from "./router.ts";
  * router sends each room's WebSocket to whichever process hosts the room now
  * (docs/deploying.md).
  *
- * - SIGHUP: rolling restart. One process at a time is drained (its rooms move to the others)
- *   and replaced by a fresh one, which must be up before the next goes: a deploy of new code
- *   keeps every match.
+ * - SIGHUP: rolling restart. For each process in turn a fresh one (running the code now on
+ *   disk) is started and must be up first; then the old one is drained (its rooms move to the
+ *   others, the fresh one among them) and exits. Capacity never drops, the fresh process's
+ *   start-up is not paid during anyone's freeze, and a deploy of new code keeps every match.
+ *   Processes take ports from PORT+1 to PORT+2*CLUSTER_PROCESSES; the router finds each by
+ *   its heartbeat, whatever its port.
  * - A process that dies on its own is replaced; meanwhile the survivors adopt its rooms from
  *   their checkpoints.
  * - SIGTERM or SIGINT drains every process; the launcher exits once all have exited (0 if
@@ -67,16 +70,29 @@ function launch(port: number): Member {
   child.once("exit", (code, signal) => {
     member.up = false;
     if (stopping || member.leaving) return;
-    console.error(`tickroom cluster: process on port ${port} exited (${signal ?? code}); its rooms are adopted by the others, and a new one starts`);
+    const inSlot = members.includes(member);
+    console.error(
+      `tickroom cluster: process on port ${port} exited (${signal ?? code}); its rooms are adopted by the others${inSlot ? ", and a new one starts" : ""}`,
+    );
     replace(member);
   });
   return member;
 }
 
-function replace(member: Member): Member {
-  const fresh = launch(member.port);
-  members[members.indexOf(member)] = fresh;
-  return fresh;
+/** A member that died on its own, replaced in its slot on the same port; nothing if it had already left its slot. */
+function replace(member: Member): void {
+  const slot = members.indexOf(member);
+  if (slot !== -1) members[slot] = launch(member.port);
+}
+
+/** Processes started by a rolling restart that have no slot yet (stopped with the rest on SIGTERM). */
+const starting = new Set<Member>();
+
+/** A port of the launcher's range no process holds. */
+function freePort(): number {
+  const taken = new Set([...members, ...starting, ...leaving].map((member) => member.port));
+  for (let port = routerPort + 1; port <= routerPort + 2 * config.launcher.processes; port++) if (!taken.has(port)) return port;
+  throw new Error("no free port in the launcher's range");
 }
 
 /** Resolves once the member takes traffic (its heartbeat is in Redis), rejects if it exits first. */
@@ -92,10 +108,16 @@ async function drain(member: Member): Promise<number | null> {
   member.leaving = true;
   member.up = false;
   if (member.child.exitCode !== null || member.child.signalCode !== null) return member.child.exitCode;
+  leaving.add(member);
   const exited = once(member.child, "exit") as Promise<[number | null]>;
   member.child.kill("SIGTERM");
-  return (await exited)[0];
+  const [code] = await exited;
+  leaving.delete(member);
+  return code;
 }
+
+/** Processes draining: their ports are still held. */
+const leaving = new Set<Member>();
 
 const members: Member[] = Array.from({ length: config.launcher.processes }, (_, index) => launch(routerPort + 1 + index));
 const redis = new Redis(redisUrl, { retryStrategy: (times) => Math.min(times * 100, 1000) });
@@ -107,7 +129,7 @@ const router = createRouter({
 });
 router.listen(routerPort, config.host, () => {
   console.log(
-    `tickroom cluster: router listening on http://${config.launcher.publicHost}:${routerPort} in front of ${members.length} processes on ports ${routerPort + 1}-${routerPort + members.length}, Redis ${redisUrl}`,
+    `tickroom cluster: router listening on http://${config.launcher.publicHost}:${routerPort} in front of ${members.length} processes (ports ${routerPort + 1}-${routerPort + 2 * members.length}), Redis ${redisUrl}`,
   );
 });
 
@@ -117,11 +139,20 @@ async function rollingRestart(): Promise<void> {
   restarting = true;
   console.log("tickroom cluster: rolling restart");
   try {
-    for (const member of [...members]) {
+    for (let slot = 0; slot < members.length; slot++) {
+      // Whoever holds each slot now (a process that died meanwhile was replaced in place).
       await Promise.all(members.map(ready));
-      const code = await drain(member);
-      console.log(`tickroom cluster: process on port ${member.port} drained (exit ${code}), starting its replacement`);
-      await ready(replace(member));
+      const old = members[slot]!;
+      const fresh = launch(freePort());
+      starting.add(fresh);
+      try {
+        await ready(fresh);
+      } finally {
+        starting.delete(fresh);
+      }
+      members[slot] = fresh;
+      const code = await drain(old);
+      console.log(`tickroom cluster: process on port ${old.port} drained into the others (exit ${code}); its successor is on port ${fresh.port}`);
     }
     console.log("tickroom cluster: rolling restart done");
   } catch (error) {
@@ -135,7 +166,7 @@ async function stop(signal: NodeJS.Signals): Promise<void> {
   if (stopping) return;
   stopping = true;
   console.log(`tickroom cluster: ${signal}, draining every process`);
-  const codes = await Promise.all(members.map(drain));
+  const codes = await Promise.all([...members, ...starting].map(drain));
   router.close();
   redis.disconnect();
   process.exit(codes.every((code) => code === 0) ? 0 : 1);

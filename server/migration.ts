@@ -231,16 +231,34 @@ export class RoomMigration {
       logger.error(`[tickroom] a room snapshot was refused: ${(error as Error).message}`);
       throw error;
     }
+    const { roomId, roomType } = snapshot;
+    // Not listed here until its seats are reserved: the router sends a reconnection wherever
+    // the listing says, and one arriving before its seat would be refused (4003).
+    this.driver.holdBack(roomId);
     try {
-      await matchMaker.handleCreateRoom(snapshot.roomType, { ...snapshot.createOptions, [RESTORE_OPTION]: snapshot }, undefined, snapshot.roomId);
+      await matchMaker.handleCreateRoom(roomType, { ...snapshot.createOptions, [RESTORE_OPTION]: snapshot }, undefined, roomId);
     } catch (error) {
-      this.count(snapshot.roomType, "refused");
-      logger.error(`[tickroom] room ${snapshot.roomType}/${snapshot.roomId} was not restored: ${(error as Error).message}`);
+      this.driver.dropHeld(roomId);
+      this.count(roomType, "refused");
+      logger.error(`[tickroom] room ${roomType}/${roomId} was not restored: ${(error as Error).message}`);
       throw error instanceof SnapshotError ? error : new SnapshotError((error as Error).message);
     }
-    await movableRoom(snapshot.roomId)?.seatCarried();
-    if (outcome === "adopted") this.count(snapshot.roomType, "adopted");
+    const room = movableRoom(roomId);
+    await room?.seatCarried();
+    await this.driver.release(roomId);
+    if (room !== undefined) {
+      updateLobby(room as unknown as Room);
+      // Its checkpoint now, not at the next round: until then no process would have one.
+      await this.#checkpointOne(room).catch((error: unknown) => logger.warn(`[tickroom] first checkpoint of ${roomId} failed: ${(error as Error).message}`));
+    }
+    if (outcome === "adopted") this.count(roomType, "adopted");
     return true;
+  }
+
+  async #checkpointOne(room: MovableRoom): Promise<void> {
+    const text = JSON.stringify(room.snapshot());
+    await this.redis.multi().hset(MIGRATION_KEYS.checkpoints(this.processId), room.roomId, text).sadd(MIGRATION_KEYS.checkpointed, this.processId).exec();
+    this.#checkpointed.add(room.roomId);
   }
 
   async #beat(): Promise<void> {

@@ -99,6 +99,8 @@ export class ResilientRedisDriver extends RedisDriver {
   readonly #gone = new Set<string>();
   /** Rooms moved to another process (server/migration.ts): their listing is the new process's to write. */
   readonly #handedOff = new Set<string>();
+  /** Rooms being restored here: listed only once their seats are reserved (`release`). */
+  readonly #held = new Set<string>();
 
   readonly #client: Redis;
 
@@ -161,6 +163,24 @@ export class ResilientRedisDriver extends RedisDriver {
     this.#local.delete(roomId);
   }
 
+  /** A room about to be restored here: its listing is kept back until `release`. */
+  holdBack(roomId: string): void {
+    this.#held.add(roomId);
+  }
+
+  /** Publish the listing of a restored room, now that its seats are reserved. */
+  async release(roomId: string): Promise<void> {
+    this.#held.delete(roomId);
+    const listing = this.#local.get(roomId);
+    if (listing !== undefined) await this.#write(() => super.persist(listing));
+  }
+
+  /** A restore that failed: nothing to publish. */
+  dropHeld(roomId: string): void {
+    this.#held.delete(roomId);
+    this.#local.delete(roomId);
+  }
+
   /** The move failed: the listing is this process's again. */
   takeBack(roomId: string): void {
     this.#handedOff.delete(roomId);
@@ -183,13 +203,14 @@ export class ResilientRedisDriver extends RedisDriver {
   override async persist(room: IRoomCache, create = false) {
     if (room.roomId !== undefined && this.#handedOff.has(room.roomId)) return true;
     this.#track(room);
+    if (room.roomId !== undefined && this.#held.has(room.roomId)) return true;
     return this.#write(() => super.persist(room, create));
   }
 
   override async update(room: IRoomCache, operations: Partial<{ $set: Partial<IRoomCache>; $inc: Partial<IRoomCache> }>) {
     if (room.roomId !== undefined && this.#handedOff.has(room.roomId)) return true;
     this.#track(room);
-    if (!this.health.up) {
+    if (!this.health.up || (room.roomId !== undefined && this.#held.has(room.roomId))) {
       // What RedisDriver.update does to the listing before it writes it.
       const target = room as unknown as Record<string, unknown>;
       for (const [field, value] of Object.entries(operations.$set ?? {})) target[field] = value;

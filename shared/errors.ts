@@ -29,6 +29,8 @@ export const ErrorCode = {
   RATE_LIMITED: "RATE_LIMITED",
   /** Any action from a spectator: spectators watch, they do not act. */
   SPECTATOR_READ_ONLY: "SPECTATOR_READ_ONLY",
+  /** Any action while the room is moving to another process (a deploy): not applied; send it again once reconnected (the close 4010 follows). */
+  ROOM_MOVING: "ROOM_MOVING",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

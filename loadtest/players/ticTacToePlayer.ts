@@ -1,5 +1,6 @@
 import type { Room } from "@colyseus/sdk";
 import type { TicTacToeState } from "../../schema/TicTacToeState.ts";
+import { ErrorCode, type RoomError } from "../../shared/errors.ts";
 
 /**
  * Play one tic-tac-toe game in a joined room like a person would: a legal random move
@@ -12,8 +13,11 @@ export function playTicTacToe(room: Room<unknown, TicTacToeState>): Promise<void
     let filledAtMyLastMove = -1;
     room.onLeave(() => resolve());
     // A move refused because this view was a patch behind (NOT_YOUR_TURN, CELL_OCCUPIED) is
-    // harmless: the next patch brings the board. Handled, so the SDK does not warn of it.
-    room.onMessage("error", () => undefined);
+    // harmless: the next patch brings the board. One refused because the room was moving is
+    // played again when the room's state arrives from its new process.
+    room.onMessage("error", (error: RoomError) => {
+      if (error.code === ErrorCode.ROOM_MOVING) filledAtMyLastMove = -1;
+    });
     room.onStateChange((state) => {
       if (state.status === "finished") {
         room.onStateChange.clear();

@@ -460,7 +460,10 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
     // at run time the payload is whatever arrived, hence the parse.
     const accepting = (client: Client, payload: z.input<Shape>): void => {
       // Frozen for a move: the snapshot is taken; an action now would be lost on the way.
-      if (this.#frozen) return;
+      if (this.#frozen) {
+        this.refuse(client, { code: ErrorCode.ROOM_MOVING, message: "the room is moving to another server: send it again once reconnected" });
+        return;
+      }
       const parsed = shape.safeParse(payload);
       if (!parsed.success) {
         this.closeForMalformedInput(client, "invalid_payload", `invalid payload: ${parsed.error.issues[0]?.message ?? "wrong shape"}`);

@@ -8,7 +8,7 @@ import type { RoomSnapshot } from "../../rooms/base/migration.ts";
 import { TicTacToeRoom } from "../../rooms/TicTacToeRoom.ts";
 import type { TicTacToeState } from "../../schema/TicTacToeState.ts";
 import { MIGRATION_KEYS } from "../../server/migration.ts";
-import { CloseCode } from "../../shared/errors.ts";
+import { CloseCode, ErrorCode, type RoomError } from "../../shared/errors.ts";
 import { redisAnswers } from "../../tools/redisCommand.ts";
 import { freePort } from "../../tools/serverProcess.ts";
 import {
@@ -16,6 +16,7 @@ import {
   closed,
   eventually,
   killSocket,
+  nextMessage,
   quietPeriod,
   reconnected,
   serverRoom,
@@ -58,6 +59,8 @@ describe("rooms adopted from checkpoints, and rooms that cannot move", { skip: !
         PORT: String(port),
         PUBLIC_ADDRESS: `127.0.0.1:${port}`,
         FAILOVER_DETECT_SECONDS: "1",
+        // No periodic checkpoints: an adopted room's first one is written by the adoption itself.
+        CHECKPOINT_SECONDS: "0",
         // A finished game is closed within the grace, a playing one at its end (1 s).
         SHUTDOWN_TIMEOUT_SECONDS: "2",
       },
@@ -129,9 +132,20 @@ describe("rooms adopted from checkpoints, and rooms that cannot move", { skip: !
     const text = checkpointOf(a.roomId, "adopted1");
     const seats = (JSON.parse(text) as RoomSnapshot).seats;
     const tokenOf = (sessionId: string): string => seats.find((seat) => seat.sessionId === sessionId)?.token ?? "";
+    // The listing must not name this process before the seats wait there: the router would
+    // send a reconnection in that gap, to be refused.
+    const seatCarried = TicTacToeRoom.prototype.seatCarried;
+    let listedBeforeSeats: string | null = "not called";
+    TicTacToeRoom.prototype.seatCarried = async function (this: TicTacToeRoom) {
+      listedBeforeSeats = await redis.hget("roomcaches", this.roomId);
+      return seatCarried.call(this);
+    };
     await leaveCheckpoint("adopted1", text);
 
     await untilTakenUp("adopted1");
+    TicTacToeRoom.prototype.seatCarried = seatCarried;
+    assert.equal(listedBeforeSeats, null, "listed only once its seats are reserved");
+    assert.equal(await redis.hexists(MIGRATION_KEYS.checkpoints(matchMaker.processId), "adopted1"), 1, "checkpointed here at once");
     const adopted = serverRoom<TicTacToeRoom>("adopted1");
     assert.deepEqual(adopted.state.toJSON(), a.state.toJSON(), "the board, the players, whose turn");
     const carriedClock = (JSON.parse(text) as RoomSnapshot).base.elapsedMs;
@@ -186,13 +200,18 @@ describe("rooms adopted from checkpoints, and rooms that cannot move", { skip: !
     await b.leave();
   });
 
-  it("turns a reconnection away from a room frozen for a move with 4010, which the SDK retries until the room takes it", async () => {
+  it("refuses actions in a room frozen for a move (ROOM_MOVING, nothing applied), and turns reconnections away with 4010, which the SDK retries", async () => {
     const [a, b] = await game("tictactoe");
     allowQuickReconnect(a);
     const drops: number[] = [];
     a.onDrop((code: number) => drops.push(code));
     const room = serverRoom<TicTacToeRoom>(a.roomId);
     room.freeze();
+    const mover = a.state.currentTurn === a.sessionId ? a : b;
+    const refusal = nextMessage<RoomError>(mover, "error");
+    mover.send("move", { index: 0 });
+    assert.equal((await refusal).code, ErrorCode.ROOM_MOVING);
+    assert.equal(room.state.board[0], 0, "the move was not applied");
     const back = reconnected(a, 10_000);
     killSocket(a.roomId, a.sessionId);
     await eventually(() => drops.includes(CloseCode.MAY_TRY_RECONNECT), "a reconnection turned away", 5000);
