@@ -1,5 +1,6 @@
 import { Predict, type Room } from "@colyseus/sdk";
 import { BatchedInput, DEFAULT_INPUTS_PER_MESSAGE } from "./inputBatch.ts";
+import { reconnectPromptly } from "./reconnection.ts";
 import { type DrawnFrom, EntityTrack, RenderClock, StallHistory, type TrackOptions } from "./remoteTracks.ts";
 import { listenUntil } from "./signals.ts";
 
@@ -208,6 +209,8 @@ export class RealtimeSession<E extends object, I extends object, S = unknown> {
 
   private constructor(room: Room<unknown, S>, local: E, spec: NetcodeSpec<E, I>, options: RealtimeOptions) {
     this.room = room;
+    // Back from a drop or a move from the first second, and promptly (client/reconnection.ts).
+    reconnectPromptly(room as Room);
     this.local = local;
     this.#spec = spec;
     const delay = options.interpolationDelayMs ?? INTERPOLATION_DELAY.initialMs;

@@ -248,8 +248,9 @@ export class RoomMigration {
     await this.driver.release(roomId);
     if (room !== undefined) {
       updateLobby(room as unknown as Room);
-      // Its checkpoint now, not at the next round: until then no process would have one.
-      await this.#checkpointOne(room).catch((error: unknown) => logger.warn(`[tickroom] first checkpoint of ${roomId} failed: ${(error as Error).message}`));
+      // Its checkpoint now, not at the next round (until then no process would have one), but
+      // off the move's path: the old process closes its clients once this answers.
+      void this.#checkpointOne(room).catch((error: unknown) => logger.warn(`[tickroom] first checkpoint of ${roomId} failed: ${(error as Error).message}`));
     }
     if (outcome === "adopted") this.count(roomType, "adopted");
     return true;

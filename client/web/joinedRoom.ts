@@ -1,5 +1,6 @@
 import type { Room } from "@colyseus/sdk";
 import type { WatchingLate } from "../../rooms/base/recording.ts";
+import { reconnectPromptly } from "../reconnection.ts";
 import { listenUntil } from "../signals.ts";
 import { TrafficMeter } from "./trafficMeter.ts";
 
@@ -85,12 +86,7 @@ export class JoinedRoom<S = unknown, T = unknown> {
       this.#delaySeconds = message.delaySeconds;
       for (const listener of this.#delayListeners) listener();
     });
-    // The SDK only reconnects a connection that has been up 5 s by default (counted from
-    // the first join, not the last reconnection): a player who joined just before a deploy
-    // moved the room (4010), or whose Wi-Fi blinked in the first seconds, deserves the same
-    // recovery as anyone.
-    // colyseus-internal: sdk-reconnection-rules
-    room.reconnection.minUptime = 0;
+    reconnectPromptly(room);
   }
 
   /** Seconds behind the live room this spectator watches: as asked, then as the server says. */

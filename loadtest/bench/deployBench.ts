@@ -518,7 +518,8 @@ function noteStrays(players: Players, name: string): void {
   }
   const refusals = players.all.reduce((sum, player) => sum + (player instanceof TicTacToePlayer ? player.refusals : 0), 0);
   const moves = players.all.reduce((sum, player) => sum + (player instanceof TicTacToePlayer ? player.moves : 0), 0);
-  log(`${name}: ${moves} tic-tac-toe moves played, ${refusals} refused`);
+  const moving = players.all.reduce((sum, player) => sum + (player instanceof TicTacToePlayer ? player.movingRefusals : 0), 0);
+  log(`${name}: ${moves} tic-tac-toe moves played, ${refusals} refused, ${moving} refused by a room frozen for its move (ROOM_MOVING, played again)`);
   if (refusals > 0) problems.push(`${name}: ${refusals} tic-tac-toe moves or rematches refused (of ${moves} moves)`);
 }
 

@@ -5,6 +5,7 @@ import { listenUntil } from "../../client/signals.ts";
 import { ARENA } from "../../rooms/arena/shapes.ts";
 import type { ArenaState } from "../../schema/ArenaState.ts";
 import type { TicTacToeState } from "../../schema/TicTacToeState.ts";
+import { ErrorCode, type RoomError } from "../../shared/errors.ts";
 import { ArenaPilot } from "../players/arenaPilot.ts";
 
 /**
@@ -62,7 +63,7 @@ export interface Drop {
   localReplaced?: boolean;
 }
 
-/** When the SDK retries a dropped connection: first after `firstRetryMs`, each next twice as long (undefined: the SDK's own, 200 ms). */
+/** When every player retries a dropped connection: first after `firstRetryMs`, each next twice as long (undefined: as its client does, 20 ms for arena players through RealtimeSession, the SDK's own 200 ms for bare tic-tac-toe ones). */
 export const reconnectionSettings: { firstRetryMs: number | undefined } = { firstRetryMs: undefined };
 
 /** The bench's current phase, as the players tag their drops with it. */
@@ -213,15 +214,17 @@ export class TicTacToePlayer extends Player<TicTacToeState> {
   #timer: NodeJS.Timeout | undefined;
   /** The board (and status) this player last acted on: it does not act twice on one. */
   #actedOn: string | undefined;
-  /** Moves sent, refusals received. */
+  /** Moves sent, refusals received (besides those of a frozen room, ROOM_MOVING, expected in a move). */
   moves = 0;
   refusals = 0;
+  movingRefusals = 0;
 
   private constructor(room: Room<unknown, TicTacToeState>) {
     super("tictactoe", room);
     // A move refused because this view was a patch behind is harmless: the next patch brings the board.
-    room.onMessage("error", () => {
-      this.refusals++;
+    room.onMessage("error", (error: RoomError) => {
+      if (error.code === ErrorCode.ROOM_MOVING) this.movingRefusals++;
+      else this.refusals++;
     });
   }
 

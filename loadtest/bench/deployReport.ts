@@ -2,6 +2,7 @@
  * `npm run bench:deploy`'s results (loadtest/bench/deployBench.ts), its targets' verdicts,
  * rendered as Markdown. Pure: no I/O, no clock.
  */
+import { FIRST_RETRY_MS } from "../../client/reconnection.ts";
 import type { Distribution } from "./storeReport.ts";
 
 /** The steady window before any move: what checkpoints cost the processes. */
@@ -98,7 +99,7 @@ export interface RestartResult extends Casualties {
   readonly boards: BoardComparison;
   /** Moves sent before the drop that the old process took in (they were on the board after). */
   readonly pendingMovesKept: number;
-  /** Moves sent before the drop that were on no board after, with no refusal: dropped by a frozen room (the player moved again). */
+  /** Moves sent before the drop that were on no board after: refused by the frozen room (ROOM_MOVING; the player moved again). */
   readonly pendingMovesDropped: number;
   /** Arena players whose netcode's local entity was no longer the synced one after the move. */
   readonly localEntityReplaced: number;
@@ -288,7 +289,9 @@ export function renderDeployMarkdown(report: DeployBenchReport): string {
     ``,
     `${s.processes} processes behind the router on Redis; ${s.arenaPlayers} arena players in ${s.arenaRooms} rooms (inputs at 60 Hz), ${s.games} tic-tac-toe games ` +
       `(${s.games * 2} players, moves during the run); CHECKPOINT_SECONDS=${s.checkpointSeconds}, FAILOVER_DETECT_SECONDS=${s.failoverDetectSeconds}; ` +
-      `the SDK's first reconnection attempt after ${s.firstRetryMs ?? 200} ms${s.firstRetryMs === undefined ? " (its default)" : ""}.`,
+      (s.firstRetryMs === undefined
+        ? `the first reconnection attempt after ${FIRST_RETRY_MS} ms for arena players (tickroom's client netcode, client/reconnection.ts), after the SDK's default 200 ms for tic-tac-toe players (the bare SDK).`
+        : `every player's first reconnection attempt after ${s.firstRetryMs} ms.`),
     ``,
   ];
   const verdicts = verdictsOf(report);
@@ -320,7 +323,7 @@ export function renderDeployMarkdown(report: DeployBenchReport): string {
       `| every player, close to onReconnect / to first state, ms | ${spread(restart.closeToReconnectMs)} / ${spread(restart.closeToStateMs)} |`,
       `| arena scores, before → after | ${restart.scores.identical} identical, ${restart.scores.higher} higher, ${restart.scores.lower} lower; ${restart.scores.ticksBack} ticks back |`,
       `| tic-tac-toe boards, before → after | ${restart.boards.identical} identical, ${restart.boards.inFlight} changed only by a move in flight, ${restart.boards.wrong} wrong |`,
-      `| moves in flight at the drop | ${restart.pendingMovesKept} taken in by the old process, ${restart.pendingMovesDropped} dropped (frozen room, no refusal; played again) |`,
+      `| moves in flight at the drop | ${restart.pendingMovesKept} taken in by the old process, ${restart.pendingMovesDropped} refused by the frozen room (ROOM_MOVING) and played again |`,
       `| arena netcode's local entity replaced by the move | ${restart.localEntityReplaced} of ${restart.scores.compared} |`,
       `| the players' event loop meanwhile, delay p99 / max, ms | ${fixed(restart.playersEventLoop.p99Ms, 1)} / ${fixed(restart.playersEventLoop.maxMs, 1)} |`,
       ``,

@@ -995,7 +995,8 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
     this.#markConnected(client, true);
     this.onSeatReturned(client);
     this.services.observer.reconnected(this.roomName);
-    await this.updateListing();
+    // Counted as seated since the room was restored: the listing changes only if what it shows did.
+    this.refreshListing();
   }
 
   override async onLeave(client: Client, code?: number): Promise<void> {

@@ -33,7 +33,7 @@ export interface RoomSnapshot {
 }
 
 /** What `TickroomRoom` itself keeps besides the schema state. */
-export interface BaseSnapshot {
+interface BaseSnapshot {
   readonly joinCode?: string;
   readonly private: boolean;
   /** Where the room's seeded random source was: the sequence continues on the new process. */
