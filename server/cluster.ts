@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { loadConfig } from "./config.ts";
+import { MIGRATION_KEYS } from "./migration.ts";
 import { createRouter } from "./router.ts";
 
 /**
@@ -38,6 +39,8 @@ interface Member {
   up: boolean;
   /** Being stopped on purpose (a restart or the launcher's own stop): its exit is no crash. */
   leaving: boolean;
+  /** Its Colyseus process id, once it printed it. */
+  processId?: string;
 }
 
 let stopping = false;
@@ -63,13 +66,22 @@ function launch(port: number): Member {
   child.stdout!.on("data", (chunk: Buffer) => {
     const text = chunk.toString();
     // Printed once its heartbeat is in Redis: the router can reach it.
-    if (/tickroom: process \S+ on Redis/.test(text)) member.up = !member.leaving;
+    const announced = /tickroom: process (\S+) on Redis/.exec(text);
+    if (announced !== null) {
+      member.processId = announced[1];
+      member.up = !member.leaving;
+    }
     process.stdout.write(prefix(chunk));
   });
   child.stderr!.on("data", (chunk: Buffer) => process.stderr.write(prefix(chunk)));
   child.once("exit", (code, signal) => {
     member.up = false;
+    released.set(port, performance.now());
     if (stopping || member.leaving) return;
+    // Dead for sure: no need to wait for its heartbeat to lapse. The router stops sending
+    // reconnections to its address (a new process there would refuse them) and a survivor
+    // adopts its rooms at its next scan.
+    if (member.processId !== undefined) void redis.del(MIGRATION_KEYS.alive(member.processId)).catch(() => undefined);
     const inSlot = members.includes(member);
     console.error(
       `tickroom cluster: process on port ${port} exited (${signal ?? code}); its rooms are adopted by the others${inSlot ? ", and a new one starts" : ""}`,
@@ -79,26 +91,38 @@ function launch(port: number): Member {
   return member;
 }
 
-/** A member that died on its own, replaced in its slot on the same port; nothing if it had already left its slot. */
+/** A member that died on its own, replaced in its slot; nothing if it had already left its slot. */
 function replace(member: Member): void {
   const slot = members.indexOf(member);
-  if (slot !== -1) members[slot] = launch(member.port);
+  if (slot !== -1) members[slot] = launch(freePort());
 }
+
+/** When each port was last given up: a port just left is taken last (its old heartbeat may still name it). */
+const released = new Map<number, number>();
 
 /** Processes started by a rolling restart that have no slot yet (stopped with the rest on SIGTERM). */
 const starting = new Set<Member>();
 
-/** A port of the launcher's range no process holds. */
+/** The port of the launcher's range no process holds that was given up longest ago (or never held). */
 function freePort(): number {
   const taken = new Set([...members, ...starting, ...leaving].map((member) => member.port));
-  for (let port = routerPort + 1; port <= routerPort + 2 * config.launcher.processes; port++) if (!taken.has(port)) return port;
-  throw new Error("no free port in the launcher's range");
+  let best: number | undefined;
+  for (let port = routerPort + 1; port <= routerPort + 2 * config.launcher.processes; port++) {
+    if (!taken.has(port) && (best === undefined || (released.get(port) ?? 0) < (released.get(best) ?? 0))) best = port;
+  }
+  if (best === undefined) throw new Error("no free port in the launcher's range");
+  return best;
 }
 
-/** Resolves once the member takes traffic (its heartbeat is in Redis), rejects if it exits first. */
+/** A process not up within this long is not coming: the restart stops rather than wait for ever. */
+const START_TIMEOUT_MS = 120_000;
+
+/** Resolves once the member takes traffic (its heartbeat is in Redis), rejects if it exits first or takes too long. */
 async function ready(member: Member): Promise<void> {
+  const deadline = performance.now() + START_TIMEOUT_MS;
   while (!member.up) {
     if (member.child.exitCode !== null || member.child.signalCode !== null) throw new Error(`the process on port ${member.port} exited while starting`);
+    if (performance.now() > deadline) throw new Error(`the process on port ${member.port} was not up within ${START_TIMEOUT_MS / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

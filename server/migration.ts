@@ -1,6 +1,7 @@
 import { logger, matchMaker, type Presence, type Room, requestFromIPC, subscribeIPC, updateLobby } from "@colyseus/core";
 import type { Redis } from "ioredis";
 import { parseSnapshot, RESTORE_OPTION, type RoomSnapshot, SnapshotError } from "../rooms/base/migration.ts";
+import { HttpStatus } from "../shared/errors.ts";
 import type { RedisHealth, ResilientRedisDriver } from "./redis.ts";
 
 /**
@@ -10,7 +11,7 @@ import type { RedisHealth, ResilientRedisDriver } from "./redis.ts";
  * the SDK reconnects on its own, and a router in front (server/router.ts) that sends each
  * reconnection to wherever the room lives now.
  *
- * - **Drain** (SIGTERM, a rolling restart, `POST /admin/drain`): this process takes no new
+ * - **Drain** (SIGTERM; a rolling restart sends it): this process takes no new
  *   rooms; each movable room is frozen between two ticks, snapshotted, recreated on the
  *   least loaded live peer (over Colyseus IPC), and its clients closed with 4010. Rooms that
  *   cannot move are left to Colyseus's shutdown (their match may finish, then 4001).
@@ -25,6 +26,7 @@ interface MovableRoom {
   readonly roomId: string;
   readonly roomName: string;
   readonly movable: boolean;
+  readonly seatsVersion: number;
   snapshot(): RoomSnapshot;
   freeze(): void;
   thaw(): void;
@@ -64,6 +66,12 @@ export const MIGRATION_KEYS = {
 const MOVE_TIMEOUT_MS = 5000;
 /** Rooms moved at once during a drain: enough to overlap the IPC round trips, few enough that each freeze stays short. */
 const MOVES_IN_FLIGHT = 8;
+/** A peer restores a moved room only if its snapshot is younger than this: past it the mover may have given up and gone elsewhere. */
+const MOVE_SNAPSHOT_MAX_AGE_MS = MOVE_TIMEOUT_MS - 1000;
+/** How often rooms whose seats changed (a join, a reconnection: a new token) are checkpointed again, between full rounds. */
+const SEAT_CHECKPOINT_MS = 100;
+/** A checkpoint older than this (beyond the detection time) is a match nobody waits for any more: never adopted. */
+const STALE_CHECKPOINT_MS = 60_000;
 
 function movableRoom(roomId: string): MovableRoom | undefined {
   const room = matchMaker.getLocalRoomById(roomId) as unknown as Partial<MovableRoom> | undefined;
@@ -75,6 +83,8 @@ export class RoomMigration {
   /** Peers draining, as last read from Redis: not chosen to create rooms on, nor to move rooms to. */
   #drainingPeers = new Set<string>();
   #draining = false;
+  /** Peers that let a move time out during this drain: not asked again. */
+  readonly #unresponsive = new Set<string>();
   /** Rooms whose checkpoint this process wrote last time (to drop those gone since). */
   #checkpointed = new Set<string>();
   #scanning = false;
@@ -84,6 +94,11 @@ export class RoomMigration {
   #checkpointTimer: NodeJS.Timeout | undefined;
   /** When this process's Redis last came back: peers get a detection time to beat again before any is judged dead. */
   #redisUpSince = performance.now();
+  /** Each movable room's seats as last checkpointed (`seatsVersion`). */
+  readonly #checkpointedSeats = new Map<string, number>();
+  /** Until when this process looks for its rooms adopted elsewhere (its heartbeat lapsed). */
+  #fenceUntil = 0;
+  #beaten = false;
 
   constructor(
     private readonly redis: Redis,
@@ -100,16 +115,19 @@ export class RoomMigration {
     // Cut off from Redis longer than the detection time, this process's rooms may have been
     // adopted by a survivor: where one was, the adopted copy is the room, and this one sends
     // its clients there (4010; their seats travelled in the checkpoint).
-    driver.onAdoptedElsewhere = (roomIds) => {
-      for (const roomId of roomIds) {
-        const room = movableRoom(roomId);
-        if (room === undefined) continue;
-        logger.warn(`[tickroom] room ${roomId} was adopted by another process while this one was cut off from Redis: its clients go there`);
-        room.freeze();
-        this.count(room.roomName, "fenced");
-        void room.moveOut().catch(() => undefined);
-      }
-    };
+    driver.onAdoptedElsewhere = (roomIds) => this.#fence(roomIds);
+  }
+
+  #fence(roomIds: readonly string[]): void {
+    for (const roomId of roomIds) {
+      const room = movableRoom(roomId);
+      if (room === undefined) continue;
+      logger.warn(`[tickroom] room ${roomId} was adopted by another process while this one was cut off from Redis: its clients go there`);
+      room.freeze();
+      this.count(room.roomName, "fenced");
+      this.driver.handOff(roomId);
+      void room.moveOut().catch(() => undefined);
+    }
   }
 
   get processId(): string {
@@ -131,7 +149,11 @@ export class RoomMigration {
     };
     every(Math.max(100, this.settings.failoverDetectMs / 3), () => this.#beat());
     every(Math.max(100, Math.min(500, this.settings.failoverDetectMs / 3)), () => this.#scan());
-    if (this.settings.checkpointMs > 0) this.#checkpointTimer = every(this.settings.checkpointMs, () => this.#checkpoint());
+    if (this.settings.checkpointMs > 0) {
+      this.#checkpointTimer = every(this.settings.checkpointMs, () => this.#checkpoint(false));
+      this.#timers.push(this.#checkpointTimer);
+      every(SEAT_CHECKPOINT_MS, () => this.#checkpoint(true));
+    }
   }
 
   /** Where matchmaking creates a room: the least loaded process that is not draining (Colyseus's `selectProcessIdToCreateRoom`). */
@@ -153,18 +175,24 @@ export class RoomMigration {
     const outcomes: Record<MoveOutcome, number> = { moved: 0, drained: 0, failed: 0, adopted: 0, refused: 0, fenced: 0 };
     this.#draining = true;
     await this.redis.sadd(MIGRATION_KEYS.draining, this.processId).catch(() => undefined);
-    const rooms = this.driver.localRoomIds().map((roomId) => [roomId, movableRoom(roomId)] as const);
     const peers = await this.#livePeers();
-    const queue = [...rooms];
-    const work = async (): Promise<void> => {
-      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-        const [roomId, room] = next;
-        const outcome = room === undefined || !room.movable || peers.length === 0 ? "drained" : await this.#moveOne(room, peers);
-        outcomes[outcome]++;
-        this.count(room?.roomName ?? matchMaker.getLocalRoomById(roomId)?.roomName ?? "unknown", outcome);
-      }
-    };
-    await Promise.all(Array.from({ length: MOVES_IN_FLIGHT }, work));
+    const seen = new Set<string>();
+    // Again until no room is left unseen: one created here (or moved in) while peers had not
+    // yet read that this process drains goes too.
+    for (let pass = 0; pass < 3; pass++) {
+      const queue = this.driver.localRoomIds().filter((roomId) => !seen.has(roomId));
+      if (queue.length === 0) break;
+      for (const roomId of queue) seen.add(roomId);
+      const work = async (): Promise<void> => {
+        for (let roomId = queue.shift(); roomId !== undefined; roomId = queue.shift()) {
+          const room = movableRoom(roomId);
+          const outcome = room === undefined || !room.movable || peers.length === 0 ? "drained" : await this.#moveOne(room, peers);
+          outcomes[outcome]++;
+          this.count(room?.roomName ?? matchMaker.getLocalRoomById(roomId)?.roomName ?? "unknown", outcome);
+        }
+      };
+      await Promise.all(Array.from({ length: MOVES_IN_FLIGHT }, work));
+    }
     // What is left finishes here: nothing for a survivor to adopt should this process die now.
     clearInterval(this.#checkpointTimer);
     await this.redis
@@ -202,8 +230,17 @@ export class RoomMigration {
     // From here its listing is the new process's to write.
     this.driver.handOff(room.roomId);
     for (const peer of [...peers].sort((a, b) => a.roomCount - b.roomCount)) {
+      if (this.#unresponsive.has(peer.processId)) continue;
       try {
-        await requestFromIPC(this.presence, MIGRATION_KEYS.moveChannel(peer.processId), "restore", [snapshot], MOVE_TIMEOUT_MS);
+        try {
+          await requestFromIPC(this.presence, MIGRATION_KEYS.moveChannel(peer.processId), "restore", [snapshot], MOVE_TIMEOUT_MS);
+        } catch (error) {
+          // A peer that did not answer in time may still have restored it: then it is there.
+          if ((error as Error).message !== "ipc_timeout") throw error;
+          this.#unresponsive.add(peer.processId);
+          const listing = await this.driver.findOne({ roomId: room.roomId }).catch(() => undefined);
+          if (listing?.processId !== peer.processId) throw error;
+        }
         peer.roomCount++;
         await this.redis.hdel(MIGRATION_KEYS.checkpoints(this.processId), room.roomId).catch(() => undefined);
         this.#checkpointed.delete(room.roomId);
@@ -232,6 +269,10 @@ export class RoomMigration {
       throw error;
     }
     const { roomId, roomType } = snapshot;
+    if (outcome === "moved" && Date.now() - snapshot.takenAt > MOVE_SNAPSHOT_MAX_AGE_MS) {
+      // Its mover may have given up on this process by now and sent the room elsewhere.
+      throw new Error(`the snapshot of ${roomId} is ${Date.now() - snapshot.takenAt} ms old: too late to move it`);
+    }
     // Not listed here until its seats are reserved: the router sends a reconnection wherever
     // the listing says, and one arriving before its seat would be refused (4003).
     this.driver.holdBack(roomId);
@@ -239,66 +280,109 @@ export class RoomMigration {
       await matchMaker.handleCreateRoom(roomType, { ...snapshot.createOptions, [RESTORE_OPTION]: snapshot }, undefined, roomId);
     } catch (error) {
       this.driver.dropHeld(roomId);
+      // Refused for what it is (damaged, another version): counted; for now (this process is
+      // full): another process may take it.
+      if ((error as { code?: unknown }).code === HttpStatus.UNAVAILABLE) throw error;
       this.count(roomType, "refused");
       logger.error(`[tickroom] room ${roomType}/${roomId} was not restored: ${(error as Error).message}`);
-      throw error instanceof SnapshotError ? error : new SnapshotError((error as Error).message);
+      throw new SnapshotError((error as Error).message);
     }
     const room = movableRoom(roomId);
-    await room?.seatCarried();
-    await this.driver.release(roomId);
+    try {
+      await room?.seatCarried();
+      await this.driver.release(roomId);
+    } catch (error) {
+      // Half a room is no room: this copy goes, unlisted, and the move or adoption fails.
+      this.driver.dropHeld(roomId);
+      this.driver.handOff(roomId);
+      await room?.moveOut().catch(() => undefined);
+      throw error;
+    }
     if (room !== undefined) {
       updateLobby(room as unknown as Room);
       // Its checkpoint now, not at the next round (until then no process would have one), but
       // off the move's path: the old process closes its clients once this answers.
-      void this.#checkpointOne(room).catch((error: unknown) => logger.warn(`[tickroom] first checkpoint of ${roomId} failed: ${(error as Error).message}`));
+      if (this.settings.checkpointMs > 0) {
+        void this.#checkpointRooms([room]).catch((error: unknown) =>
+          logger.warn(`[tickroom] first checkpoint of ${roomId} failed: ${(error as Error).message}`),
+        );
+      }
     }
     if (outcome === "adopted") this.count(roomType, "adopted");
     return true;
   }
 
-  async #checkpointOne(room: MovableRoom): Promise<void> {
-    const text = JSON.stringify(room.snapshot());
-    await this.redis.multi().hset(MIGRATION_KEYS.checkpoints(this.processId), room.roomId, text).sadd(MIGRATION_KEYS.checkpointed, this.processId).exec();
-    this.#checkpointed.add(room.roomId);
-  }
-
+  /**
+   * Renew this process's heartbeat. One that had lapsed meanwhile (a stall, a pause, a
+   * network cut longer than the detection time, with or without Redis noticing) means a
+   * survivor may have adopted this process's rooms: for the next while, look for them.
+   */
   async #beat(): Promise<void> {
     if (!this.health.up) return;
-    await this.redis.set(MIGRATION_KEYS.alive(this.processId), this.#address, "PX", this.settings.failoverDetectMs);
+    const key = MIGRATION_KEYS.alive(this.processId);
+    const renewed = await this.redis.set(key, this.#address, "PX", this.settings.failoverDetectMs, "XX");
+    if (renewed === null) {
+      await this.redis.set(key, this.#address, "PX", this.settings.failoverDetectMs);
+      if (this.#beaten) this.#fenceUntil = performance.now() + 3 * this.settings.failoverDetectMs;
+    }
+    this.#beaten = true;
+    if (performance.now() < this.#fenceUntil) {
+      const local = this.driver.localRoomIds();
+      const listed = await this.driver.findByIds(local);
+      this.#fence(local.filter((roomId) => (listed.get(roomId)?.processId ?? this.processId) !== this.processId));
+    }
   }
 
-  /** Write every movable room's snapshot to Redis in one round trip; drop the checkpoints of rooms gone since. */
-  async #checkpoint(): Promise<void> {
+  /**
+   * Write checkpoints: every movable room's on a full round, else only those whose seats
+   * changed since their last one (a new reconnection token would not be in it), in one
+   * round trip; drop the checkpoints of rooms gone since.
+   */
+  async #checkpoint(seatsOnly: boolean): Promise<void> {
     if (!this.health.up || this.#checkpointing) return;
     this.#checkpointing = true;
     try {
-      const started = performance.now();
-      const entries: string[] = [];
+      const rooms: MovableRoom[] = [];
       const now = new Set<string>();
       for (const roomId of this.driver.localRoomIds()) {
         const room = movableRoom(roomId);
         if (room === undefined || !room.movable) continue;
-        try {
-          entries.push(roomId, JSON.stringify(room.snapshot()));
-          now.add(roomId);
-        } catch (error) {
-          logger.warn(`[tickroom] checkpoint of ${room.roomName}/${roomId} failed: ${(error as Error).message}`);
-        }
+        now.add(roomId);
+        if (!seatsOnly || this.#checkpointedSeats.get(roomId) !== room.seatsVersion) rooms.push(room);
       }
-      const key = MIGRATION_KEYS.checkpoints(this.processId);
       const gone = [...this.#checkpointed].filter((roomId) => !now.has(roomId));
-      this.#checkpointed = now;
-      let bytes = 0;
-      for (let i = 1; i < entries.length; i += 2) bytes += entries[i]!.length;
-      this.checkpointed(now.size, (performance.now() - started) / 1000, bytes);
-      if (entries.length === 0 && gone.length === 0) return;
-      const write = this.redis.multi();
-      if (entries.length > 0) write.hset(key, ...entries).sadd(MIGRATION_KEYS.checkpointed, this.processId);
-      if (gone.length > 0) write.hdel(key, ...gone);
-      await write.exec();
+      for (const roomId of gone) {
+        this.#checkpointed.delete(roomId);
+        this.#checkpointedSeats.delete(roomId);
+      }
+      await this.#checkpointRooms(rooms, gone);
     } finally {
       this.#checkpointing = false;
     }
+  }
+
+  async #checkpointRooms(rooms: readonly MovableRoom[], gone: readonly string[] = []): Promise<void> {
+    const started = performance.now();
+    const entries: string[] = [];
+    for (const room of rooms) {
+      try {
+        const seats = room.seatsVersion;
+        entries.push(room.roomId, JSON.stringify(room.snapshot()));
+        this.#checkpointed.add(room.roomId);
+        this.#checkpointedSeats.set(room.roomId, seats);
+      } catch (error) {
+        logger.warn(`[tickroom] checkpoint of ${room.roomName}/${room.roomId} failed: ${(error as Error).message}`);
+      }
+    }
+    const key = MIGRATION_KEYS.checkpoints(this.processId);
+    let bytes = 0;
+    for (let i = 1; i < entries.length; i += 2) bytes += entries[i]!.length;
+    this.checkpointed(entries.length / 2, (performance.now() - started) / 1000, bytes);
+    if (entries.length === 0 && gone.length === 0) return;
+    const write = this.redis.multi();
+    if (entries.length > 0) write.hset(key, ...entries).sadd(MIGRATION_KEYS.checkpointed, this.processId);
+    if (gone.length > 0) write.hdel(key, ...gone);
+    await write.exec();
   }
 
   /** Read which peers drain, and adopt the rooms of any whose heartbeat lapsed. */
@@ -331,21 +415,40 @@ export class RoomMigration {
     const key = MIGRATION_KEYS.checkpoints(deadProcessId);
     const checkpoints = await this.redis.hgetall(key);
     for (const [roomId, text] of Object.entries(checkpoints)) {
-      const won = await this.redis.set(MIGRATION_KEYS.adopting(roomId), this.processId, "PX", 30_000, "NX");
+      const lock = MIGRATION_KEYS.adopting(roomId);
+      const won = await this.redis.set(lock, this.processId, "PX", 30_000, "NX");
       if (won !== "OK") continue;
       const listing = await this.driver.findOne({ roomId });
       const hostedElsewhere =
         listing !== undefined && listing.processId !== deadProcessId && (await this.redis.exists(MIGRATION_KEYS.alive(listing.processId))) === 1;
-      if (!hostedElsewhere && matchMaker.getLocalRoomById(roomId) === undefined) {
+      let done = true;
+      if (!hostedElsewhere && matchMaker.getLocalRoomById(roomId) === undefined && !this.#stale(text)) {
         const took = performance.now();
         await this.#restore(text, "adopted").then(
           () => logger.info(`[tickroom] adopted room ${roomId} of dead process ${deadProcessId} in ${Math.round(performance.now() - took)} ms`),
-          () => undefined,
+          (error: unknown) => {
+            // Refused for what it is: gone. Not taken for now (this process is full, draining): another survivor may.
+            done = error instanceof SnapshotError;
+          },
         );
       }
-      await this.redis.hdel(key, roomId);
+      if (done) await this.redis.hdel(key, roomId);
+      await this.redis.del(lock);
     }
     if ((await this.redis.hlen(key)) === 0) await this.redis.srem(MIGRATION_KEYS.checkpointed, deadProcessId);
+  }
+
+  /** A checkpoint so old that nobody waits for its match any more (a whole cluster that went down and came back on a Redis that kept it): dropped, never adopted. */
+  #stale(text: string): boolean {
+    let takenAt: unknown;
+    try {
+      takenAt = (JSON.parse(text) as { takenAt?: unknown }).takenAt;
+    } catch {
+      return false; // the restore refuses it, and says why
+    }
+    const stale = typeof takenAt === "number" && Date.now() - takenAt > STALE_CHECKPOINT_MS + this.settings.failoverDetectMs;
+    if (stale) logger.warn(`[tickroom] a checkpoint ${Math.round((Date.now() - (takenAt as number)) / 1000)} s old was dropped, not adopted`);
+    return stale;
   }
 
   /** Stop every timer (the heartbeat lapses on its own). */

@@ -168,11 +168,15 @@ export class ResilientRedisDriver extends RedisDriver {
     this.#held.add(roomId);
   }
 
-  /** Publish the listing of a restored room, now that its seats are reserved. */
+  /**
+   * Publish the listing of a restored room, now that its seats are reserved: really written
+   * (no wait limit, no write-behind), or it throws. Its old process closes the room's clients
+   * once this answers, and a listing not yet here would send their reconnections back there.
+   */
   async release(roomId: string): Promise<void> {
     this.#held.delete(roomId);
     const listing = this.#local.get(roomId);
-    if (listing !== undefined) await this.#write(() => super.persist(listing));
+    if (listing !== undefined) await super.persist(listing);
   }
 
   /** A restore that failed: nothing to publish. */
@@ -253,7 +257,11 @@ export class ResilientRedisDriver extends RedisDriver {
       return owner !== undefined && owner !== matchMaker.processId;
     });
     for (const roomId of adopted) this.handOff(roomId);
-    await Promise.all([...removed.map((roomId) => super.remove(roomId)), ...[...this.#local.values()].map((listing) => super.persist(listing))]);
+    await Promise.all([
+      // Only if still this process's: another may have adopted the room meanwhile.
+      ...removed.map((roomId) => this.#client.eval(REMOVE_IF_OWNED_BY, 1, ROOMCACHES_KEY, roomId, matchMaker.processId)),
+      ...[...this.#local.values()].map((listing) => super.persist(listing)),
+    ]);
     if (adopted.length > 0) this.onAdoptedElsewhere(adopted);
     return this.#local.size;
   }

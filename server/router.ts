@@ -86,6 +86,8 @@ export function createRouter(options: RouterOptions): Server {
     const attempt = async (): Promise<void> => {
       if (socket.destroyed) return;
       const target = roomId === undefined ? anyBackend() : await hostOf(roomId).catch(() => undefined);
+      // Gone while looking: no ghost connection to take its seat.
+      if (socket.destroyed) return;
       if (target === undefined) {
         if (performance.now() < deadline) {
           setTimeout(() => void attempt(), POLL_MS);

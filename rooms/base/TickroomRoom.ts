@@ -333,6 +333,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
   readonly #lateBy = new Map<string, number>();
   /** The state schema's fingerprint (`schemaFingerprint`), computed once. */
   #schema: string | undefined;
+  #seatsVersion = 0;
 
   protected constructor(declaration: AnyDeclaration, joinSchema: z.ZodType<ParsedJoinOptions>) {
     super();
@@ -530,6 +531,15 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
     this.refreshListing();
   }
 
+  /**
+   * Bumped whenever a seat or its reconnection token changes (a join, a reconnection, a
+   * return after a move, a leave): a checkpoint older than that would carry a token its
+   * client no longer has, so the server checkpoints such a room again at once.
+   */
+  get seatsVersion(): number {
+    return this.#seatsVersion;
+  }
+
   /** Whether a live room of this type can move to another process (its declaration's `movable`). */
   get movable(): boolean {
     return this.#declaration.movable === true;
@@ -724,7 +734,12 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
       if (carried !== undefined && connection?.reconnectionToken !== carried.token) {
         throw new ServerError(CloseCode.FAILED_TO_RECONNECT, "bad reconnection token");
       }
-      return join.call(this, client, authContext, connection);
+      await join.call(this, client, authContext, connection);
+      // Claimed: Colyseus keeps a carried token in `_reconnections` until the seat's timeout,
+      // which a taken seat never reaches; left there, the next snapshot would carry it
+      // instead of the client's new one, and it would still open the seat after a drop.
+      // colyseus-internal: carried-seats
+      if (carried?.token !== undefined) delete (this as unknown as { _reconnections: Record<string, unknown> })._reconnections[carried.token];
     };
   }
 
@@ -942,6 +957,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
       await this.#seatReturned(client, carried);
       return;
     }
+    this.#seatsVersion++;
     const parsed = parseJoinOptions(this.#joinSchema, raw);
     const maxSpectators = this.#declaration.maxSpectators ?? 0;
     if (parsed.spectator) {
@@ -991,6 +1007,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
 
   /** A client back in the seat a move carried: its entity is connected again, a late spectator is late again. */
   async #seatReturned(client: Client, seat: CarriedSeat): Promise<void> {
+    this.#seatsVersion++;
     if (seat.delaySeconds !== undefined && seat.delaySeconds > 0) this.#watchLate(client, seat.delaySeconds);
     this.#markConnected(client, true);
     this.onSeatReturned(client);
@@ -1002,6 +1019,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
   override async onLeave(client: Client, code?: number): Promise<void> {
     // Moving out: the client leaves this copy for the room's new process.
     if (this.#movingOut) return;
+    this.#seatsVersion++;
     this.#carried.delete(client.sessionId);
     this.#lateBy.delete(client.sessionId);
     const spectator = this.#spectators.has(client.sessionId);
@@ -1081,6 +1099,8 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
     // colyseus-internal: client-socket-ref
     if (socketsClosedForProtocolViolations.has(client.ref)) return;
     this.services.observer.dropped(this.roomName);
+    // Its seat is now held by its token in the reconnection window: what a checkpoint carries changes.
+    this.#seatsVersion++;
     this.#markConnected(client, false);
     // A client that never finished joining cannot reconnect; Colyseus rejects at once.
     this.allowReconnection(client, this.services.settings.reconnectionSeconds).catch(() => undefined);
@@ -1115,6 +1135,7 @@ export abstract class TickroomRoom<T extends RoomOptions = RoomOptions, O extend
   }
 
   override onReconnect(client: Client): void {
+    this.#seatsVersion++;
     this.#markConnected(client, true);
     this.#recorder?.restartDelayed(client);
     this.services.observer.reconnected(this.roomName);

@@ -59,8 +59,9 @@ describe("rooms adopted from checkpoints, and rooms that cannot move", { skip: !
         PORT: String(port),
         PUBLIC_ADDRESS: `127.0.0.1:${port}`,
         FAILOVER_DETECT_SECONDS: "1",
-        // No periodic checkpoints: an adopted room's first one is written by the adoption itself.
-        CHECKPOINT_SECONDS: "0",
+        // No full round within a test: an adopted room's first checkpoint is the adoption's,
+        // the next ones those of a seat's change.
+        CHECKPOINT_SECONDS: "3600",
         // A finished game is closed within the grace, a playing one at its end (1 s).
         SHUTDOWN_TIMEOUT_SECONDS: "2",
       },
@@ -100,6 +101,8 @@ describe("rooms adopted from checkpoints, and rooms that cannot move", { skip: !
 
   /** Raw sockets opened by `returnTo`, closed after each test. */
   const sockets: WebSocket[] = [];
+  /** The reconnection token each raw socket got in its JOIN_ROOM. */
+  const tokens = new Map<WebSocket, string>();
 
   /** Resolve once a survivor has dealt with a checkpoint (adopted or refused, it is gone from Redis). */
   async function untilTakenUp(roomId: string): Promise<void> {
@@ -117,7 +120,13 @@ describe("rooms adopted from checkpoints, and rooms that cannot move", { skip: !
     return new Promise((resolve) => {
       socket.on("message", (data: Buffer) => {
         // colyseus-internal: protocol-framing (10: JOIN_ROOM)
-        if (data[0] === 10) resolve("joined");
+        if (data[0] === 10) {
+          // JOIN_ROOM: the reconnection token, u8 length first.
+          tokens.set(socket, data.subarray(2, 2 + (data[1] ?? 0)).toString());
+          // The acknowledgement the SDK sends: the join is complete.
+          socket.send(Buffer.from([10]));
+          resolve("joined");
+        }
       });
       socket.on("close", (code) => resolve(code));
     });
@@ -145,7 +154,7 @@ describe("rooms adopted from checkpoints, and rooms that cannot move", { skip: !
     await untilTakenUp("adopted1");
     TicTacToeRoom.prototype.seatCarried = seatCarried;
     assert.equal(listedBeforeSeats, null, "listed only once its seats are reserved");
-    // Periodic checkpoints are off here: only the adoption writes one.
+    // No full round here: the adoption writes one.
     const deadline = performance.now() + 2000;
     while ((await redis.hexists(MIGRATION_KEYS.checkpoints(matchMaker.processId), "adopted1")) === 0) {
       assert.ok(performance.now() < deadline, "checkpointed here on adoption");
@@ -159,6 +168,22 @@ describe("rooms adopted from checkpoints, and rooms that cannot move", { skip: !
 
     assert.equal(await returnTo("adopted1", a.sessionId, "not-the-token"), CloseCode.FAILED_TO_RECONNECT, "a session id alone does not take a carried seat");
     assert.equal(await returnTo("adopted1", a.sessionId, tokenOf(a.sessionId)), "joined", "the carried token does");
+    // Back, a has a new token; then its connection drops. The checkpoint follows at once,
+    // with the new token (not the carried one, which Colyseus would otherwise still hold):
+    // a failover now must expect the token a's SDK will present.
+    const returned = sockets.at(-1)!;
+    const newToken = tokens.get(returned);
+    assert.ok(newToken !== undefined && newToken !== tokenOf(a.sessionId));
+    returned.terminate();
+    const ours = MIGRATION_KEYS.checkpoints(matchMaker.processId);
+    const tokenDeadline = performance.now() + 2000;
+    for (;;) {
+      const checkpoint = JSON.parse((await redis.hget(ours, "adopted1")) ?? "{}") as Partial<RoomSnapshot>;
+      const seat = checkpoint.seats?.find((carried) => carried.sessionId === a.sessionId);
+      if (seat?.token === newToken && !adopted.clients.some((client) => client.sessionId === a.sessionId)) break;
+      assert.ok(performance.now() < tokenDeadline, `the checkpoint carries a's new token once it dropped: ${JSON.stringify(seat)}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     // b never comes back: when its window passes it leaves for good (and forfeits).
     await eventually(() => adopted.state.players.size === 1 && !adopted.state.players.has(b.sessionId), "the unclaimed seat's leave", 8000);
     await a.leave();
