@@ -58,6 +58,9 @@ describe("two processes on Redis", { skip: !available && "no Redis" }, () => {
       REDIS_URL: redisUrl,
       PROCESS_CHECK_INTERVAL_SECONDS: String(SWEEP_SECONDS),
       RECONNECTION_WINDOW_SECONDS: "15",
+      // No checkpoints: a dead process's rooms are swept, not adopted (adoption is
+      // test/processes/migration.test.ts's; with it the doomed chat room would live on).
+      CHECKPOINT_SECONDS: "0",
     });
     // Printed right after the "listening" line that startServerProcess waits for.
     let processId: string | undefined;
