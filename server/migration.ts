@@ -327,9 +327,10 @@ export class RoomMigration {
     }
     this.#beaten = true;
     if (performance.now() < this.#fenceUntil) {
-      const local = this.driver.localRoomIds();
+      // A room being restored here still shows its old process's listing: not one of these.
+      const local = this.driver.localRoomIds().filter((roomId) => !this.driver.isHeld(roomId));
       const listed = await this.driver.findByIds(local);
-      this.#fence(local.filter((roomId) => (listed.get(roomId)?.processId ?? this.processId) !== this.processId));
+      this.#fence(local.filter((roomId) => !this.driver.isHeld(roomId) && (listed.get(roomId)?.processId ?? this.processId) !== this.processId));
     }
   }
 

@@ -179,6 +179,11 @@ export class ResilientRedisDriver extends RedisDriver {
     if (listing !== undefined) await super.persist(listing);
   }
 
+  /** Being restored here, not listed yet: the listing Redis still holds is its old process's. */
+  isHeld(roomId: string): boolean {
+    return this.#held.has(roomId);
+  }
+
   /** A restore that failed: nothing to publish. */
   dropHeld(roomId: string): void {
     this.#held.delete(roomId);
@@ -253,6 +258,8 @@ export class ResilientRedisDriver extends RedisDriver {
     // lapsed): that copy is the room; this one must not write over its listing.
     const current = await super.findByIds([...this.#local.keys()]);
     const adopted = [...this.#local.keys()].filter((roomId) => {
+      // One being restored here still shows its old process's listing: it is not elsewhere.
+      if (this.#held.has(roomId)) return false;
       const owner = current.get(roomId)?.processId;
       return owner !== undefined && owner !== matchMaker.processId;
     });
@@ -260,7 +267,7 @@ export class ResilientRedisDriver extends RedisDriver {
     await Promise.all([
       // Only if still this process's: another may have adopted the room meanwhile.
       ...removed.map((roomId) => this.#client.eval(REMOVE_IF_OWNED_BY, 1, ROOMCACHES_KEY, roomId, matchMaker.processId)),
-      ...[...this.#local.values()].map((listing) => super.persist(listing)),
+      ...[...this.#local.values()].filter((listing) => !this.#held.has(listing.roomId ?? "")).map((listing) => super.persist(listing)),
     ]);
     if (adopted.length > 0) this.onAdoptedElsewhere(adopted);
     return this.#local.size;

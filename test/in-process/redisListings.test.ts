@@ -74,10 +74,19 @@ describe("room listings in Redis", () => {
     // While this process was cut off, a survivor adopted "mine" from its checkpoint.
     await writer.hset("roomcaches", "mine", JSON.stringify({ ...listing("mine"), processId: "survivor" }));
     await writer.hdel("roomcaches", "kept");
+    // And one being restored here (a move, an adoption): Redis still shows its old process's listing.
+    driver.holdBack("arriving");
+    await driver.persist({ ...listing("arriving"), processId: matchMaker.processId } as IRoomCache, true);
+    await writer.hset("roomcaches", "arriving", JSON.stringify({ ...listing("arriving"), processId: "its-old-process" }));
     const adopted: string[] = [];
     driver.onAdoptedElsewhere = (roomIds) => adopted.push(...roomIds);
     await driver.republish();
-    assert.deepEqual(adopted, ["mine"]);
+    assert.deepEqual(adopted, ["mine"], "not the room arriving here");
+    assert.equal(
+      (JSON.parse((await writer.hget("roomcaches", "arriving")) ?? "{}") as IRoomCache).processId,
+      "its-old-process",
+      "nor is it listed here before its seats wait",
+    );
     assert.equal((JSON.parse((await writer.hget("roomcaches", "mine")) ?? "{}") as IRoomCache).processId, "survivor", "the adopter's listing stands");
     assert.ok(await writer.hexists("roomcaches", "kept"), "a listing merely lost is written again");
     await driver.remove("mine");

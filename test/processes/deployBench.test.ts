@@ -10,7 +10,7 @@ import { runProjectScript } from "../support/projectScript.ts";
 /**
  * `npm run bench:deploy`'s plumbing on a tiny load: one arena room of three players and one
  * tic-tac-toe game on a real cluster (router, two processes, Redis), a one-second window,
- * a rolling restart and a failover with a one-second detection. The timing targets are
+ * a rolling restart and a failover with the default three-second detection. The timing targets are
  * the bench's to judge on a quiet machine (this one runs beside the suite): here the exit
  * code may be 0 or 1, but the report is whole and nobody was lost.
  */
@@ -39,8 +39,13 @@ describe("npm run bench:deploy", { skip: !available && "no Redis" }, () => {
       "1",
       "--settle",
       "0.5",
+      // The default: a process is judged dead after 3 s without a heartbeat. Shorter, an
+      // event loop that stalls that long on a busy CI machine reads as a death; the fence
+      // then sends its players to the adopter, a path of its own that this smoke test does
+      // not mean to exercise at random (test/in-process/redisListings.test.ts and
+      // test/in-process/migration.test.ts cover its parts).
       "--failover-detect-seconds",
-      "1",
+      "3",
       "--redis",
       REDIS,
       "--redis-database",
