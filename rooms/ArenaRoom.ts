@@ -65,7 +65,11 @@ export class ArenaRoom extends realtimeRoomType({
     spawn(player, this.random);
     this.state.players.set(client.sessionId, player);
     this.timers.set(client.sessionId, newTimers());
-    // Its own secrets (reload) reach this client only; others and spectators never see them.
+    this.showOwnSecrets(client, player);
+  }
+
+  /** Its own secrets (reload) reach this client only; others and spectators never see them. */
+  private showOwnSecrets(client: Client, player: ArenaPlayer): void {
     client.view = new StateView();
     client.view.add(player);
   }
@@ -85,9 +89,7 @@ export class ArenaRoom extends realtimeRoomType({
 
   protected override onSeatReturned(client: Client): void {
     const player = this.state.players.get(client.sessionId);
-    if (player === undefined) return;
-    client.view = new StateView();
-    client.view.add(player);
+    if (player !== undefined) this.showOwnSecrets(client, player);
   }
 
   protected onPlayerLeave(client: Client): void {
